@@ -1,0 +1,1 @@
+"""camshare: an open, self-hostable community camera registry."""

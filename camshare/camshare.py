@@ -1,0 +1,56 @@
+"""The Reflex app: head (PWA), pages, API routes and the in-process worker. Nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import reflex as rx
+
+from camshare import routes
+from camshare.api import create_api
+from camshare.pages.home import home_page
+from camshare.pages.join import join_page
+from camshare.pages.outbox import outbox_page
+from camshare.settings import get_settings
+from camshare.state.base import AppState
+from camshare.state.join import JoinState
+from camshare.state.outbox import OutboxState
+
+log = logging.getLogger(__name__)
+settings = get_settings()
+
+
+async def run_worker_in_process() -> None:
+    """Send the outbox from the web process when no separate worker runs."""
+    from camshare.worker import Worker
+
+    worker = Worker()
+    with contextlib.suppress(asyncio.CancelledError):
+        while True:
+            try:
+                await asyncio.to_thread(worker.tick)
+            except Exception:
+                log.exception("in-process worker tick failed; retrying")
+            await asyncio.sleep(1.0)
+
+
+app = rx.App(
+    stylesheets=["/camshare.css"],
+    head_components=[
+        rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+        rx.el.meta(name="theme-color", content=settings.theme_color),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.meta(name="description", content=settings.program_name),
+        rx.script(src="/sw-register.js", defer=True),
+    ],
+    api_transformer=create_api(),
+)
+title = settings.program_name
+app.add_page(home_page, route=routes.HOME, title=title, on_load=AppState.pick_initial_language)
+app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
+app.add_page(join_page, route=routes.JOIN_CAMPAIGN, title=title, on_load=JoinState.load)
+app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
+if settings.sms_dispatcher == "inprocess":
+    app.register_lifespan_task(run_worker_in_process)

@@ -1,0 +1,51 @@
+"""The page frame: header with the language switch, main column, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare.runtime import settings
+from camshare.state.base import AppState
+
+
+def language_switch(on_switch=None) -> rx.Component:
+    """English/Español buttons; ``on_switch`` is the handler taking the language code."""
+    handler = on_switch or AppState.switch_language
+
+    def button(code: str, label: str) -> rx.Component:
+        return rx.el.button(
+            label,
+            type="button",
+            lang=code,
+            class_name="lang-button",
+            aria_pressed=rx.cond(AppState.lang == code, "true", "false"),
+            on_click=handler(code),
+        )
+
+    return rx.el.nav(
+        button("en", "English"),
+        button("es", "Español"),
+        class_name="lang-switch",
+        aria_label=AppState.t["lang.switch_label"],
+    )
+
+
+def page_frame(*children: rx.Component, on_switch=None) -> rx.Component:
+    """Header, main content and footer of every public page."""
+    program = settings().program_name
+    return rx.el.div(
+        rx.el.a(AppState.t["app.skip_to_content"], href="#main", class_name="skip-link"),
+        rx.el.header(
+            rx.el.a(
+                rx.el.img(src="/icon-192.png", alt="", width="32", height="32"),
+                rx.el.span(program),
+                href="/",
+                class_name="brand",
+            ),
+            language_switch(on_switch),
+            class_name="site-header",
+        ),
+        rx.el.main(*children, id="main", class_name="content", lang=AppState.lang),
+        rx.el.footer(rx.el.p(AppState.t["app.footer"]), class_name="site-footer"),
+        class_name="page",
+    )

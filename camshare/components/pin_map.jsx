@@ -1,0 +1,50 @@
+// A Leaflet map with one draggable pin. Loaded lazily (NoSSR) so the first screen of the
+// sign-up does not pay for it. The pin is a CSS div icon: no image files to resolve.
+import { useEffect, useRef } from "react";
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+
+const pinIcon = L.divIcon({
+  className: "pin-map-marker",
+  html: '<span aria-hidden="true"></span>',
+  iconSize: [32, 42],
+  iconAnchor: [16, 42],
+});
+
+export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, onMove }) {
+  const container = useRef(null);
+  const map = useRef(null);
+  const marker = useRef(null);
+  const moved = useRef(onMove);
+  moved.current = onMove;
+
+  useEffect(() => {
+    map.current = L.map(container.current, { zoomControl: true }).setView([lat, lon], zoom || 17);
+    L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(map.current);
+    marker.current = L.marker([lat, lon], {
+      draggable: true,
+      autoPan: true,
+      icon: pinIcon,
+      title: label,
+      alt: label,
+    }).addTo(map.current);
+    const report = (point) => moved.current && moved.current(point.lat, point.lng);
+    marker.current.on("dragend", () => report(marker.current.getLatLng()));
+    map.current.on("click", (event) => {
+      marker.current.setLatLng(event.latlng);
+      report(event.latlng);
+    });
+    return () => map.current.remove();
+  }, []);
+
+  useEffect(() => {
+    if (!marker.current) return;
+    const here = marker.current.getLatLng();
+    if (Math.abs(here.lat - lat) > 1e-7 || Math.abs(here.lng - lon) > 1e-7) {
+      marker.current.setLatLng([lat, lon]);
+      map.current.setView([lat, lon]);
+    }
+  }, [lat, lon]);
+
+  return <div ref={container} className="pin-map" role="application" aria-label={label} />;
+}

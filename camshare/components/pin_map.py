@@ -1,0 +1,25 @@
+"""The draggable pin map, a local React component around Leaflet."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+class PinMap(rx.NoSSRComponent):
+    """A map with one pin; ``on_move`` gets (lat, lon) when the pin is dragged or placed."""
+
+    library = "$/public" + rx.asset("pin_map.jsx", shared=True)
+    lib_dependencies: list[str] = ["leaflet@1.9.4"]
+    tag = "PinMap"
+
+    lat: rx.Var[float]
+    lon: rx.Var[float]
+    zoom: rx.Var[int]
+    tile_url: rx.Var[str]
+    attribution: rx.Var[str]
+    label: rx.Var[str]
+
+    on_move: rx.EventHandler[lambda lat, lon: [lat, lon]]
+
+
+pin_map = PinMap.create

@@ -1,0 +1,288 @@
+"""The registry's tables, as SQLAlchemy 2.0 typed models.
+
+Personal data (an owner's name, phone, e-mail) lives only on ``Owner``; every other table
+refers to the owner by id, so that withdrawing can erase a person in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use datetime.now(UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base class of every camshare table."""
+
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Campaign(Base):
+    """An outreach effort (an event, a flyer run) whose QR code leads to /join/<code>."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), default="community_event")
+    event_date: Mapped[str | None] = mapped_column(String(10))
+    place: Mapped[str | None] = mapped_column(String(200))
+    zip_code: Mapped[str | None] = mapped_column(String(10))
+    flyer_language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
+
+
+class CampaignVisit(Base):
+    """One browser arriving through a campaign's join URL (a 'scan')."""
+
+    __tablename__ = "campaign_visit"
+    __table_args__ = (UniqueConstraint("draft_id", "campaign_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration_draft.id", ondelete="SET NULL")
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    visited_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AgreementVersion(Base):
+    """One published text of the sharing agreement, in one language."""
+
+    __tablename__ = "agreement_version"
+    __table_args__ = (UniqueConstraint("version", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    change_summary: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Owner(Base):
+    """A resident or business that registered cameras; the only home of personal data."""
+
+    __tablename__ = "owner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_e164: Mapped[str] = mapped_column(String(20), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    owner_kind: Mapped[str] = mapped_column(String(16), default="resident")
+    business_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    phone_verified_at: Mapped[datetime | None]
+    sms_opted_out_at: Mapped[datetime | None]
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    manage_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(back_populates="owner")
+
+
+class Site(Base):
+    """A registered camera location: a confirmed point and the address it came from."""
+
+    __tablename__ = "site"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "address_key"),
+        Index("ix_site_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
+    address_line: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str | None] = mapped_column(String(50))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(50))
+    zip_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    address_key: Mapped[str] = mapped_column(String(400))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    location_source: Mapped[str] = mapped_column(String(16))
+    geocode_status: Mapped[str] = mapped_column(String(16))
+    geocode_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    geocoded_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[Owner] = relationship(back_populates="sites")
+    cameras: Mapped[list[Camera]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", order_by="Camera.id"
+    )
+
+
+class Camera(Base):
+    """One row of identical cameras at a site."""
+
+    __tablename__ = "camera"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    camera_kind: Mapped[str] = mapped_column(String(24))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    faces: Mapped[str] = mapped_column(String(24))
+    direction: Mapped[str | None] = mapped_column(String(4))
+    recording: Mapped[str] = mapped_column(String(16))
+    retention_days: Mapped[int] = mapped_column(Integer)
+
+    site: Mapped[Site] = relationship(back_populates="cameras")
+
+
+class Consent(Base):
+    """The receipt of one owner accepting one agreement version."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
+    agreement_version_id: Mapped[int] = mapped_column(ForeignKey("agreement_version.id"))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    typed_name: Mapped[str] = mapped_column(String(200))
+    accepted_at: Mapped[datetime]
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    withdrawn_at: Mapped[datetime | None]
+
+
+class RegistrationDraft(Base):
+    """A sign-up in progress, kept server-side under a key the browser holds.
+
+    ``data`` keeps both what the resident typed (``raw``) and what was validated, so a
+    reload or a dropped connection loses nothing. Unverified drafts expire.
+    """
+
+    __tablename__ = "registration_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    step: Mapped[str] = mapped_column(String(16), default="contact")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    contact_saved_at: Mapped[datetime | None]
+    phone_verified_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PhoneVerification(Base):
+    """One SMS code sent to prove a phone number; only its hash is kept."""
+
+    __tablename__ = "phone_verification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration_draft.id", ondelete="CASCADE"), index=True
+    )
+    phone_e164: Mapped[str] = mapped_column(String(20), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    ip_address: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime]
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    verified_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """An SMS to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_e164: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_status: Mapped[str | None] = mapped_column(String(24))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    error_message: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+
+
+class GeocodeCacheEntry(Base):
+    """A geocoder answer kept so the same address is never asked twice."""
+
+    __tablename__ = "geocode_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query_key: Mapped[str] = mapped_column(String(400), unique=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    found: Mapped[bool]
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    display_name: Mapped[str | None] = mapped_column(String(400))
+    zip_code: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """An append-only record of who did what, when and from where."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ip_address: Mapped[str | None] = mapped_column(String(64))

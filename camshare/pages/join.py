@@ -1,0 +1,447 @@
+"""The sign-up flow at /join/<campaign-code>: one screen per step, phone first."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare.components.fields import choice_list, field_error, select_field, text_field
+from camshare.components.layout import page_frame
+from camshare.components.pin_map import pin_map
+from camshare.runtime import settings
+from camshare.services.registration import (
+    CAMERA_FACES,
+    CAMERA_KINDS,
+    DIRECTIONS,
+    RECORDING_MODES,
+)
+from camshare.state.base import AppState
+from camshare.state.join import JoinState
+
+S = JoinState
+T = AppState.t
+
+
+def fill(template: rx.Var, **values) -> rx.Var:
+    """A catalog message with its {placeholders} replaced in the browser."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def notice() -> rx.Component:
+    """The message above the form: an error summary, announced to screen readers."""
+    return rx.cond(S.notice_text != "", rx.el.p(S.notice_text, role="alert", class_name="notice"))
+
+
+def submit_button(label_key: str, **props) -> rx.Component:
+    """The step's main button; shows that work is under way."""
+    return rx.el.button(
+        rx.cond(S.busy, T["app.working"], T[label_key]),
+        type="submit",
+        class_name="primary",
+        disabled=S.busy,
+        **props,
+    )
+
+
+def back_button(step: str) -> rx.Component:
+    """Go back to an earlier step."""
+    return rx.el.button(
+        T["app.back"], type="button", class_name="link-button", on_click=S.go_to(step)
+    )
+
+
+def progress() -> rx.Component:
+    """'Step n of 5' and a bar, for orientation on a small screen."""
+    return rx.cond(
+        S.step_number > 0,
+        rx.el.div(
+            rx.el.p(fill(T["app.step_of"], n=S.step_number.to_string(), total="5")),
+            rx.el.progress(value=S.step_number, max=5, aria_hidden="true"),
+            class_name="progress",
+        ),
+    )
+
+
+def contact_step() -> rx.Component:
+    """Name, mobile phone, e-mail, resident or business."""
+    return rx.el.form(
+        rx.el.h1(T["step.contact"]),
+        rx.el.p(T["contact.lead"], class_name="lead"),
+        notice(),
+        text_field(S, "full_name", "contact.full_name", autocomplete="name", required=True),
+        text_field(
+            S,
+            "phone",
+            "contact.phone",
+            type_="tel",
+            autocomplete="tel",
+            input_mode="tel",
+            hint_key="contact.phone_hint",
+            required=True,
+            max_length=40,
+        ),
+        text_field(
+            S, "email", "contact.email", type_="email", autocomplete="email", max_length=254
+        ),
+        choice_list(
+            S,
+            "owner_kind",
+            "contact.owner_kind",
+            [("resident", "contact.resident"), ("business", "contact.business")],
+            S.owner_kind,
+            on_change=S.choose_owner_kind,
+        ),
+        rx.cond(
+            S.owner_kind == "business",
+            text_field(S, "business_name", "contact.business_name", autocomplete="organization"),
+        ),
+        submit_button("app.continue"),
+        on_submit=S.submit_contact,
+        key=S.form_version.to_string() + "-contact",
+        no_validate=True,
+    )
+
+
+def address_fields() -> list[rx.Component]:
+    """Street, unit, city, state and ZIP, with autofill hints."""
+    return [
+        text_field(
+            S, "address_line", "location.street", autocomplete="address-line1", max_length=300
+        ),
+        text_field(S, "unit", "location.unit", autocomplete="address-line2", max_length=50),
+        rx.el.div(
+            text_field(S, "city", "location.city", autocomplete="address-level2", max_length=100),
+            text_field(S, "state", "location.state", autocomplete="address-level1", max_length=50),
+            class_name="row",
+        ),
+        text_field(
+            S,
+            "zip_code",
+            "location.zip",
+            autocomplete="postal-code",
+            input_mode="numeric",
+            max_length=10,
+        ),
+    ]
+
+
+def location_step() -> rx.Component:
+    """The phone's position, or a typed address."""
+    return rx.el.div(
+        rx.el.h1(T["step.location"]),
+        notice(),
+        rx.el.button(
+            T["location.use_device"],
+            type="button",
+            class_name="secondary",
+            on_click=S.use_device_location,
+            disabled=S.busy,
+        ),
+        rx.el.form(
+            rx.el.h2(T["location.or_address"]),
+            *address_fields(),
+            submit_button("location.find"),
+            rx.cond(S.busy, rx.el.p(T["location.looking_up"], role="status")),
+            on_submit=S.submit_address,
+            key=S.form_version.to_string() + "-location",
+            no_validate=True,
+        ),
+        back_button("contact"),
+    )
+
+
+def pin_step() -> rx.Component:
+    """Confirm or move the pin; fix the address on the same screen if needed."""
+    center = settings()
+    lead = rx.match(
+        S.geocode_status,
+        ("no_match", T["pin.lead_no_match"]),
+        ("unavailable", T["pin.lead_unavailable"]),
+        ("device", T["pin.lead_device"]),
+        T["pin.lead_ok"],
+    )
+    return rx.el.form(
+        rx.el.h1(T["step.pin"]),
+        rx.el.p(lead, class_name="lead", role="status"),
+        notice(),
+        rx.el.div(
+            pin_map(
+                lat=S.pin_lat,
+                lon=S.pin_lon,
+                zoom=17,
+                tile_url=center.map_tile_url,
+                attribution=center.map_attribution,
+                label=T["pin.map_label"],
+                on_move=S.move_pin,
+            ),
+            class_name="map-frame",
+        ),
+        rx.el.p(
+            S.pin_lat.to_string() + ", " + S.pin_lon.to_string(),
+            class_name="coordinates",
+            data_testid="pin-coordinates",
+        ),
+        *address_fields(),
+        submit_button("pin.confirm"),
+        back_button("location"),
+        on_submit=S.submit_pin,
+        key=S.form_version.to_string() + "-pin",
+        no_validate=True,
+    )
+
+
+def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
+    """One group of identical cameras."""
+    number = (index + 1).to_string()
+    prefix = "cameras." + index.to_string() + "."
+
+    def error(name: str) -> rx.Var:
+        return S.messages[prefix + name].to(str)
+
+    def input_id(name: str) -> rx.Var:
+        return "cam-" + index.to_string() + "-" + name
+
+    def number_input(name: str, label_key: str, low: int, high: int) -> rx.Component:
+        return rx.el.div(
+            rx.el.label(T[label_key], html_for=input_id(name)),
+            rx.el.input(
+                id=input_id(name),
+                type="number",
+                input_mode="numeric",
+                min=low,
+                max=high,
+                value=row[name].to(str),
+                on_change=lambda value: S.set_camera_field(index, name, value),
+                aria_invalid=rx.cond(error(name), "true", "false"),
+            ),
+            rx.cond(error(name), rx.el.p(error(name), class_name="field-error")),
+            class_name="field",
+        )
+
+    def select(name: str, label_key: str, options, placeholder: str | None = "cameras.choose"):
+        return select_field(
+            T[label_key],
+            input_id(name),
+            options,
+            row[name].to(str),
+            lambda value: S.set_camera_field(index, name, value),
+            error(name),
+            placeholder_key=placeholder,
+        )
+
+    return rx.el.fieldset(
+        rx.el.legend(fill(T["cameras.group"], n=number)),
+        select("camera_kind", "cameras.kind", [(k, f"cameras.kind.{k}") for k in CAMERA_KINDS]),
+        number_input("count", "cameras.count", 1, 99),
+        select("faces", "cameras.faces", [(f, f"cameras.faces.{f}") for f in CAMERA_FACES]),
+        select(
+            "direction",
+            "cameras.direction",
+            [(d, f"cameras.direction.{d}") for d in DIRECTIONS if d],
+            placeholder="cameras.direction.none",
+        ),
+        select(
+            "recording",
+            "cameras.recording",
+            [(m, f"cameras.recording.{m}") for m in RECORDING_MODES],
+        ),
+        number_input("retention_days", "cameras.retention", 0, 365),
+        rx.cond(
+            S.cameras.length() > 1,
+            rx.el.button(
+                fill(T["cameras.remove"], n=number),
+                type="button",
+                class_name="link-button",
+                on_click=S.remove_camera(index),
+            ),
+        ),
+        class_name="camera-group",
+    )
+
+
+def cameras_step() -> rx.Component:
+    """What cameras are at this location."""
+    return rx.el.form(
+        rx.el.h1(T["step.cameras"]),
+        rx.el.p(fill(T["cameras.lead"], address=S.site_address), class_name="lead"),
+        notice(),
+        field_error(S, "cameras", "f-cameras"),
+        rx.foreach(S.cameras, camera_row),
+        rx.el.button(
+            T["cameras.add"], type="button", class_name="secondary", on_click=S.add_camera
+        ),
+        submit_button("app.continue"),
+        back_button("pin"),
+        on_submit=lambda _form: S.submit_cameras(),
+        no_validate=True,
+    )
+
+
+def site_item(site: rx.Var, index: rx.Var) -> rx.Component:
+    """A location in the review list."""
+    return rx.el.li(
+        rx.el.span(site["address"], class_name="site-address"),
+        rx.el.span(
+            fill(T["agreement.cameras_at"], count=site["cameras"].to(str)), class_name="muted"
+        ),
+        rx.el.button(
+            T["agreement.remove_location"],
+            type="button",
+            class_name="link-button",
+            on_click=S.remove_location(index),
+        ),
+    )
+
+
+def agreement_step() -> rx.Component:
+    """The locations, the agreement's summary and full text, and the signature."""
+    return rx.el.div(
+        rx.el.h1(T["step.agreement"]),
+        notice(),
+        rx.el.section(
+            rx.el.h2(T["agreement.locations"]),
+            rx.el.ul(rx.foreach(S.sites, site_item), class_name="sites"),
+            rx.el.button(
+                T["agreement.add_location"],
+                type="button",
+                class_name="secondary",
+                on_click=S.add_location,
+            ),
+        ),
+        rx.el.section(
+            rx.el.h2(S.agreement_title),
+            rx.el.p(fill(T["agreement.version"], version=S.agreement_version), class_name="muted"),
+            rx.el.h3(T["agreement.in_short"]),
+            rx.el.ul(
+                rx.foreach(S.agreement_summary, lambda item: rx.el.li(item)), class_name="summary"
+            ),
+            rx.el.details(
+                rx.el.summary(T["agreement.read_full"]),
+                rx.foreach(S.agreement_body, lambda paragraph: rx.el.p(paragraph)),
+                class_name="full-text",
+            ),
+            class_name="agreement",
+        ),
+        rx.el.form(
+            rx.el.div(
+                rx.el.label(
+                    rx.el.input(
+                        type="checkbox",
+                        name="accepted",
+                        id="f-accepted",
+                        aria_invalid=rx.cond(S.messages.contains("accepted"), "true", "false"),
+                    ),
+                    rx.el.span(T["agreement.accept"]),
+                    class_name="choice",
+                    html_for="f-accepted",
+                ),
+                field_error(S, "accepted", "f-accepted"),
+                class_name="field",
+            ),
+            text_field(S, "typed_name", "agreement.typed_name", autocomplete="name"),
+            submit_button("agreement.sign"),
+            on_submit=S.submit_agreement,
+            key=S.form_version.to_string() + "-agreement",
+            no_validate=True,
+        ),
+        back_button("contact"),
+    )
+
+
+def verify_step() -> rx.Component:
+    """The SMS terms, then the code."""
+    return rx.el.div(
+        rx.el.h1(T["step.verify"]),
+        notice(),
+        rx.el.p(fill(T["verify.lead"], phone=S.phone_display), class_name="lead"),
+        rx.el.p(T["verify.sms_terms"], class_name="terms"),
+        rx.cond(
+            S.code_sent,
+            rx.el.form(
+                rx.el.p(
+                    fill(
+                        T["verify.sent"],
+                        phone=S.phone_display,
+                        minutes=str(settings().otp_ttl_minutes),
+                    ),
+                    role="status",
+                ),
+                text_field(
+                    S,
+                    "code",
+                    "verify.code",
+                    autocomplete="one-time-code",
+                    input_mode="numeric",
+                    max_length=8,
+                    default="",
+                ),
+                submit_button("verify.submit"),
+                rx.el.button(
+                    T["verify.resend"], type="button", class_name="secondary", on_click=S.send_code
+                ),
+                on_submit=S.submit_code,
+                reset_on_submit=False,
+                no_validate=True,
+            ),
+            rx.el.button(
+                T["verify.send"], type="button", class_name="primary", on_click=S.send_code
+            ),
+        ),
+        back_button("contact"),
+    )
+
+
+def done_step() -> rx.Component:
+    """The confirmation."""
+    return rx.el.div(
+        rx.el.h1(T["step.done"]),
+        rx.el.p(
+            rx.cond(
+                S.done_updated,
+                fill(T["done.updated"], version=S.done_version),
+                fill(T["done.lead"], version=S.done_version),
+            ),
+            class_name="lead",
+            role="status",
+        ),
+        rx.el.ul(rx.foreach(S.done_sites, lambda s, i: site_summary(s)), class_name="sites"),
+        rx.el.p(T["done.receipt"]),
+        rx.el.p(T["done.install"], class_name="tip"),
+        rx.el.button(
+            T["done.another"], type="button", class_name="secondary", on_click=S.start_over
+        ),
+        class_name="done",
+    )
+
+
+def site_summary(site: rx.Var) -> rx.Component:
+    """A registered location and its camera count."""
+    return rx.el.li(
+        rx.el.span(site["address"], class_name="site-address"),
+        rx.el.span(
+            fill(T["agreement.cameras_at"], count=site["cameras"].to(str)), class_name="muted"
+        ),
+    )
+
+
+def join_page() -> rx.Component:
+    """The whole flow; the step decides which screen shows."""
+    return page_frame(
+        progress(),
+        rx.cond(
+            S.loaded,
+            rx.match(
+                S.step,
+                ("location", location_step()),
+                ("pin", pin_step()),
+                ("cameras", cameras_step()),
+                ("agreement", agreement_step()),
+                ("verify", verify_step()),
+                ("done", done_step()),
+                contact_step(),
+            ),
+            rx.el.div(contact_step(), class_name="hydrating"),
+        ),
+        on_switch=S.change_language,
+    )

@@ -1,0 +1,6 @@
+"""Every page's route, in one place."""
+
+HOME = "/"
+JOIN = "/join"
+JOIN_CAMPAIGN = "/join/[code]"
+OUTBOX = "/outbox"

@@ -1,0 +1,49 @@
+"""The composition root: the adapters this process uses, chosen once from settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TypeVar
+
+from camshare.db import session_scope
+from camshare.services.geocoding import Geocoder, make_geocoder
+from camshare.services.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services.sms import SmsGateway, make_gateway
+from camshare.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def settings() -> Settings:
+    """This process's settings."""
+    return get_settings()
+
+
+@lru_cache(maxsize=1)
+def geocoder() -> Geocoder:
+    """This process's geocoder."""
+    return make_geocoder(get_settings())
+
+
+@lru_cache(maxsize=1)
+def sms_gateway() -> SmsGateway:
+    """This process's SMS gateway."""
+    return make_gateway(get_settings())
+
+
+def jurisdiction() -> Jurisdiction:
+    """The area where cameras may be registered."""
+    return load_jurisdiction(get_settings().jurisdiction_file)
+
+
+def in_session(work: Callable[..., T], *args, **kwargs) -> T:
+    """Run a use case in one transaction: committed on return, rolled back on error."""
+    with session_scope() as session:
+        return work(session, *args, **kwargs)
+
+
+async def in_session_async(work: Callable[..., T], *args, **kwargs) -> T:
+    """``in_session`` on a worker thread, so the event loop never waits on the database."""
+    return await asyncio.to_thread(in_session, work, *args, **kwargs)

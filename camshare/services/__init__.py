@@ -1,0 +1,1 @@
+"""Use cases and adapters: plain Python, never Reflex."""

@@ -1,0 +1,21 @@
+"""Errors a user can cause, each carrying a message key from the i18n catalogs."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule said no. ``key`` names the message shown to the user; ``field`` the input."""
+
+    def __init__(self, key: str, field: str | None = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.field = field
+        self.params = params
+
+
+class ValidationFailed(DomainError):
+    """Several inputs are wrong at once; ``errors`` maps each field to its message key."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("error.form_has_problems")
+        self.errors = errors

@@ -1,0 +1,44 @@
+"""Phone numbers: parsed and stored in E.164 with ``phonenumbers``."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+from camshare.services.errors import DomainError
+
+# Types that can receive an SMS. FIXED_LINE_OR_MOBILE is what US numbers report, since
+# their numbering plan does not tell mobiles from landlines.
+_SMS_CAPABLE = {
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def normalize_mobile(raw: str, region: str = "US") -> str:
+    """Return ``raw`` as an E.164 mobile number or raise ``DomainError`` saying why not."""
+    text = (raw or "").strip()
+    if not text:
+        raise DomainError("error.phone_required", field="phone")
+    if len(text) > 40:
+        raise DomainError("error.phone_invalid", field="phone")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise DomainError("error.phone_invalid", field="phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise DomainError("error.phone_invalid", field="phone")
+    if phonenumbers.number_type(number) not in _SMS_CAPABLE:
+        raise DomainError("error.phone_not_mobile", field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """A readable national form of an E.164 number, e.g. (214) 555-0142."""
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def masked_phone(e164: str) -> str:
+    """The number with all but its last two digits hidden, for screens that confirm it."""
+    return "••• ••• ••" + e164[-2:]

@@ -1,0 +1,177 @@
+"""The registry itself: turning a verified draft into an owner, sites, cameras and consent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from camshare.i18n import translate
+from camshare.models import Camera, Consent, Owner, Site, utcnow
+from camshare.services import audit
+from camshare.services.errors import DomainError
+from camshare.services.geocoding import Geocoder, address_query, geocode_cached
+from camshare.services.outbox import enqueue_sms
+from camshare.services.registration import load_draft, save_draft, site_address_key
+from camshare.services.tokens import new_token, token_hash
+from camshare.settings import Settings
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """One registered location as the confirmation shows it."""
+
+    address: str
+    cameras: int
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the resident sees once registered."""
+
+    owner_id: int
+    agreement_version: str
+    sites: list[SiteSummary]
+    updated_existing: bool
+
+    @property
+    def camera_count(self) -> int:
+        """All cameras across the sites."""
+        return sum(s.cameras for s in self.sites)
+
+
+def manage_url(settings: Settings, token: str) -> str:
+    """The owner's link to manage their registration."""
+    return f"{settings.public_base_url.rstrip('/')}/manage/{token}"
+
+
+def one_line_address(site: dict) -> str:
+    """An address on one line: street, unit, city, ZIP."""
+    unit = f" {site['unit']}" if site.get("unit") else ""
+    tail = ", ".join(p for p in (site.get("city"), site.get("zip_code")) if p)
+    return f"{site['address_line']}{unit}" + (f", {tail}" if tail else "")
+
+
+def complete_registration(
+    session: Session, key: str, settings: Settings, now: datetime | None = None
+) -> Confirmation:
+    """Create or update the owner from a verified draft, with consent receipt and SMS."""
+    now = now or utcnow()
+    draft = load_draft(session, key, now)
+    contact = draft.data.get("contact")
+    consent = draft.data.get("consent")
+    sites = draft.data.get("sites") or []
+    if not contact or not consent or not sites:
+        raise DomainError("error.step_unavailable")
+    if draft.data.get("phone_verified") != contact["phone_e164"]:
+        raise DomainError("error.phone_not_verified")
+
+    owner = session.scalar(select(Owner).where(Owner.phone_e164 == contact["phone_e164"]))
+    updated_existing = owner is not None
+    if owner is None:
+        owner = Owner(phone_e164=contact["phone_e164"], campaign_id=draft.campaign_id)
+        session.add(owner)
+    owner.full_name = contact["full_name"]
+    owner.email = contact["email"]
+    owner.owner_kind = contact["owner_kind"]
+    owner.business_name = contact["business_name"]
+    owner.language = draft.language
+    owner.status = "active"
+    owner.phone_verified_at = now
+    token = new_token()
+    owner.manage_token_sha256 = token_hash(token)
+    session.flush()
+
+    summaries = []
+    for data in sites:
+        summaries.append(_upsert_site(session, owner, data, now))
+    session.add(
+        Consent(
+            owner_id=owner.id,
+            agreement_version_id=consent["agreement_version_id"],
+            text_sha256=consent["text_sha256"],
+            language=consent["language"],
+            typed_name=consent["typed_name"],
+            accepted_at=datetime.fromisoformat(consent["accepted_at"]),
+            ip_address=consent["ip_address"],
+            user_agent=consent["user_agent"],
+        )
+    )
+    confirmation = Confirmation(owner.id, consent["version"], summaries, updated_existing)
+    body = translate(
+        draft.language,
+        "sms.receipt",
+        program=settings.program_name,
+        version=consent["version"],
+        sites=len(summaries),
+        cameras=confirmation.camera_count,
+        link=manage_url(settings, token),
+    )
+    enqueue_sms(session, owner.phone_e164, body, "registration_receipt", draft.language, owner.id)
+    draft.completed_at = now
+    draft.owner_id = owner.id
+    save_draft(draft, "done")
+    audit.record(
+        session,
+        f"owner:{owner.id}",
+        "registration.updated" if updated_existing else "registration.completed",
+        subject=f"owner:{owner.id}",
+        ip_address=consent["ip_address"],
+        sites=len(summaries),
+        cameras=confirmation.camera_count,
+        agreement_version=consent["version"],
+    )
+    return confirmation
+
+
+def _upsert_site(session: Session, owner: Owner, data: dict, now: datetime) -> SiteSummary:
+    key = site_address_key(data["address_line"], data["unit"], data["zip_code"], data["city"])
+    site = session.scalar(select(Site).where(Site.owner_id == owner.id, Site.address_key == key))
+    if site is None:
+        site = Site(owner_id=owner.id, address_key=key)
+        session.add(site)
+    site.address_line = data["address_line"]
+    site.unit = data["unit"] or None
+    site.city = data["city"] or None
+    site.state = data["state"] or None
+    site.zip_code = data["zip_code"] or None
+    site.lat = data["lat"]
+    site.lon = data["lon"]
+    site.location_source = data["location_source"]
+    site.geocode_status = data["geocode_status"]
+    site.geocoded_at = now if data["geocode_status"] == "ok" else None
+    site.status = "active"
+    site.cameras = [Camera(**row) for row in data["cameras"]]
+    session.flush()
+    return SiteSummary(one_line_address(data), sum(row["count"] for row in data["cameras"]))
+
+
+def retry_pending_geocodes(session: Session, geocoder: Geocoder, limit: int = 20) -> int:
+    """Geocode sites registered while the geocoder was down; returns how many it settled.
+
+    The resident's pin stays where they put it: the geocoder's answer only records that the
+    address was checked (and fills a missing ZIP code).
+    """
+    sites = session.scalars(
+        select(Site)
+        .where(Site.geocode_status == "unavailable", Site.status == "active")
+        .order_by(Site.id)
+        .limit(limit)
+    ).all()
+    settled = 0
+    for site in sites:
+        site.geocode_attempts += 1
+        query = address_query(
+            site.address_line, site.city or "", site.state or "", site.zip_code or ""
+        )
+        outcome = geocode_cached(session, geocoder, query)
+        if outcome.status == "unavailable":
+            break
+        site.geocode_status = outcome.status
+        site.geocoded_at = utcnow()
+        if outcome.place and not site.zip_code and outcome.place.zip_code:
+            site.zip_code = outcome.place.zip_code
+        settled += 1
+    return settled

@@ -1,0 +1,107 @@
+"""Sending SMS: one gateway interface, a Twilio backend and an on-screen recording backend."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from camshare.settings import Settings
+
+# Twilio error 21610: the recipient replied STOP. Retrying cannot help and must not happen.
+TWILIO_OPTED_OUT = "21610"
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+    """The provider accepted a message."""
+
+    sid: str
+    status: str
+
+
+class SmsTemporaryError(Exception):
+    """The provider could not take the message now (rate limit, outage): retry later."""
+
+
+class SmsPermanentError(Exception):
+    """The provider refused the message for good; ``code`` is its error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class SmsGateway(Protocol):
+    """What camshare needs of an SMS provider."""
+
+    name: str
+
+    def send(self, to: str, body: str, status_callback: str | None = None) -> SendReceipt:
+        """Hand one message to the provider, or raise SmsTemporaryError/SmsPermanentError."""
+
+
+class RecordingGateway:
+    """Sends nothing: messages stay in the outbox table, shown on the demo outbox page."""
+
+    name = "outbox"
+
+    def send(self, to: str, body: str, status_callback: str | None = None) -> SendReceipt:
+        """Accept the message at once."""
+        return SendReceipt(sid=f"LOCAL{uuid.uuid4().hex}", status="recorded")
+
+
+class TwilioGateway:
+    """Twilio's Messages API through the official ``twilio`` client."""
+
+    name = "twilio"
+
+    def __init__(self, settings: Settings) -> None:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        # The library waits forever by default; a hung provider must not stall the outbox.
+        http_client = TwilioHttpClient(timeout=settings.sms_timeout)
+        self._client = Client(
+            settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+        )
+        if settings.twilio_api_base_url:
+            # The Api domain's base URL is the one place the client builds request URLs from.
+            self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        self._sender = (
+            {"messaging_service_sid": settings.twilio_messaging_service_sid}
+            if settings.twilio_messaging_service_sid
+            else {"from_": settings.twilio_from_number}
+        )
+
+    def send(self, to: str, body: str, status_callback: str | None = None) -> SendReceipt:
+        """Create the message; 429 and 5xx are temporary, other refusals permanent."""
+        from twilio.base.exceptions import (
+            TwilioException,
+            TwilioRestException,
+            TwilioServiceException,
+        )
+
+        extra = {"status_callback": status_callback} if status_callback else {}
+        try:
+            message = self._client.messages.create(to=to, body=body, **self._sender, **extra)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            status = int(getattr(exc, "status", 0) or 0)
+            text = str(getattr(exc, "msg", None) or exc)[:400]
+            if status == 429 or status >= 500:
+                raise SmsTemporaryError(f"{status} {text}") from exc
+            raise SmsPermanentError(str(getattr(exc, "code", None) or status), text) from exc
+        except (TwilioException, OSError) as exc:
+            # requests' connection errors and time-outs are OSErrors.
+            raise SmsTemporaryError(str(exc)) from exc
+        return SendReceipt(sid=message.sid, status=message.status or "queued")
+
+
+def make_gateway(settings: Settings) -> SmsGateway:
+    """The gateway the settings name."""
+    if settings.sms_backend == "twilio":
+        return TwilioGateway(settings)
+    if settings.sms_backend == "outbox":
+        return RecordingGateway()
+    raise ValueError(f"unknown CAMSHARE_SMS_BACKEND {settings.sms_backend!r}")

@@ -1,0 +1,159 @@
+"""Phone verification by SMS code, and the registration it completes.
+
+A code is six digits, valid ``otp_ttl_minutes``, and dies after ``otp_max_attempts`` wrong
+tries. New codes are throttled per draft, and capped per number and per IP address per
+hour, so the form cannot be used to pump SMS to premium numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from camshare.i18n import translate
+from camshare.models import PhoneVerification, utcnow
+from camshare.services.errors import DomainError
+from camshare.services.outbox import enqueue_sms
+from camshare.services.registration import load_draft, save_draft
+from camshare.services.tokens import code_hash, new_code
+from camshare.settings import Settings
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """A code went to the outbox; another may be asked for after ``resend_after`` seconds."""
+
+    phone_e164: str
+    resend_after: int
+    expires_at: datetime
+
+
+def _count_since(session: Session, column, value: str, since: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count(PhoneVerification.id)).where(
+                column == value, PhoneVerification.created_at > since
+            )
+        )
+        or 0
+    )
+
+
+def send_code(
+    session: Session,
+    key: str,
+    settings: Settings,
+    ip_address: str | None,
+    now: datetime | None = None,
+) -> CodeSent:
+    """Queue a new code for the draft's phone, within the throttles."""
+    now = now or utcnow()
+    draft = load_draft(session, key, now)
+    contact = draft.data.get("contact")
+    if not contact or not draft.data.get("consent"):
+        raise DomainError("error.step_unavailable")
+    phone = contact["phone_e164"]
+    last = session.scalar(
+        select(PhoneVerification)
+        .where(PhoneVerification.draft_id == draft.id)
+        .order_by(PhoneVerification.created_at.desc())
+        .limit(1)
+    )
+    if last is not None:
+        wait = int(
+            (last.created_at + timedelta(seconds=settings.otp_resend_seconds) - now).total_seconds()
+        )
+        if wait > 0:
+            raise DomainError("error.code_resend_wait", seconds=wait)
+    hour_ago = now - timedelta(hours=1)
+    if (
+        _count_since(session, PhoneVerification.phone_e164, phone, hour_ago)
+        >= settings.otp_per_phone_per_hour
+    ):
+        raise DomainError("error.code_too_many_for_phone")
+    if (
+        ip_address
+        and _count_since(session, PhoneVerification.ip_address, ip_address, hour_ago)
+        >= settings.otp_per_ip_per_hour
+    ):
+        raise DomainError("error.code_too_many_from_here")
+    code = new_code()
+    expires_at = now + timedelta(minutes=settings.otp_ttl_minutes)
+    session.add(
+        PhoneVerification(
+            draft_id=draft.id,
+            phone_e164=phone,
+            code_sha256=code_hash(settings.secret_key, phone, code),
+            ip_address=(ip_address or "")[:64] or None,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    body = translate(
+        draft.language,
+        "sms.code",
+        program=settings.program_name,
+        code=code,
+        minutes=settings.otp_ttl_minutes,
+    )
+    enqueue_sms(session, phone, body, "verification_code", draft.language)
+    draft.data["code_requested"] = True
+    save_draft(draft)
+    return CodeSent(phone, settings.otp_resend_seconds, expires_at)
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The answer to a code: right, or the message key (and parameters) saying why not.
+
+    A wrong code is an answer rather than an exception because the count of wrong tries it
+    adds must be committed, not rolled back.
+    """
+
+    ok: bool
+    error_key: str | None = None
+    left: int = 0
+
+
+def check_code(
+    session: Session,
+    key: str,
+    code: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> CodeCheck:
+    """Mark the draft's phone verified if ``code`` is right; count a wrong try otherwise."""
+    now = now or utcnow()
+    draft = load_draft(session, key, now)
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(code) != 6:
+        return CodeCheck(False, "error.code_format")
+    pending = session.scalar(
+        select(PhoneVerification)
+        .where(PhoneVerification.draft_id == draft.id, PhoneVerification.verified_at.is_(None))
+        .order_by(PhoneVerification.created_at.desc())
+        .limit(1)
+    )
+    if pending is None:
+        return CodeCheck(False, "error.code_none_sent")
+    if pending.expires_at <= now:
+        return CodeCheck(False, "error.code_expired")
+    if pending.failed_attempts >= settings.otp_max_attempts:
+        return CodeCheck(False, "error.code_too_many_tries")
+    phone = draft.data["contact"]["phone_e164"]
+    if pending.phone_e164 != phone or pending.code_sha256 != code_hash(
+        settings.secret_key, phone, code
+    ):
+        pending.failed_attempts += 1
+        left = settings.otp_max_attempts - pending.failed_attempts
+        if left <= 0:
+            return CodeCheck(False, "error.code_too_many_tries")
+        return CodeCheck(False, "error.code_wrong", left)
+    pending.verified_at = now
+    draft.phone_verified_at = now
+    draft.data["phone_verified"] = phone
+    save_draft(draft)
+    return CodeCheck(True)

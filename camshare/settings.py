@@ -1,0 +1,157 @@
+"""Every setting camshare reads, in one typed object built from the environment.
+
+Each field's environment variable is ``CAMSHARE_<FIELD NAME IN CAPITALS>`` unless the
+field's metadata names another (Twilio's own variable names are kept so that its
+documentation applies as written). The README lists them all; ``python -m camshare.cli
+settings`` prints the values in force.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import MISSING, dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def _env(name: str | None = None, doc: str = "") -> dict:
+    return {"env": name, "doc": doc}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The configuration of one camshare installation."""
+
+    database_url: str = field(
+        default=f"sqlite:///{PROJECT_DIR / 'camshare.db'}",
+        metadata=_env(doc="SQLAlchemy URL; postgresql+psycopg://user@host/db for PostgreSQL"),
+    )
+    public_base_url: str = field(
+        default="http://localhost:3000",
+        metadata=_env(doc="Public address of the app, used in SMS links and QR codes"),
+    )
+    secret_key: str = field(
+        default="change-me-in-production",
+        metadata=_env(doc="Secret for hashing verification codes and tokens"),
+    )
+    demo_mode: bool = field(
+        default=True,
+        metadata=_env(doc="Seed demo data and show the on-screen SMS outbox at /outbox"),
+    )
+    # SMS
+    sms_backend: str = field(
+        default="outbox",
+        metadata=_env(doc="'outbox' records messages on screen; 'twilio' sends them"),
+    )
+    twilio_account_sid: str = field(default="", metadata=_env("TWILIO_ACCOUNT_SID"))
+    twilio_auth_token: str = field(default="", metadata=_env("TWILIO_AUTH_TOKEN"))
+    twilio_from_number: str = field(
+        default="", metadata=_env("TWILIO_FROM_NUMBER", "Sender number in E.164")
+    )
+    twilio_messaging_service_sid: str = field(
+        default="",
+        metadata=_env("TWILIO_MESSAGING_SERVICE_SID", "Used instead of the sender number"),
+    )
+    twilio_api_base_url: str = field(
+        default="", metadata=_env(doc="Override of Twilio's API address (tests' stand-in)")
+    )
+    sms_dispatcher: str = field(
+        default="inprocess",
+        metadata=_env(doc="'inprocess' sends from the web app; 'external' leaves it to the worker"),
+    )
+    sms_per_second: float = field(
+        default=1.0, metadata=_env(doc="Messages sent per second at most (US long code: 1)")
+    )
+    sms_max_attempts: int = field(default=8, metadata=_env(doc="Tries before a message fails"))
+    sms_timeout: float = field(default=10.0, metadata=_env(doc="Seconds per provider call"))
+    # Geocoding
+    geocoder: str = field(
+        default="nominatim", metadata=_env(doc="Any geopy geocoder name, e.g. nominatim, arcgis")
+    )
+    geocoder_domain: str = field(
+        default="", metadata=_env(doc="Geocoder host[:port] (self-hosted Nominatim, stand-in)")
+    )
+    geocoder_scheme: str = field(default="https", metadata=_env(doc="http or https"))
+    geocoder_user_agent: str = field(
+        default="camshare/0.1 (community camera registry)",
+        metadata=_env(doc="Identifying user agent, required by Nominatim's usage policy"),
+    )
+    geocoder_timeout: float = field(default=5.0, metadata=_env(doc="Seconds per geocoder call"))
+    geocoder_min_delay: float = field(
+        default=1.0, metadata=_env(doc="Seconds between geocoder calls across the app")
+    )
+    geocoder_options: str = field(
+        default="{}", metadata=_env(doc="JSON of extra keyword arguments for the geopy class")
+    )
+    geocoder_country_codes: str = field(default="us", metadata=_env(doc="Restrict results"))
+    # Agency and place
+    jurisdiction_file: str = field(
+        default=str(PACKAGE_DIR / "data" / "dallas.geojson"),
+        metadata=_env(doc="GeoJSON (Multi)Polygon of the area where cameras may be registered"),
+    )
+    default_region: str = field(default="US", metadata=_env(doc="Phone numbers' default region"))
+    agency_name: str = field(default="Dallas Police Department", metadata=_env())
+    agency_short_name: str = field(default="Dallas PD", metadata=_env())
+    program_name: str = field(default="Dallas Community Camera Registry", metadata=_env())
+    theme_color: str = field(default="#1d3f73", metadata=_env(doc="Brand colour (hex)"))
+    logo_url: str = field(default="/icon-192.png", metadata=_env())
+    map_center: str = field(default="32.7767,-96.7970", metadata=_env(doc="lat,lon"))
+    map_tile_url: str = field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        metadata=_env(doc="Slippy-map tile URL template"),
+    )
+    map_attribution: str = field(default="© OpenStreetMap contributors", metadata=_env())
+    # Verification codes
+    otp_ttl_minutes: int = field(default=10, metadata=_env())
+    otp_max_attempts: int = field(default=5, metadata=_env())
+    otp_resend_seconds: int = field(default=60, metadata=_env(doc="Wait before a new code"))
+    otp_per_phone_per_hour: int = field(default=5, metadata=_env())
+    otp_per_ip_per_hour: int = field(default=20, metadata=_env())
+    draft_ttl_hours: int = field(default=24, metadata=_env(doc="Unverified drafts expire"))
+
+    @property
+    def geocoder_extra_options(self) -> dict:
+        """The JSON in ``geocoder_options`` as a dict."""
+        return json.loads(self.geocoder_options or "{}")
+
+    @property
+    def map_center_point(self) -> tuple[float, float]:
+        """``map_center`` as (lat, lon)."""
+        lat, lon = (float(part) for part in self.map_center.split(","))
+        return lat, lon
+
+
+def env_name(f) -> str:
+    """The environment variable that sets field ``f``."""
+    return f.metadata.get("env") or f"CAMSHARE_{f.name.upper()}"
+
+
+def _convert(raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (the process environment by default)."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        raw = environ.get(env_name(f))
+        if raw is not None and f.default is not MISSING:
+            values[f.name] = _convert(raw, f.default)
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return load_settings()

@@ -1,0 +1,49 @@
+"""The root state every page shares: the language and its message catalog."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog, pick_language
+
+
+class AppState(rx.State):
+    """Language of the interface, chosen from the browser and switchable on every screen."""
+
+    lang: str = DEFAULT_LANGUAGE
+    lang_choice: str = rx.LocalStorage("", name="camshare_lang", sync=True)
+
+    @rx.var
+    def t(self) -> dict[str, str]:
+        """The messages in the current language, for the page to show."""
+        return catalog(self.lang)
+
+    def _initial_language(self) -> None:
+        """The resident's earlier choice, else the browser's preferred language."""
+        if self.lang_choice in LANGUAGES:
+            self.lang = self.lang_choice
+        else:
+            self.lang = pick_language(self.router.headers.accept_language)
+
+    def _switch_language(self, lang: str) -> None:
+        if lang in LANGUAGES:
+            self.lang = lang
+            self.lang_choice = lang
+
+    @rx.event
+    def pick_initial_language(self) -> None:
+        """Page load: choose the language before anything is shown in it."""
+        self._initial_language()
+
+    @rx.event
+    def switch_language(self, lang: str) -> None:
+        """Switch the interface to ``lang`` and remember the choice in this browser."""
+        self._switch_language(lang)
+
+    def client_ip(self) -> str:
+        """The address the request came from (behind a proxy: see Reflex's trusted hops)."""
+        return self.router.session.client_ip
+
+    def user_agent(self) -> str:
+        """The browser's user agent."""
+        return self.router.headers.user_agent

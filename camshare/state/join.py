@@ -1,0 +1,483 @@
+"""The sign-up flow's state: one event per step, each calling a registration use case.
+
+Inputs are uncontrolled form fields (sent once on submit, not on every keystroke, which
+matters on a weak connection); what the resident typed is also saved to the server-side
+draft when a field loses focus, so a reload restores it. Error messages are message keys,
+translated by the page, so switching language translates them too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import reflex as rx
+
+from camshare import runtime
+from camshare.i18n import translate
+from camshare.services import agreements, registration, registry, verification
+from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.phones import display_phone
+from camshare.state.base import AppState
+
+log = logging.getLogger(__name__)
+
+STEP_NUMBER = {"contact": 1, "location": 2, "pin": 2, "cameras": 3, "agreement": 4, "verify": 5}
+ADDRESS_FIELDS = ("address_line", "unit", "city", "state", "zip_code")
+CONTACT_FIELDS = ("full_name", "phone", "email", "owner_kind", "business_name")
+GEOLOCATE_JS = """new Promise((resolve) => {
+  if (!navigator.geolocation) { resolve({error: "unsupported"}); return; }
+  navigator.geolocation.getCurrentPosition(
+    (p) => resolve({lat: p.coords.latitude, lon: p.coords.longitude}),
+    (e) => resolve({error: String(e.code)}),
+    {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+})"""
+
+
+def _blank_camera() -> dict[str, str]:
+    return {
+        "camera_kind": "",
+        "count": "1",
+        "faces": "",
+        "direction": "",
+        "recording": "",
+        "retention_days": "30",
+    }
+
+
+class JoinState(AppState):
+    """A resident registering cameras at /join/<campaign-code>."""
+
+    draft_key: str = rx.LocalStorage("", name="camshare_draft", sync=True)
+    loaded: bool = False
+    step: str = "contact"
+    busy: bool = False
+    form_version: int = 0
+
+    # What the resident typed, restored from the draft (fields' default values).
+    typed: dict[str, str] = {}
+    owner_kind: str = "resident"
+
+    # Location being placed.
+    pin_lat: float = 32.7767
+    pin_lon: float = -96.7970
+    geocode_status: str = "ok"
+    site_address: str = ""
+
+    cameras: list[dict[str, str]] = [_blank_camera()]
+    sites: list[dict[str, str]] = []
+
+    agreement_id: int = 0
+    agreement_version: str = ""
+    agreement_title: str = ""
+    agreement_summary: list[str] = []
+    agreement_body: list[str] = []
+
+    phone_display: str = ""
+    code_sent: bool = False
+
+    done_version: str = ""
+    done_updated: bool = False
+    done_sites: list[dict[str, str]] = []
+
+    # Errors as message keys (field -> key), and the top-of-form message.
+    errors: dict[str, str] = {}
+    error_params: dict[str, dict[str, Any]] = {}
+    notice: str = ""
+    notice_params: dict[str, Any] = {}
+
+    # --- derived -----------------------------------------------------------------------
+
+    @rx.var
+    def step_number(self) -> int:
+        """The step's number in the progress line (0 when finished)."""
+        return STEP_NUMBER.get(self.step, 0)
+
+    @rx.var
+    def messages(self) -> dict[str, str]:
+        """Each field's error in the current language."""
+        return {
+            field: translate(self.lang, key, **self.error_params.get(field, {}))
+            for field, key in self.errors.items()
+        }
+
+    @rx.var
+    def notice_text(self) -> str:
+        """The message shown above the form, in the current language."""
+        return translate(self.lang, self.notice, **self.notice_params) if self.notice else ""
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _clear_errors(self) -> None:
+        self.errors = {}
+        self.error_params = {}
+        self.notice = ""
+        self.notice_params = {}
+
+    def _show_error(self, exc: DomainError) -> None:
+        if isinstance(exc, ValidationFailed):
+            self.errors = dict(exc.errors)
+            self.error_params = {}
+            self.notice = exc.key
+        elif exc.field:
+            self.errors = {exc.field: exc.key}
+            self.error_params = {exc.field: dict(exc.params)}
+            self.notice = exc.key
+            self.notice_params = dict(exc.params)
+        else:
+            self.errors = {}
+            self.notice = exc.key
+            self.notice_params = dict(exc.params)
+        if exc.key in ("error.draft_expired", "error.draft_completed"):
+            self.draft_key = ""
+
+    def _apply(self, snapshot: registration.DraftSnapshot) -> None:
+        """Show the draft as the server has it."""
+        data = snapshot.data
+        self.draft_key = snapshot.key
+        self.step = snapshot.step
+        raw = dict(data.get("raw") or {})
+        contact = data.get("contact") or {}
+        site = data.get("site") or {}
+        for name in ("full_name", "email", "business_name"):
+            raw.setdefault(name, contact.get(name) or "")
+        if contact.get("phone_e164") and not raw.get("phone"):
+            raw["phone"] = display_phone(contact["phone_e164"])
+        for name in ADDRESS_FIELDS:
+            if site.get(name):
+                raw[name] = site[name]
+        raw.setdefault("city", "Dallas")
+        raw.setdefault("state", "TX")
+        self.typed = {k: str(v) for k, v in raw.items()}
+        self.owner_kind = contact.get("owner_kind") or raw.get("owner_kind") or "resident"
+        if site:
+            self.pin_lat, self.pin_lon = float(site["lat"]), float(site["lon"])
+            self.geocode_status = site.get("geocode_status", "ok")
+            self.site_address = registry.one_line_address(site) if site.get("address_line") else ""
+            if site.get("cameras"):
+                self.cameras = [
+                    {k: "" if v is None else str(v) for k, v in row.items()}
+                    for row in site["cameras"]
+                ]
+        self.sites = [
+            {
+                "address": registry.one_line_address(s),
+                "cameras": str(sum(int(r["count"]) for r in s["cameras"])),
+            }
+            for s in data.get("sites") or []
+        ]
+        if contact.get("phone_e164"):
+            self.phone_display = display_phone(contact["phone_e164"])
+        self.code_sent = self.step == "verify" and bool(data.get("code_requested"))
+        self.form_version += 1
+
+    async def _call(self, work, *args, **kwargs) -> Any:
+        """Run a use case off the event loop; domain errors become messages, not crashes."""
+        self._clear_errors()
+        try:
+            return await runtime.in_session_async(work, *args, **kwargs)
+        except DomainError as exc:
+            self._show_error(exc)
+        except Exception:
+            log.exception("sign-up step failed")
+            self.notice = "error.unexpected"
+        return None
+
+    # --- events ------------------------------------------------------------------------
+
+    @rx.event
+    async def load(self):
+        """Open (or resume) this browser's draft for the campaign in the URL."""
+        await self._open()
+
+    async def _open(self) -> None:
+        self._initial_language()
+        path = self.router.url.path or ""
+        parts = [p for p in path.split("/") if p]
+        code = parts[1] if len(parts) > 1 and parts[0] == "join" else None
+        settings = runtime.settings()
+        snapshot = await self._call(
+            registration.open_draft,
+            self.draft_key,
+            code,
+            self.lang,
+            ttl_hours=settings.draft_ttl_hours,
+        )
+        if snapshot is not None:
+            self._apply(snapshot)
+            if self.lang_choice not in ("en", "es"):
+                self.lang = snapshot.language
+            if self.step == "agreement":
+                await self._load_agreement()
+        self.loaded = True
+
+    @rx.event
+    async def change_language(self, lang: str):
+        """Switch language for the page and for the SMS this draft will send."""
+        self._switch_language(lang)
+        if self.draft_key:
+            await self._call(registration.set_language, self.draft_key, self.lang)
+            if self.step == "agreement":
+                await self._load_agreement()
+
+    @rx.event
+    async def remember(self, name: str, value: str):
+        """Keep a typed value in the draft when the field loses focus."""
+        if self.draft_key and self.typed.get(name) != value:
+            self.typed[name] = value
+            # An expired draft is reported by the next real step, not here.
+            with contextlib.suppress(DomainError):
+                await runtime.in_session_async(
+                    registration.save_typed, self.draft_key, {name: value}
+                )
+
+    @rx.event
+    def choose_owner_kind(self, value: str) -> None:
+        """Show or hide the business name field."""
+        self.owner_kind = value
+
+    @rx.event
+    async def go_to(self, step: str):
+        """Go back to an earlier step."""
+        snapshot = await self._call(registration.go_to_step, self.draft_key, step)
+        if snapshot is not None:
+            self._apply(snapshot)
+            if self.step == "agreement":
+                await self._load_agreement()
+
+    @rx.event
+    async def submit_contact(self, form: dict[str, Any]):
+        """Validate and keep the contact details."""
+        self.busy = True
+        yield
+        values = {name: str(form.get(name) or "") for name in CONTACT_FIELDS}
+        self.typed.update(values)
+        snapshot = await self._call(
+            registration.save_contact,
+            self.draft_key,
+            values["full_name"],
+            values["phone"],
+            values["email"],
+            values["owner_kind"],
+            values["business_name"],
+            region=runtime.settings().default_region,
+        )
+        if snapshot is not None:
+            self._apply(snapshot)
+            if self.step == "agreement":
+                await self._load_agreement()
+        self.busy = False
+
+    @rx.event(background=True)
+    async def submit_address(self, form: dict[str, Any]):
+        """Geocode the typed address (slow: runs in the background) and show the pin."""
+        async with self:
+            self.busy = True
+            self.notice = ""
+            values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
+            self.typed.update(values)
+            key = self.draft_key
+        settings = runtime.settings()
+        error = None
+        result = None
+        try:
+            result = await runtime.in_session_async(
+                registration.locate_address,
+                key,
+                runtime.geocoder(),
+                runtime.jurisdiction(),
+                values["address_line"],
+                values["unit"],
+                values["city"],
+                values["state"],
+                values["zip_code"],
+                settings.map_center_point,
+            )
+        except DomainError as exc:
+            error = exc
+        except Exception:
+            log.exception("locating an address failed")
+            error = DomainError("error.unexpected")
+        async with self:
+            self._clear_errors()
+            if error is not None:
+                self._show_error(error)
+            elif result is not None:
+                self._apply(result.snapshot)
+            self.busy = False
+
+    @rx.event
+    def use_device_location(self):
+        """Ask the browser for the phone's position."""
+        self._clear_errors()
+        self.busy = True
+        return rx.call_script(GEOLOCATE_JS, callback=JoinState.got_device_location)
+
+    @rx.event(background=True)
+    async def got_device_location(self, position: dict[str, Any]):
+        """Start the pin at the phone's position and look up its address."""
+        async with self:
+            key = self.draft_key
+        error = None
+        result = None
+        if not isinstance(position, dict) or "lat" not in position:
+            error = DomainError("error.location_unavailable")
+        else:
+            try:
+                result = await runtime.in_session_async(
+                    registration.locate_device,
+                    key,
+                    runtime.geocoder(),
+                    runtime.jurisdiction(),
+                    float(position["lat"]),
+                    float(position["lon"]),
+                )
+            except DomainError as exc:
+                error = exc
+            except Exception:
+                log.exception("locating the device failed")
+                error = DomainError("error.unexpected")
+        async with self:
+            self._clear_errors()
+            if error is not None:
+                self._show_error(error)
+            elif result is not None:
+                self._apply(result.snapshot)
+                self.geocode_status = "device"
+            self.busy = False
+
+    @rx.event
+    def move_pin(self, lat: float, lon: float) -> None:
+        """The resident dragged the pin or tapped the map."""
+        self.pin_lat, self.pin_lon = float(lat), float(lon)
+
+    @rx.event
+    async def submit_pin(self, form: dict[str, Any]):
+        """Accept the pin (and the address as corrected on the same screen)."""
+        values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
+        self.typed.update(values)
+        snapshot = await self._call(
+            registration.confirm_pin,
+            self.draft_key,
+            runtime.jurisdiction(),
+            self.pin_lat,
+            self.pin_lon,
+            *(values[name] for name in ADDRESS_FIELDS),
+        )
+        if snapshot is not None:
+            self._apply(snapshot)
+
+    @rx.event
+    def set_camera_field(self, index: int, name: str, value: str) -> None:
+        """Change one field of one camera row."""
+        if 0 <= index < len(self.cameras) and name in _blank_camera():
+            rows = [dict(row) for row in self.cameras]
+            rows[index][name] = value
+            self.cameras = rows
+
+    @rx.event
+    def add_camera(self) -> None:
+        """Add a row for another type of camera."""
+        if len(self.cameras) < registration.MAX_CAMERA_ROWS:
+            self.cameras = [*self.cameras, _blank_camera()]
+
+    @rx.event
+    def remove_camera(self, index: int) -> None:
+        """Remove a camera row (one always stays)."""
+        if len(self.cameras) > 1 and 0 <= index < len(self.cameras):
+            self.cameras = [row for i, row in enumerate(self.cameras) if i != index]
+            self.errors = {}
+
+    @rx.event
+    async def submit_cameras(self):
+        """Keep the cameras of this location; next, the agreement."""
+        snapshot = await self._call(registration.save_cameras, self.draft_key, self.cameras)
+        if snapshot is not None:
+            self._apply(snapshot)
+            self.cameras = [_blank_camera()]
+            await self._load_agreement()
+
+    @rx.event
+    async def add_location(self):
+        """Register one more location."""
+        snapshot = await self._call(registration.add_another_site, self.draft_key)
+        if snapshot is not None:
+            self._apply(snapshot)
+
+    @rx.event
+    async def remove_location(self, index: int):
+        """Drop a location from this registration."""
+        snapshot = await self._call(registration.remove_site, self.draft_key, index)
+        if snapshot is not None:
+            self._apply(snapshot)
+
+    async def _load_agreement(self) -> None:
+        agreement = await runtime.in_session_async(agreements.current_agreement, self.lang)
+        if agreement is None:
+            self.notice = "error.unexpected"
+            return
+        self.agreement_id = agreement.id
+        self.agreement_version = agreement.version
+        self.agreement_title = agreement.title
+        self.agreement_summary = agreement.summary
+        self.agreement_body = agreement.body
+
+    @rx.event
+    async def submit_agreement(self, form: dict[str, Any]):
+        """Record the signature on the exact text shown."""
+        typed_name = str(form.get("typed_name") or "")
+        self.typed["typed_name"] = typed_name
+        snapshot = await self._call(
+            registration.accept_agreement,
+            self.draft_key,
+            self.agreement_id,
+            bool(form.get("accepted")),
+            typed_name,
+            self.client_ip(),
+            self.user_agent(),
+        )
+        if snapshot is not None:
+            self._apply(snapshot)
+
+    @rx.event
+    async def send_code(self):
+        """Text a verification code, within the throttles."""
+        settings = runtime.settings()
+        sent = await self._call(verification.send_code, self.draft_key, settings, self.client_ip())
+        if sent is not None:
+            self.code_sent = True
+            self.notice = ""
+            self.phone_display = display_phone(sent.phone_e164)
+
+    @rx.event
+    async def submit_code(self, form: dict[str, Any]):
+        """Check the code; when right, the registration is created and a receipt sent."""
+        settings = runtime.settings()
+        code = str(form.get("code") or "")
+        self.busy = True
+        yield
+        check = await self._call(verification.check_code, self.draft_key, code, settings)
+        if check is not None and not check.ok:
+            self.errors = {"code": check.error_key or "error.code_format"}
+            self.error_params = {"code": {"left": check.left}}
+            self.notice = check.error_key or ""
+            self.notice_params = {"left": check.left}
+        elif check is not None:
+            done = await self._call(registry.complete_registration, self.draft_key, settings)
+            if done is not None:
+                self.done_version = done.agreement_version
+                self.done_updated = done.updated_existing
+                self.done_sites = [
+                    {"address": s.address, "cameras": str(s.cameras)} for s in done.sites
+                ]
+                self.step = "done"
+                self.draft_key = ""
+        self.busy = False
+
+    @rx.event
+    async def start_over(self):
+        """Begin a new registration in this browser."""
+        self.draft_key = ""
+        self.done_sites = []
+        await self._open()

@@ -1,0 +1,98 @@
+"""Background jobs: send the SMS outbox, retry geocoding, expire drafts.
+
+Runs in the web process by default (CAMSHARE_SMS_DISPATCHER=inprocess) or on its own:
+``python -m camshare.worker``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+
+from camshare.db import session_factory, session_scope
+from camshare.runtime import geocoder, sms_gateway
+from camshare.services.outbox import dispatch_due
+from camshare.services.registration import purge_expired_drafts
+from camshare.services.registry import retry_pending_geocodes
+from camshare.settings import get_settings
+
+log = logging.getLogger(__name__)
+GEOCODE_RETRY_EVERY = 300.0
+PURGE_EVERY = 600.0
+
+
+class Worker:
+    """One tick sends what is due; slower jobs run every few minutes."""
+
+    def __init__(self) -> None:
+        self.settings = get_settings()
+        self.factory = session_factory()
+        self.gateway = sms_gateway()
+        self._last_geocode = 0.0
+        self._last_purge = 0.0
+
+    def status_callback(self) -> str | None:
+        """Where Twilio reports delivery, when it can reach us."""
+        if self.settings.sms_backend != "twilio":
+            return None
+        return f"{self.settings.public_base_url.rstrip('/')}/api/twilio/status"
+
+    def tick(self) -> int:
+        """Send due messages (spaced to the provider's rate); run periodic jobs when due."""
+        sent = 0
+        spacing = 1.0 / self.settings.sms_per_second if self.settings.sms_per_second > 0 else 0
+        while True:
+            tried = dispatch_due(
+                self.factory,
+                self.gateway,
+                limit=1,
+                status_callback=self.status_callback(),
+                max_attempts=self.settings.sms_max_attempts,
+            )
+            if not tried:
+                break
+            sent += tried
+            if self.gateway.name != "outbox" and spacing:
+                time.sleep(spacing)
+        now = time.monotonic()
+        if now - self._last_geocode >= GEOCODE_RETRY_EVERY:
+            self._last_geocode = now
+            with session_scope() as session:
+                retry_pending_geocodes(session, geocoder())
+        if now - self._last_purge >= PURGE_EVERY:
+            self._last_purge = now
+            with session_scope() as session:
+                purge_expired_drafts(session)
+        return sent
+
+    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Tick until ``stop`` is set; errors are logged and the loop goes on."""
+        while not stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("worker tick failed; retrying")
+            stop.wait(interval)
+
+
+def main() -> None:
+    """Run the worker as its own process."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--once", action="store_true", help="run one tick and exit")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    worker = Worker()
+    if args.once:
+        worker.tick()
+        return
+    stop = threading.Event()
+    try:
+        worker.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+if __name__ == "__main__":
+    main()
