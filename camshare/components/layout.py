@@ -37,7 +37,7 @@ def page_frame(*children: rx.Component, on_switch=None) -> rx.Component:
         rx.el.a(AppState.t["app.skip_to_content"], href="#main", class_name="skip-link"),
         rx.el.header(
             rx.el.a(
-                rx.el.img(src="/icon-192.png", alt="", width="32", height="32"),
+                rx.el.img(src=settings().logo_url, alt="", width="32", height="32"),
                 rx.el.span(program),
                 href="/",
                 class_name="brand",

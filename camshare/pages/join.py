@@ -429,6 +429,8 @@ def join_page() -> rx.Component:
     """The whole flow; the step decides which screen shows."""
     return page_frame(
         progress(),
+        # data-step tells the browser tests (and styles) which screen is live after loading.
+        rx.el.div(data_step=rx.cond(S.loaded, S.step, "loading"), id="join-step", hidden=True),
         rx.cond(
             S.loaded,
             rx.match(

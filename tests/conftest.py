@@ -1,0 +1,94 @@
+"""Fixtures shared by every test: databases (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from camshare import migrations
+from camshare.db import make_engine
+from camshare.settings import Settings, load_settings
+
+POSTGRES_URL = os.environ.get("CAMSHARE_TEST_DATABASE_URL", "")
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _fresh_postgres(url: str) -> tuple[str, callable]:
+    """A new, empty database on the server in ``url``, and how to drop it."""
+    base = make_url(url)
+    name = f"camshare_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated database of each kind: SQLite always, PostgreSQL when configured."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL tests skipped: CAMSHARE_TEST_DATABASE_URL is not set")
+        url, drop = _fresh_postgres(POSTGRES_URL)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'camshare.db'}"
+        drop = None
+    migrations.upgrade(url)
+    yield url
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url) -> Iterator[Engine]:
+    """One engine per database kind."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test, commits included."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def factory(engine) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the test database, for code that opens its own sessions.
+
+    Its commits are real: tables are emptied afterwards.
+    """
+    yield sessionmaker(bind=engine, expire_on_commit=False)
+    from camshare.models import Base
+
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings as on a fresh installation, with fast, offline adapters."""
+    return load_settings({"CAMSHARE_SECRET_KEY": "test-secret", "CAMSHARE_GEOCODER_MIN_DELAY": "0"})

@@ -1,0 +1,184 @@
+"""The production build of camshare, served on loopback, and headless Chromium to use it.
+
+The app runs as `reflex run --env prod` on a free port, with its own SQLite database,
+the demo data, SMS recorded in the outbox and geocoding answered by the Nominatim
+stand-in. It is wrapped in `timeout` and killed at the end, so it never outlives the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from camshare.db import make_engine
+from tests.support.nominatim_standin import KnownPlace, NominatimStandin
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+MARILLA = KnownPlace(
+    32.7767,
+    -96.7970,
+    "1500, Marilla Street, Downtown, Dallas, Dallas County, Texas, 75201, United States",
+    {
+        "house_number": "1500",
+        "road": "Marilla Street",
+        "city": "Dallas",
+        "state": "Texas",
+        "postcode": "75201",
+    },
+)
+ELM = KnownPlace(
+    32.7831,
+    -96.7836,
+    "2500, Elm Street, Deep Ellum, Dallas, Dallas County, Texas, 75226, United States",
+    {
+        "house_number": "2500",
+        "road": "Elm Street",
+        "city": "Dallas",
+        "state": "Texas",
+        "postcode": "75226",
+    },
+)
+
+
+@dataclass
+class LiveApp:
+    """Where the running app answers, and its database."""
+
+    url: str
+    engine: Engine
+    geocoder: NominatimStandin
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)  # polling a server that is starting: there is no event to wait on
+    raise RuntimeError(f"the app did not start in {limit} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory) -> Iterator[LiveApp]:
+    """camshare's production build with demo data, on a free loopback port."""
+    workdir = tmp_path_factory.mktemp("live")
+    database_url = f"sqlite:///{workdir / 'camshare.db'}"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with NominatimStandin(places={
+        "1500 Marilla St, Dallas, TX 75201": MARILLA,
+        "2500 Elm St, Dallas, TX 75226": ELM,
+    }) as geocoder:
+        env = {
+            **os.environ,
+            "CAMSHARE_DATABASE_URL": database_url,
+            "CAMSHARE_PUBLIC_BASE_URL": url,
+            "CAMSHARE_PORT": str(port),
+            "CAMSHARE_DEMO_MODE": "true",
+            "CAMSHARE_SMS_BACKEND": "outbox",
+            "CAMSHARE_GEOCODER_DOMAIN": geocoder.domain,
+            "CAMSHARE_GEOCODER_SCHEME": "http",
+            "CAMSHARE_GEOCODER_MIN_DELAY": "0",
+            "CAMSHARE_MAP_TILE_URL": f"{url}/tiles/{{z}}/{{x}}/{{y}}.png",
+        }
+        for command in (["migrate"], ["seed-demo"]):
+            subprocess.run(
+                [sys.executable, "-m", "camshare.cli", *command], cwd=ROOT, env=env, check=True
+            )
+        log = workdir / "app.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                ["timeout", "1800", "reflex", "run", "--env", "prod", "--backend-host",
+                 "127.0.0.1"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            _wait_until_healthy(url, process, log, limit=300)
+            engine = make_engine(database_url)
+            yield LiveApp(url, engine, geocoder)
+            engine.dispose()
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright's driver (it drives Debian's Chromium; it downloads no browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Debian's headless Chromium."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def installed_profile_phone(playwright, tmp_path):
+    """A phone-sized Chromium with an on-disk profile (installability needs one)."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+        viewport=PHONE, is_mobile=True, has_touch=True,
+    )
+    yield context.pages[0] if context.pages else context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized browser context with a fresh profile."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()

@@ -1,0 +1,212 @@
+"""A resident signs up from a QR flyer on a phone, in English and in Spanish."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from camshare.i18n import catalog
+from camshare.models import Camera, CampaignVisit, Consent, OutboxMessage, Owner, Site
+
+pytestmark = pytest.mark.e2e
+
+
+def wait_for_step(page: Page, step: str) -> None:
+    """Wait until the app has loaded the given step (hydrated, draft applied)."""
+    page.wait_for_selector(f'#join-step[data-step="{step}"]', state="attached")
+
+
+def assert_inputs_labelled(page: Page) -> None:
+    """Every visible input and select has a label a screen reader announces."""
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('main input, main select')]
+            .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.name || el.id)"""
+    )
+    assert unlabelled == []
+
+
+def code_from_outbox(page: Page, phone_e164: str) -> str:
+    """Read the newest verification code sent to ``phone_e164`` off the demo outbox page."""
+    outbox = page.context.new_page()
+    outbox.goto(page.url.split("/join")[0] + "/outbox")
+    message = outbox.get_by_test_id("outbox-message").filter(has_text=phone_e164).first
+    expect(message).to_be_visible()
+    code = re.search(r"\b(\d{6})\b", message.inner_text()).group(1)
+    outbox.close()
+    return code
+
+
+def sign_up(page: Page, t: dict[str, str], *, name: str, phone: str, street: str, zip_code: str):
+    """Walk the whole flow with the labels of catalog ``t``."""
+    wait_for_step(page, "contact")
+    assert_inputs_labelled(page)
+    page.get_by_label(t["contact.full_name"]).fill(name)
+    page.get_by_label(t["contact.phone"]).fill(phone)
+    page.get_by_label(t["contact.resident"]).check()
+    page.get_by_role("button", name=t["app.continue"]).click()
+
+    wait_for_step(page, "location")
+    assert_inputs_labelled(page)
+    page.get_by_label(t["location.street"]).fill(street)
+    page.get_by_label(t["location.city"]).fill("Dallas")
+    page.get_by_label(t["location.zip"]).fill(zip_code)
+    page.get_by_role("button", name=t["location.find"]).click()
+
+    wait_for_step(page, "pin")
+    expect(page.get_by_text(t["pin.lead_ok"])).to_be_visible()
+    expect(page.locator(".leaflet-container")).to_be_visible()
+    before = page.get_by_test_id("pin-coordinates").inner_text()
+    box = page.locator(".leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2 + 20)
+    expect(page.get_by_test_id("pin-coordinates")).not_to_have_text(before)
+    page.get_by_role("button", name=t["pin.confirm"]).click()
+
+    wait_for_step(page, "cameras")
+    assert_inputs_labelled(page)
+    page.get_by_label(t["cameras.kind"]).select_option("doorbell")
+    page.get_by_label(t["cameras.faces"]).select_option("street")
+    page.get_by_label(t["cameras.recording"]).select_option("motion")
+    page.get_by_role("button", name=t["app.continue"]).click()
+
+    wait_for_step(page, "agreement")
+    page.get_by_role("button", name=t["agreement.sign"]).click()
+    expect(page.get_by_text(t["error.agreement_not_accepted"])).to_be_visible()
+    page.get_by_label(t["agreement.accept"]).check()
+    page.get_by_label(t["agreement.typed_name"]).fill(name)
+    page.get_by_role("button", name=t["agreement.sign"]).click()
+
+    wait_for_step(page, "verify")
+    expect(page.get_by_text(t["verify.sms_terms"])).to_be_visible()
+    page.get_by_role("button", name=t["verify.send"]).click()
+    code_field = page.get_by_label(t["verify.code"])
+    expect(code_field).to_be_visible()
+    return code_field
+
+
+def finish(page: Page, t: dict[str, str], code_field, phone_e164: str) -> None:
+    """Enter the code from the outbox and reach the confirmation."""
+    code_field.fill("000000" if code_from_outbox(page, phone_e164) != "000000" else "111111")
+    page.get_by_role("button", name=t["verify.submit"]).click()
+    expect(page.get_by_role("alert")).to_contain_text(t["error.code_wrong"].split("{")[0].strip())
+    code_field.fill(code_from_outbox(page, phone_e164))
+    page.get_by_role("button", name=t["verify.submit"]).click()
+    wait_for_step(page, "done")
+    expect(page.get_by_role("heading", name=t["step.done"])).to_be_visible()
+
+
+def registered(live_app, phone_e164: str):
+    with Session(live_app.engine) as session:
+        owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone_e164))
+        assert owner is not None
+        sites = session.scalars(select(Site).where(Site.owner_id == owner.id)).all()
+        cameras = session.scalars(select(Camera).where(Camera.site_id.in_([s.id for s in sites])))
+        consent = session.scalar(select(Consent).where(Consent.owner_id == owner.id))
+        messages = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_e164 == phone_e164)
+        ).all()
+        return owner, sites, list(cameras), consent, messages
+
+
+def test_english_sign_up_from_a_qr_flyer(live_app, phone: Page):
+    t = catalog("en")
+    phone.goto(f"{live_app.url}/join/PARK25")
+    code_field = sign_up(
+        phone, t, name="María José O'Neill", phone="(214) 555-0142",
+        street="1500 Marilla St", zip_code="75201",
+    )
+    finish(phone, t, code_field, "+12145550142")
+
+    owner, sites, cameras, consent, messages = registered(live_app, "+12145550142")
+    assert owner.full_name == "María José O'Neill"
+    assert owner.language == "en" and owner.status == "active"
+    assert [s.zip_code for s in sites] == ["75201"]
+    assert sites[0].location_source == "resident_pin"  # the resident moved the pin
+    assert [(c.camera_kind, c.faces, c.recording) for c in cameras] == [
+        ("doorbell", "street", "motion")
+    ]
+    assert consent.typed_name == "María José O'Neill" and consent.language == "en"
+    receipt = [m for m in messages if m.purpose == "registration_receipt"]
+    assert len(receipt) == 1 and "/manage/" in receipt[0].body
+    with Session(live_app.engine) as session:
+        visits = session.scalars(select(CampaignVisit).where(CampaignVisit.campaign_id.isnot(None)))
+        assert len(list(visits)) >= 1
+
+
+def test_spanish_sign_up(live_app, phone: Page):
+    en, es = catalog("en"), catalog("es")
+    phone.goto(f"{live_app.url}/join/PARK25")
+    wait_for_step(phone, "contact")
+    phone.get_by_role("button", name="Español").click()
+    expect(phone.get_by_role("heading", name=es["step.contact"])).to_be_visible()
+    code_field = sign_up(
+        phone, es, name="Guadalupe Peña", phone="469 555 0199",
+        street="2500 Elm St", zip_code="75226",
+    )
+    with Session(live_app.engine) as session:
+        code_sms = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.to_e164 == "+14695550199",
+                OutboxMessage.purpose == "verification_code",
+            )
+        ).one()
+        assert code_sms.language == "es" and "STOP" in code_sms.body
+        assert en["sms.code"].split(":")[1][:10] not in code_sms.body
+    finish(phone, es, code_field, "+14695550199")
+    owner, sites, _cameras, consent, messages = registered(live_app, "+14695550199")
+    assert owner.language == "es" and consent.language == "es"
+    receipt = [m for m in messages if m.purpose == "registration_receipt"]
+    assert receipt and receipt[0].language == "es"
+
+
+def test_a_reload_keeps_what_was_typed(live_app, phone: Page):
+    t = catalog("en")
+    phone.goto(f"{live_app.url}/join/PARK25")
+    wait_for_step(phone, "contact")
+    phone.get_by_label(t["contact.full_name"]).fill("Reload Tester")
+    phone.get_by_label(t["contact.phone"]).fill("214 555 0123")
+    phone.get_by_label(t["contact.full_name"]).focus()  # leaving the phone field saves it
+    phone.get_by_role("button", name=t["app.continue"]).focus()
+    phone.wait_for_function(
+        "() => localStorage.getItem('camshare_draft')"
+    )
+    phone.reload()
+    wait_for_step(phone, "contact")
+    expect(phone.get_by_label(t["contact.full_name"])).to_have_value("Reload Tester")
+    expect(phone.get_by_label(t["contact.phone"])).to_have_value("214 555 0123")
+
+
+def test_bad_input_keeps_what_was_typed_and_explains(live_app, phone: Page):
+    t = catalog("en")
+    phone.goto(f"{live_app.url}/join")
+    wait_for_step(phone, "contact")
+    phone.get_by_label(t["contact.full_name"]).fill("Sam Doe")
+    phone.get_by_label(t["contact.phone"]).fill("800 555 0100")
+    phone.get_by_role("button", name=t["app.continue"]).click()
+    expect(phone.get_by_text(t["error.phone_not_mobile"])).to_be_visible()
+    expect(phone.get_by_label(t["contact.full_name"])).to_have_value("Sam Doe")
+    expect(phone.get_by_label(t["contact.phone"])).to_have_value("800 555 0100")
+    expect(phone.get_by_label(t["contact.phone"])).to_have_attribute("aria-invalid", "true")
+
+
+def test_installable_pwa(live_app, installed_profile_phone: Page):
+    phone = installed_profile_phone
+    phone.goto(f"{live_app.url}/join/PARK25")
+    wait_for_step(phone, "contact")
+    manifest_href = phone.locator('link[rel="manifest"]').get_attribute("href")
+    manifest = json.loads(phone.request.get(live_app.url + manifest_href).text())
+    assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
+    assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
+    scope = phone.evaluate(
+        "() => navigator.serviceWorker.ready.then(r => r.active && r.active.scriptURL)"
+    )
+    assert scope.endswith("/sw.js")
+    cdp = phone.context.new_cdp_session(phone)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert errors == []
