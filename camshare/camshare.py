@@ -20,6 +20,7 @@ from camshare.state.outbox import OutboxState
 
 log = logging.getLogger(__name__)
 settings = get_settings()
+settings.check()
 
 
 async def run_worker_in_process() -> None:

@@ -18,6 +18,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 
+DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the demo default, refused by check()
+
+
 def _env(name: str | None = None, doc: str = "") -> dict:
     return {"env": name, "doc": doc}
 
@@ -35,7 +38,7 @@ class Settings:
         metadata=_env(doc="Public address of the app, used in SMS links and QR codes"),
     )
     secret_key: str = field(
-        default="change-me-in-production",
+        default=DEFAULT_SECRET,
         metadata=_env(doc="Secret for hashing verification codes and tokens"),
     )
     demo_mode: bool = field(
@@ -112,6 +115,20 @@ class Settings:
     otp_per_phone_per_hour: int = field(default=5, metadata=_env())
     otp_per_ip_per_hour: int = field(default=20, metadata=_env())
     draft_ttl_hours: int = field(default=24, metadata=_env(doc="Unverified drafts expire"))
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe in production."""
+        if not self.demo_mode and self.secret_key == DEFAULT_SECRET:
+            raise RuntimeError("Set CAMSHARE_SECRET_KEY: the default is only for demo mode.")
+        if self.sms_backend == "twilio" and not (
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_from_number or self.twilio_messaging_service_sid)
+        ):
+            raise RuntimeError(
+                "CAMSHARE_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+                "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID."
+            )
 
     @property
     def geocoder_extra_options(self) -> dict:

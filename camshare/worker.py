@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from camshare.routes import TWILIO_STATUS
 from camshare.db import session_factory, session_scope
 from camshare.runtime import geocoder, sms_gateway
 from camshare.services.outbox import dispatch_due
@@ -37,7 +38,7 @@ class Worker:
         """Where Twilio reports delivery, when it can reach us."""
         if self.settings.sms_backend != "twilio":
             return None
-        return f"{self.settings.public_base_url.rstrip('/')}/api/twilio/status"
+        return f"{self.settings.public_base_url.rstrip('/')}{TWILIO_STATUS}"
 
     def tick(self) -> int:
         """Send due messages (spaced to the provider's rate); run periodic jobs when due."""
@@ -83,6 +84,7 @@ def main() -> None:
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    get_settings().check()
     worker = Worker()
     if args.once:
         worker.tick()

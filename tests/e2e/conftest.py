@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +19,7 @@ import pytest
 from sqlalchemy import Engine
 
 from camshare.db import make_engine
+from tests.support.live_server import free_port, reflex_prod_server
 from tests.support.nominatim_standin import KnownPlace, NominatimStandin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,38 +70,19 @@ class LiveApp:
     geocoder: NominatimStandin
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path, limit: float) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)  # polling a server that is starting: there is no event to wait on
-    raise RuntimeError(f"the app did not start in {limit} s:\n{log.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory) -> Iterator[LiveApp]:
     """camshare's production build with demo data, on a free loopback port."""
     workdir = tmp_path_factory.mktemp("live")
     database_url = f"sqlite:///{workdir / 'camshare.db'}"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with NominatimStandin(places={
-        "1500 Marilla St, Dallas, TX 75201": MARILLA,
-        "2500 Elm St, Dallas, TX 75226": ELM,
-    }) as geocoder:
+    with NominatimStandin(
+        places={
+            "1500 Marilla St, Dallas, TX 75201": MARILLA,
+            "2500 Elm St, Dallas, TX 75226": ELM,
+        }
+    ) as geocoder:
         env = {
             **os.environ,
             "CAMSHARE_DATABASE_URL": database_url,
@@ -121,28 +99,10 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
             subprocess.run(
                 [sys.executable, "-m", "camshare.cli", *command], cwd=ROOT, env=env, check=True
             )
-        log = workdir / "app.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                ["timeout", "1800", "reflex", "run", "--env", "prod", "--backend-host",
-                 "127.0.0.1"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            _wait_until_healthy(url, process, log, limit=300)
+        with reflex_prod_server(ROOT, env, port, workdir / "app.log", "/api/health"):
             engine = make_engine(database_url)
             yield LiveApp(url, engine, geocoder)
             engine.dispose()
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -166,8 +126,12 @@ def browser(playwright):
 def installed_profile_phone(playwright, tmp_path):
     """A phone-sized Chromium with an on-disk profile (installability needs one)."""
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
-        viewport=PHONE, is_mobile=True, has_touch=True,
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_FLAGS,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
     )
     yield context.pages[0] if context.pages else context.new_page()
     context.close()
@@ -176,8 +140,9 @@ def installed_profile_phone(playwright, tmp_path):
 @pytest.fixture
 def phone(browser):
     """A phone-sized browser context with a fresh profile."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="en-US")
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page

@@ -118,22 +118,29 @@ def test_english_sign_up_from_a_qr_flyer(live_app, phone: Page):
     t = catalog("en")
     phone.goto(f"{live_app.url}/join/PARK25")
     code_field = sign_up(
-        phone, t, name="María José O'Neill", phone="(214) 555-0142",
-        street="1500 Marilla St", zip_code="75201",
+        phone,
+        t,
+        name="María José O'Neill",
+        phone="(214) 555-0142",
+        street="1500 Marilla St",
+        zip_code="75201",
     )
     finish(phone, t, code_field, "+12145550142")
 
     owner, sites, cameras, consent, messages = registered(live_app, "+12145550142")
     assert owner.full_name == "María José O'Neill"
-    assert owner.language == "en" and owner.status == "active"
+    assert owner.language == "en"
+    assert owner.status == "active"
     assert [s.zip_code for s in sites] == ["75201"]
     assert sites[0].location_source == "resident_pin"  # the resident moved the pin
     assert [(c.camera_kind, c.faces, c.recording) for c in cameras] == [
         ("doorbell", "street", "motion")
     ]
-    assert consent.typed_name == "María José O'Neill" and consent.language == "en"
+    assert consent.typed_name == "María José O'Neill"
+    assert consent.language == "en"
     receipt = [m for m in messages if m.purpose == "registration_receipt"]
-    assert len(receipt) == 1 and "/manage/" in receipt[0].body
+    assert len(receipt) == 1
+    assert "/manage/" in receipt[0].body
     with Session(live_app.engine) as session:
         visits = session.scalars(select(CampaignVisit).where(CampaignVisit.campaign_id.isnot(None)))
         assert len(list(visits)) >= 1
@@ -146,8 +153,12 @@ def test_spanish_sign_up(live_app, phone: Page):
     phone.get_by_role("button", name="Español").click()
     expect(phone.get_by_role("heading", name=es["step.contact"])).to_be_visible()
     code_field = sign_up(
-        phone, es, name="Guadalupe Peña", phone="469 555 0199",
-        street="2500 Elm St", zip_code="75226",
+        phone,
+        es,
+        name="Guadalupe Peña",
+        phone="469 555 0199",
+        street="2500 Elm St",
+        zip_code="75226",
     )
     with Session(live_app.engine) as session:
         code_sms = session.scalars(
@@ -156,13 +167,16 @@ def test_spanish_sign_up(live_app, phone: Page):
                 OutboxMessage.purpose == "verification_code",
             )
         ).one()
-        assert code_sms.language == "es" and "STOP" in code_sms.body
+        assert code_sms.language == "es"
+        assert "STOP" in code_sms.body
         assert en["sms.code"].split(":")[1][:10] not in code_sms.body
     finish(phone, es, code_field, "+14695550199")
-    owner, sites, _cameras, consent, messages = registered(live_app, "+14695550199")
-    assert owner.language == "es" and consent.language == "es"
+    owner, _sites, _cameras, consent, messages = registered(live_app, "+14695550199")
+    assert owner.language == "es"
+    assert consent.language == "es"
     receipt = [m for m in messages if m.purpose == "registration_receipt"]
-    assert receipt and receipt[0].language == "es"
+    assert receipt
+    assert receipt[0].language == "es"
 
 
 def test_a_reload_keeps_what_was_typed(live_app, phone: Page):
@@ -173,9 +187,7 @@ def test_a_reload_keeps_what_was_typed(live_app, phone: Page):
     phone.get_by_label(t["contact.phone"]).fill("214 555 0123")
     phone.get_by_label(t["contact.full_name"]).focus()  # leaving the phone field saves it
     phone.get_by_role("button", name=t["app.continue"]).focus()
-    phone.wait_for_function(
-        "() => localStorage.getItem('camshare_draft')"
-    )
+    phone.wait_for_function("() => localStorage.getItem('camshare_draft')")
     phone.reload()
     wait_for_step(phone, "contact")
     expect(phone.get_by_label(t["contact.full_name"])).to_have_value("Reload Tester")

@@ -1,0 +1,43 @@
+"""Settings: read from the environment, documented in the README, unsafe ones refused."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from camshare.settings import Settings, env_name, load_settings
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_listed_in_the_readme():
+    missing = [env_name(f) for f in fields(Settings) if f"`{env_name(f)}`" not in README]
+    assert missing == []
+
+
+def test_values_come_from_the_environment_with_their_types():
+    settings = load_settings(
+        {
+            "CAMSHARE_DEMO_MODE": "false",
+            "CAMSHARE_OTP_TTL_MINUTES": "3",
+            "CAMSHARE_SMS_PER_SECOND": "2.5",
+            "TWILIO_FROM_NUMBER": "+12145550000",
+        }
+    )
+    assert settings.demo_mode is False
+    assert settings.otp_ttl_minutes == 3
+    assert settings.sms_per_second == 2.5
+    assert settings.twilio_from_number == "+12145550000"
+
+
+def test_production_refuses_the_default_secret():
+    with pytest.raises(RuntimeError, match="CAMSHARE_SECRET_KEY"):
+        load_settings({"CAMSHARE_DEMO_MODE": "false"}).check()
+    load_settings({"CAMSHARE_DEMO_MODE": "false", "CAMSHARE_SECRET_KEY": "s3cret"}).check()
+
+
+def test_twilio_needs_its_credentials():
+    with pytest.raises(RuntimeError, match="TWILIO_ACCOUNT_SID"):
+        load_settings({"CAMSHARE_SMS_BACKEND": "twilio"}).check()
