@@ -11,8 +11,8 @@ import logging
 import threading
 import time
 
-from camshare.routes import TWILIO_STATUS
 from camshare.db import session_factory, session_scope
+from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
 from camshare.services.outbox import dispatch_due
 from camshare.services.registration import purge_expired_drafts
