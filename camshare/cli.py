@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser(
+        "migrate", help="bring the schema up to date (and publish the bundled agreement once)"
+    )
     commands.add_parser("seed-demo", help="agreement versions and a demo campaign")
     make = commands.add_parser("create-campaign", help="create an outreach campaign")
     make.add_argument("name")
@@ -71,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "migrate":
         migrations.upgrade()
+        with session_scope() as session:
+            if agreements.current_agreement(session, "en") is None:
+                # A fresh installation starts with the bundled agreement, so sign-up works.
+                for text in agreements.publish_bundled(session):
+                    print(f"published agreement {text.version} ({text.language})")
     elif args.command == "seed-demo":
         print(seed_demo())
     elif args.command == "create-campaign":

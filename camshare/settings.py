@@ -131,6 +131,11 @@ class Settings:
             )
 
     @property
+    def outbox_page_enabled(self) -> bool:
+        """The on-screen outbox shows codes and links: only for a demo that sends nothing."""
+        return self.demo_mode and self.sms_backend == "outbox"
+
+    @property
     def geocoder_extra_options(self) -> dict:
         """The JSON in ``geocoder_options`` as a dict."""
         return json.loads(self.geocoder_options or "{}")

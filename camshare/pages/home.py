@@ -14,7 +14,7 @@ T = AppState.t
 def home_page() -> rx.Component:
     """What the program is, and the way in."""
     links = [rx.el.a(T["home.start"], href="/join", class_name="button primary")]
-    if settings().demo_mode:
+    if settings().outbox_page_enabled:
         links.append(rx.el.a(T["home.outbox"], href="/outbox", class_name="button secondary"))
     return page_frame(
         rx.el.h1(T["home.title"]),

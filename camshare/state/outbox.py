@@ -19,7 +19,7 @@ class OutboxState(AppState):
     async def load(self):
         """Load the newest messages; refuses outside demo mode (checked on the server)."""
         self._initial_language()
-        self.enabled = runtime.settings().demo_mode
+        self.enabled = runtime.settings().outbox_page_enabled
         if not self.enabled:
             self.messages = []
             return

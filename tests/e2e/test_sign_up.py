@@ -222,3 +222,25 @@ def test_installable_pwa(live_app, installed_profile_phone: Page):
     cdp = phone.context.new_cdp_session(phone)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert errors == []
+
+
+def test_a_geocoder_outage_delays_the_check_but_keeps_the_sign_up(live_app, phone: Page):
+    t = catalog("en")
+    live_app.geocoder.mode = "error"
+    try:
+        phone.goto(f"{live_app.url}/join/PARK25")
+        wait_for_step(phone, "contact")
+        phone.get_by_label(t["contact.full_name"]).fill("Outage Tester")
+        phone.get_by_label(t["contact.phone"]).fill("214 555 0177")
+        phone.get_by_role("button", name=t["app.continue"]).click()
+        wait_for_step(phone, "location")
+        phone.get_by_label(t["location.street"]).fill("4100 Unknown Ave")
+        phone.get_by_label(t["location.zip"]).fill("75219")
+        phone.get_by_role("button", name=t["location.find"]).click()
+        wait_for_step(phone, "pin")
+        expect(phone.get_by_text(t["pin.lead_unavailable"])).to_be_visible()
+        expect(phone.get_by_label(t["location.street"])).to_have_value("4100 Unknown Ave")
+        phone.get_by_role("button", name=t["pin.confirm"]).click()
+        wait_for_step(phone, "cameras")
+    finally:
+        live_app.geocoder.mode = "normal"

@@ -1,0 +1,1 @@
+"""The smallest Reflex page: the floor camshare's pages are measured against."""
