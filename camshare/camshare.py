@@ -11,7 +11,7 @@ import reflex as rx
 from camshare import routes
 from camshare.api import create_api
 from camshare.pages.home import home_page
-from camshare.pages.join import join_page
+from camshare.pages.join import join_first_paint, join_page
 from camshare.pages.outbox import outbox_page
 from camshare.settings import get_settings
 from camshare.state.base import AppState
@@ -47,6 +47,7 @@ app = rx.App(
         rx.script(src="/sw-register.js", defer=True),
     ],
     api_transformer=create_api(),
+    hydrate_fallback=join_first_paint,
 )
 title = settings.program_name
 app.add_page(home_page, route=routes.HOME, title=title, on_load=AppState.pick_initial_language)

@@ -7,6 +7,7 @@ import reflex as rx
 from camshare.components.fields import choice_list, field_error, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.pin_map import pin_map
+from camshare.i18n import catalog
 from camshare.runtime import settings
 from camshare.services.registration import (
     CAMERA_FACES,
@@ -431,19 +432,44 @@ def join_page() -> rx.Component:
         progress(),
         # data-step tells the browser tests (and styles) which screen is live after loading.
         rx.el.div(data_step=rx.cond(S.loaded, S.step, "loading"), id="join-step", hidden=True),
-        rx.cond(
-            S.loaded,
-            rx.match(
-                S.step,
-                ("location", location_step()),
-                ("pin", pin_step()),
-                ("cameras", cameras_step()),
-                ("agreement", agreement_step()),
-                ("verify", verify_step()),
-                ("done", done_step()),
-                contact_step(),
-            ),
-            rx.el.div(contact_step(), class_name="hydrating"),
+        # No swap on load: the first screen rendered at build time stays the same nodes
+        # after hydration, so the browser paints it once (this is the page's LCP).
+        rx.match(
+            S.step,
+            ("location", location_step()),
+            ("pin", pin_step()),
+            ("cameras", cameras_step()),
+            ("agreement", agreement_step()),
+            ("verify", verify_step()),
+            ("done", done_step()),
+            contact_step(),
         ),
         on_switch=S.change_language,
+    )
+
+
+def join_first_paint() -> rx.Component:
+    """What /join/<code> shows before the app's code has run (React Router's hydrate fallback).
+
+    A campaign URL is a dynamic route, so the server cannot prerender it; without this it
+    would send an empty page and the resident would stare at white until the JavaScript
+    arrives. Plain text only: no state exists yet.
+    """
+    t = catalog("en")
+    return rx.el.div(
+        rx.el.header(
+            rx.el.span(
+                rx.el.img(src=settings().logo_url, alt="", width="32", height="32"),
+                rx.el.span(settings().program_name),
+                class_name="brand",
+            ),
+            class_name="site-header",
+        ),
+        rx.el.main(
+            rx.el.h1(t["step.contact"]),
+            rx.el.p(t["contact.lead"], class_name="lead"),
+            rx.el.p(t["app.loading"], class_name="muted", role="status"),
+            class_name="content",
+        ),
+        class_name="page",
     )

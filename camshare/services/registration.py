@@ -3,7 +3,7 @@
 Steps: contact -> location (address or device, then the pin) -> cameras -> agreement ->
 verify -> done. Each step validates what it is given and saves it into the draft; what the
 resident typed is saved as typed too (``save_typed``), so a reload or a dropped connection
-loses nothing. Only ``verify_code`` (in ``phone_verification``) turns a draft into an owner.
+loses nothing. Only ``verification.verify_and_register`` turns a draft into an owner.
 """
 
 from __future__ import annotations
@@ -121,9 +121,11 @@ def open_draft(
         )
         session.add(draft)
         session.flush()
-    elif campaign is not None and draft.campaign_id is None:
-        draft.campaign_id = campaign.id
-    _record_visit(session, draft, campaign.id if campaign else None, now)
+        _record_visit(session, draft, campaign.id if campaign else None, now)
+    elif campaign is not None:
+        # A resumed draft counts as a scan only when it came back through a campaign code.
+        draft.campaign_id = draft.campaign_id or campaign.id
+        _record_visit(session, draft, campaign.id, now)
     code = campaign.code if campaign else None
     return _snapshot(draft, key, code)
 
@@ -187,12 +189,17 @@ def go_to_step(session: Session, key: str, step: str) -> DraftSnapshot:
 # --- contact ---------------------------------------------------------------------------
 
 
+# Invisible characters that only hide or reorder text. Other format characters stay: the
+# zero-width (non-)joiners spell Persian and Indic names, tag characters make flag emoji.
+_INVISIBLE = frozenset(
+    "\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
 def clean_name(value: str | None) -> str:
     """A person's or business's name: trimmed, spaces folded, NFC; emoji and accents kept."""
     text = unicodedata.normalize("NFC", value or "")
-    text = "".join(
-        ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf"} or ch == "\u200d"
-    )
+    text = "".join(ch for ch in text if ch not in _INVISIBLE and unicodedata.category(ch) != "Cc")
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from camshare.i18n import translate
-from camshare.models import Camera, Consent, Owner, Site, utcnow
+from camshare.models import Camera, Consent, Owner, PhoneVerification, Site, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.geocoding import Geocoder, address_query, geocode_cached
@@ -100,18 +100,23 @@ def complete_registration(
         )
     )
     confirmation = Confirmation(owner.id, consent["version"], summaries, updated_existing)
+    all_sites, all_cameras = _registered_totals(session, owner.id)
     body = translate(
         draft.language,
         "sms.receipt",
         program=settings.program_name,
         version=consent["version"],
-        sites=len(summaries),
-        cameras=confirmation.camera_count,
+        sites=all_sites,
+        cameras=all_cameras,
         link=manage_url(settings, token),
     )
     enqueue_sms(session, owner.phone_e164, body, "registration_receipt", draft.language, owner.id)
     draft.completed_at = now
     draft.owner_id = owner.id
+    # From now on personal data lives only on the owner: the draft keeps counts (for the
+    # outreach funnel) and the codes that proved the phone are no longer needed.
+    draft.data = {"sites": len(summaries), "cameras": confirmation.camera_count}
+    session.execute(delete(PhoneVerification).where(PhoneVerification.draft_id == draft.id))
     save_draft(draft, "done")
     audit.record(
         session,
@@ -124,6 +129,18 @@ def complete_registration(
         agreement_version=consent["version"],
     )
     return confirmation
+
+
+def _registered_totals(session: Session, owner_id: int) -> tuple[int, int]:
+    sites = session.scalar(
+        select(func.count(Site.id)).where(Site.owner_id == owner_id, Site.status == "active")
+    )
+    cameras = session.scalar(
+        select(func.coalesce(func.sum(Camera.count), 0))
+        .join(Site, Camera.site_id == Site.id)
+        .where(Site.owner_id == owner_id, Site.status == "active")
+    )
+    return int(sites or 0), int(cameras or 0)
 
 
 def _upsert_site(session: Session, owner: Owner, data: dict, now: datetime) -> SiteSummary:

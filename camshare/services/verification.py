@@ -18,6 +18,7 @@ from camshare.models import PhoneVerification, utcnow
 from camshare.services.errors import DomainError
 from camshare.services.outbox import enqueue_sms
 from camshare.services.registration import load_draft, save_draft
+from camshare.services.registry import Confirmation, complete_registration
 from camshare.services.tokens import code_hash, new_code
 from camshare.settings import Settings
 
@@ -138,6 +139,10 @@ def check_code(
         .limit(1)
     )
     if pending is None:
+        if draft.phone_verified_at and draft.data.get("phone_verified") == draft.data.get(
+            "contact", {}
+        ).get("phone_e164"):
+            return CodeCheck(True)  # already proved: a retry after a failed finish
         return CodeCheck(False, "error.code_none_sent")
     if pending.expires_at <= now:
         return CodeCheck(False, "error.code_expired")
@@ -157,3 +162,21 @@ def check_code(
     draft.data["phone_verified"] = phone
     save_draft(draft)
     return CodeCheck(True)
+
+
+def verify_and_register(
+    session: Session,
+    key: str,
+    code: str,
+    settings: Settings,
+    now: datetime | None = None,
+) -> tuple[CodeCheck, Confirmation | None]:
+    """Check the code and, when right, complete the registration in the same transaction.
+
+    If completing fails, the caller's rollback also undoes the verification, so the same
+    code still works on a retry.
+    """
+    check = check_code(session, key, code, settings, now)
+    if not check.ok:
+        return check, None
+    return check, complete_registration(session, key, settings, now)

@@ -457,15 +457,15 @@ class JoinState(AppState):
         code = str(form.get("code") or "")
         self.busy = True
         yield
-        check = await self._call(verification.check_code, self.draft_key, code, settings)
-        if check is not None and not check.ok:
-            self.errors = {"code": check.error_key or "error.code_format"}
-            self.error_params = {"code": {"left": check.left}}
-            self.notice = check.error_key or ""
-            self.notice_params = {"left": check.left}
-        elif check is not None:
-            done = await self._call(registry.complete_registration, self.draft_key, settings)
-            if done is not None:
+        result = await self._call(verification.verify_and_register, self.draft_key, code, settings)
+        if result is not None:
+            check, done = result
+            if not check.ok:
+                self.errors = {"code": check.error_key or "error.code_format"}
+                self.error_params = {"code": {"left": check.left}}
+                self.notice = check.error_key or ""
+                self.notice_params = {"left": check.left}
+            elif done is not None:
                 self.done_version = done.agreement_version
                 self.done_updated = done.updated_existing
                 self.done_sites = [

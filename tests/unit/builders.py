@@ -240,60 +240,72 @@ def walk_to(
     ip_address: str = IP,
     **contact_overrides: str,
 ) -> Walk:
-    """Open a draft (or take ``key``) and fill it with valid data up to ``step``.
+    """Open a draft (or continue the one under ``key``) and fill it with valid data.
 
-    ``step`` is one of WALK_STEPS: the draft is left *at* that step, ready for it.
-    Codes are sent at ``now`` and entered a minute later; the registration completes at
-    ``now`` + 2 minutes.
+    ``step`` is one of WALK_STEPS: the draft is left *at* that step, ready for it. A
+    continued draft goes on from the step it is at. Codes are sent at ``now`` and entered
+    a minute later; the registration completes at ``now`` + 2 minutes.
     """
     assert step in WALK_STEPS, step
-    target = WALK_STEPS.index(step)
     now = now or clock()
     geocoder = geocoder or dallas_geocoder()
     area = dallas(settings)
     address = address or MARILLA
     if key is None:
         key = registration.open_draft(session, None, campaign_code, language, now=now).key
-    walk = Walk(key, now, geocoder, area)
+    draft = draft_row(session, key)
+    current = draft.step
+    if current == "verify" and draft.data.get("phone_verified"):
+        current = "verified"
+    walk = Walk(key, now, geocoder, area, phone_e164=PHONE_E164)
     details = contact(**contact_overrides)
 
-    if target >= WALK_STEPS.index("location"):
+    def save_contact() -> None:
         snapshot = registration.save_contact(session, key, **details, now=now)
         walk.phone_e164 = snapshot.data["contact"]["phone_e164"]
-    if target >= WALK_STEPS.index("pin"):
+
+    def locate() -> None:
         registration.locate_address(
             session, key, geocoder, area, **address, map_center=settings.map_center_point
         )
-    if target >= WALK_STEPS.index("cameras"):
+
+    def confirm() -> None:
         site = draft_row(session, key).data["site"]
         registration.confirm_pin(session, key, area, site["lat"], site["lon"])
-    if target >= WALK_STEPS.index("agreement"):
+
+    def save_cameras() -> None:
         registration.save_cameras(session, key, cameras or two_camera_rows())
-    if target >= WALK_STEPS.index("verify"):
+
+    def accept() -> None:
         walk.agreement = publish(session, language)
         registration.accept_agreement(
             session,
             key,
             walk.agreement.id,
             True,
-            details["full_name"],
+            draft_row(session, key).data["contact"]["full_name"],
             ip_address,
             USER_AGENT,
             now=now,
         )
-    if target >= WALK_STEPS.index("verified"):
+
+    def verify() -> None:
+        phone = draft_row(session, key).data["contact"]["phone_e164"]
+        walk.phone_e164 = phone
         verification.send_code(session, key, settings, ip_address, now=now)
         check = verification.check_code(
-            session,
-            key,
-            last_code(session, walk.phone_e164),
-            settings,
-            now=now + timedelta(minutes=1),
+            session, key, last_code(session, phone), settings, now=now + timedelta(minutes=1)
         )
         assert check.ok, check
-    if target >= WALK_STEPS.index("done"):
+
+    def complete() -> None:
         walk.confirmation = registry.complete_registration(
             session, key, settings, now=now + timedelta(minutes=2)
         )
+
+    # Each action moves the draft from WALK_STEPS[i] to WALK_STEPS[i + 1].
+    actions = [save_contact, locate, confirm, save_cameras, accept, verify, complete]
+    for action in actions[WALK_STEPS.index(current) : WALK_STEPS.index(step)]:
+        action()
     session.flush()
     return walk

@@ -104,6 +104,26 @@ def test_names_with_emoji_and_accents_are_kept(session, key, typed):
     assert draft_row(session, key).data["contact"]["full_name"] == typed
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param(
+            "Gareth Jones \U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",
+            id="wales_flag",
+        ),
+        pytest.param(
+            "\u0641\u0627\u0637\u0645\u0647\u200c\u0632\u0647\u0631\u0627"
+            " \u0631\u0636\u0627\u06cc\u06cc",
+            id="persian_zwnj",
+        ),
+    ],
+)
+def test_emoji_and_scripts_that_need_format_characters_are_kept(session, key, typed):
+    save(session, key, full_name=typed)
+
+    assert draft_row(session, key).data["contact"]["full_name"] == typed
+
+
 def test_decomposed_accents_are_stored_nfc(session, key):
     decomposed = unicodedata.normalize("NFD", "José Ñúñez")
     assert decomposed != "José Ñúñez"
@@ -140,6 +160,12 @@ def test_a_dallas_mobile_is_stored_in_e164(session, key, typed):
     assert draft_row(session, key).data["contact"]["phone_e164"] == PHONE_E164
 
 
+def test_a_foreign_mobile_is_accepted_in_e164(session, key):
+    save(session, key, phone="+34 612 345 678")
+
+    assert draft_row(session, key).data["contact"]["phone_e164"] == "+34612345678"
+
+
 @pytest.mark.parametrize("typed", ["12345", "abc", "214-748-364", "+1 000 000 0000", "1" * 41])
 def test_an_invalid_phone_is_refused(session, key, typed):
     assert errors_of(session, key, phone=typed) == {"phone": "error.phone_invalid"}
@@ -154,6 +180,7 @@ def test_a_missing_phone_is_refused(session, key):
     [
         "800-225-5288",  # toll-free
         "(888) 555-0199",  # toll-free
+        "900-976-1234",  # premium rate
         "+44 20 7946 0958",  # London landline
     ],
 )

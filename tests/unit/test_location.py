@@ -312,3 +312,23 @@ def test_a_geocoder_place_with_its_zip_fills_a_missing_zip(session, settings, wa
     locate(session, settings, walk, street="3000 Commerce St", zip_code="")
 
     assert site_of(session, walk)["zip_code"] == "75226"
+
+
+# --- going back ----------------------------------------------------------------------------
+
+
+def test_going_back_from_the_pin_to_the_address_keeps_it(session, settings, walk):
+    locate(session, settings, walk)
+
+    snapshot = registration.go_to_step(session, walk.key, "location")
+
+    assert snapshot.step == "location"
+    assert site_of(session, walk)["address_line"] == "1500 Marilla St"
+
+
+def test_the_pin_and_cameras_cannot_be_reached_before_a_location(session, walk):
+    for step in ("pin", "cameras", "agreement", "verify", "done"):
+        with pytest.raises(DomainError) as caught:
+            registration.go_to_step(session, walk.key, step)
+        assert caught.value.key == "error.step_unavailable"
+    assert draft_row(session, walk.key).step == "location"
