@@ -3,7 +3,7 @@
 // Its only job is a friendly offline page. The network always wins: a cached copy is
 // used only when the network is unreachable, so nobody is ever pinned to a stale build.
 // Bump VERSION whenever PRECACHE or this file's behaviour changes; activate drops old caches.
-const VERSION = "v1";
+const VERSION = "v2";
 const CACHE = `camshare-${VERSION}`;
 const OFFLINE_URL = "/offline.html";
 const PRECACHE = [
@@ -47,8 +47,9 @@ self.addEventListener("activate", (event) => {
       await Promise.all(
         names.filter((n) => n.startsWith("camshare-") && n !== CACHE).map((n) => caches.delete(n)),
       );
-      // Lets the browser start the page request while the worker boots (slow phones).
-      if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+      // No navigation preload: this worker is tiny, and one path for page requests keeps
+      // the offline behaviour the same everywhere (v1 had enabled it).
+      if (self.registration.navigationPreload) await self.registration.navigationPreload.disable();
       await self.clients.claim();
     })(),
   );
@@ -96,7 +97,7 @@ async function networkFirst(event) {
 
 async function navigate(event) {
   try {
-    return (await event.preloadResponse) || (await fetch(event.request));
+    return await fetch(event.request);
   } catch {
     // Only HTML pages get the offline page; the app itself is never served from cache,
     // because without the /_event socket it could not save anything anyway.

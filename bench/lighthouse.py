@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
                 lifetime=lifetime,
             )
         )
-        pages = {join_page: camshare + join_page, "bare": bare + "/"}
+        pages = {join_page: camshare.url + join_page, "bare": bare.url + "/"}
         names = {join_page: "camshare-join", "bare": "bare"}
         for url in pages.values():
             warm_up(url)

@@ -67,7 +67,7 @@ def progress() -> rx.Component:
 def contact_step() -> rx.Component:
     """Name, mobile phone, e-mail, resident or business."""
     return rx.el.form(
-        rx.el.h1(T["step.contact"]),
+        rx.el.h1(T["step.contact"], id="step-heading", tab_index=-1),
         rx.el.p(T["contact.lead"], class_name="lead"),
         notice(),
         text_field(S, "full_name", "contact.full_name", autocomplete="name", required=True),
@@ -130,7 +130,7 @@ def address_fields() -> list[rx.Component]:
 def location_step() -> rx.Component:
     """The phone's position, or a typed address."""
     return rx.el.div(
-        rx.el.h1(T["step.location"]),
+        rx.el.h1(T["step.location"], id="step-heading", tab_index=-1),
         notice(),
         rx.el.button(
             T["location.use_device"],
@@ -163,7 +163,7 @@ def pin_step() -> rx.Component:
         T["pin.lead_ok"],
     )
     return rx.el.form(
-        rx.el.h1(T["step.pin"]),
+        rx.el.h1(T["step.pin"], id="step-heading", tab_index=-1),
         rx.el.p(lead, class_name="lead", role="status"),
         notice(),
         rx.el.div(
@@ -264,7 +264,7 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
 def cameras_step() -> rx.Component:
     """What cameras are at this location."""
     return rx.el.form(
-        rx.el.h1(T["step.cameras"]),
+        rx.el.h1(T["step.cameras"], id="step-heading", tab_index=-1),
         rx.el.p(fill(T["cameras.lead"], address=S.site_address), class_name="lead"),
         notice(),
         field_error(S, "cameras", "f-cameras"),
@@ -298,7 +298,7 @@ def site_item(site: rx.Var, index: rx.Var) -> rx.Component:
 def agreement_step() -> rx.Component:
     """The locations, the agreement's summary and full text, and the signature."""
     return rx.el.div(
-        rx.el.h1(T["step.agreement"]),
+        rx.el.h1(T["step.agreement"], id="step-heading", tab_index=-1),
         notice(),
         rx.el.section(
             rx.el.h2(T["agreement.locations"]),
@@ -353,7 +353,7 @@ def agreement_step() -> rx.Component:
 def verify_step() -> rx.Component:
     """The SMS terms, then the code."""
     return rx.el.div(
-        rx.el.h1(T["step.verify"]),
+        rx.el.h1(T["step.verify"], id="step-heading", tab_index=-1),
         notice(),
         rx.el.p(fill(T["verify.lead"], phone=S.phone_display), class_name="lead"),
         rx.el.p(T["verify.sms_terms"], class_name="terms"),
@@ -396,7 +396,7 @@ def verify_step() -> rx.Component:
 def done_step() -> rx.Component:
     """The confirmation."""
     return rx.el.div(
-        rx.el.h1(T["step.done"]),
+        rx.el.h1(T["step.done"], id="step-heading", tab_index=-1),
         rx.el.p(
             rx.cond(
                 S.done_updated,

@@ -172,6 +172,23 @@ class JoinState(AppState):
         self.code_sent = self.step == "verify" and bool(data.get("code_requested"))
         self.form_version += 1
 
+    def focus_after(self, step_before: str):
+        """Focus the first field in error, or the new screen's heading after a step change.
+
+        Without it a screen reader stays on a button that no longer exists.
+        """
+        if not self.errors:
+            if self.step == step_before:
+                return None
+            return rx.call_script("document.getElementById('step-heading')?.focus()")
+        field = next(iter(self.errors))
+        element_id = (
+            "cam-" + field.split(".")[1] + "-" + field.split(".")[2]
+            if field.startswith("cameras.") and field.count(".") == 2
+            else f"f-{field}"
+        )
+        return rx.call_script(f"document.getElementById({element_id!r})?.focus()")
+
     async def _call(self, work, *args, **kwargs) -> Any:
         """Run a use case off the event loop; domain errors become messages, not crashes."""
         self._clear_errors()
@@ -249,6 +266,7 @@ class JoinState(AppState):
     @rx.event
     async def submit_contact(self, form: dict[str, Any]):
         """Validate and keep the contact details."""
+        before = self.step
         self.busy = True
         yield
         values = {name: str(form.get(name) or "") for name in CONTACT_FIELDS}
@@ -268,6 +286,7 @@ class JoinState(AppState):
             if self.step == "agreement":
                 await self._load_agreement()
         self.busy = False
+        yield self.focus_after(before)
 
     @rx.event(background=True)
     async def submit_address(self, form: dict[str, Any]):
@@ -306,6 +325,9 @@ class JoinState(AppState):
             elif result is not None:
                 self._apply(result.snapshot)
             self.busy = False
+            focus = self.focus_after("location")
+        if focus is not None:
+            yield focus
 
     @rx.event
     def use_device_location(self):
@@ -355,6 +377,7 @@ class JoinState(AppState):
     @rx.event
     async def submit_pin(self, form: dict[str, Any]):
         """Accept the pin (and the address as corrected on the same screen)."""
+        before = self.step
         values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
         self.typed.update(values)
         snapshot = await self._call(
@@ -367,6 +390,7 @@ class JoinState(AppState):
         )
         if snapshot is not None:
             self._apply(snapshot)
+        return self.focus_after(before)
 
     @rx.event
     def set_camera_field(self, index: int, name: str, value: str) -> None:
@@ -392,11 +416,13 @@ class JoinState(AppState):
     @rx.event
     async def submit_cameras(self):
         """Keep the cameras of this location; next, the agreement."""
+        before = self.step
         snapshot = await self._call(registration.save_cameras, self.draft_key, self.cameras)
         if snapshot is not None:
             self._apply(snapshot)
             self.cameras = [_blank_camera()]
             await self._load_agreement()
+        return self.focus_after(before)
 
     @rx.event
     async def add_location(self):
@@ -426,6 +452,7 @@ class JoinState(AppState):
     @rx.event
     async def submit_agreement(self, form: dict[str, Any]):
         """Record the signature on the exact text shown."""
+        before = self.step
         typed_name = str(form.get("typed_name") or "")
         self.typed["typed_name"] = typed_name
         snapshot = await self._call(
@@ -439,6 +466,7 @@ class JoinState(AppState):
         )
         if snapshot is not None:
             self._apply(snapshot)
+        return self.focus_after(before)
 
     @rx.event
     async def send_code(self):
@@ -455,6 +483,7 @@ class JoinState(AppState):
         """Check the code; when right, the registration is created and a receipt sent."""
         settings = runtime.settings()
         code = str(form.get("code") or "")
+        before = self.step
         self.busy = True
         yield
         result = await self._call(verification.verify_and_register, self.draft_key, code, settings)
@@ -474,6 +503,7 @@ class JoinState(AppState):
                 self.step = "done"
                 self.draft_key = ""
         self.busy = False
+        yield self.focus_after(before)
 
     @rx.event
     async def start_over(self):

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import pytest
 from sqlalchemy import Engine
 
 from camshare.db import make_engine
-from tests.support.live_server import free_port, reflex_prod_server
+from tests.support.live_server import RunningServer, free_port, reflex_prod_server
 from tests.support.nominatim_standin import KnownPlace, NominatimStandin
 
 ROOT = Path(__file__).resolve().parents[2]
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -63,26 +65,26 @@ ELM = KnownPlace(
 
 @dataclass
 class LiveApp:
-    """Where the running app answers, and its database."""
+    """Where the running app answers, its database, its geocoder, and how to stop it."""
 
     url: str
     engine: Engine
     geocoder: NominatimStandin
+    server: RunningServer
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory) -> Iterator[LiveApp]:
-    """camshare's production build with demo data, on a free loopback port."""
-    workdir = tmp_path_factory.mktemp("live")
+@contextmanager
+def running_app(workdir: Path) -> Iterator[LiveApp]:
+    """Migrate and seed a fresh SQLite database, then serve the production build on it.
+
+    Only one build may run at a time (they share .web/), so fixtures using this are
+    module-scoped or narrower and never overlap.
+    """
     database_url = f"sqlite:///{workdir / 'camshare.db'}"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with NominatimStandin(
-        places={
-            "1500 Marilla St, Dallas, TX 75201": MARILLA,
-            "2500 Elm St, Dallas, TX 75226": ELM,
-        }
-    ) as geocoder:
+    places = {"1500 Marilla St, Dallas, TX 75201": MARILLA, "2500 Elm St, Dallas, TX 75226": ELM}
+    with NominatimStandin(places=places) as geocoder:
         env = {
             **os.environ,
             "CAMSHARE_DATABASE_URL": database_url,
@@ -99,10 +101,17 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
             subprocess.run(
                 [sys.executable, "-m", "camshare.cli", *command], cwd=ROOT, env=env, check=True
             )
-        with reflex_prod_server(ROOT, env, port, workdir / "app.log", "/api/health"):
+        with reflex_prod_server(ROOT, env, port, workdir / "app.log", "/api/health") as server:
             engine = make_engine(database_url)
-            yield LiveApp(url, engine, geocoder)
+            yield LiveApp(url, engine, geocoder, server)
             engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory) -> Iterator[LiveApp]:
+    """camshare's production build with demo data, on a free loopback port."""
+    with running_app(tmp_path_factory.mktemp("live")) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

@@ -244,3 +244,16 @@ def test_a_geocoder_outage_delays_the_check_but_keeps_the_sign_up(live_app, phon
         wait_for_step(phone, "cameras")
     finally:
         live_app.geocoder.mode = "normal"
+
+
+def test_errors_take_the_focus_and_a_new_step_focuses_its_heading(live_app, phone: Page):
+    t = catalog("en")
+    phone.goto(f"{live_app.url}/join")
+    wait_for_step(phone, "contact")
+    phone.get_by_label(t["contact.phone"]).fill("214 555 0188")
+    phone.get_by_role("button", name=t["app.continue"]).click()
+    expect(phone.get_by_label(t["contact.full_name"])).to_be_focused()
+    phone.get_by_label(t["contact.full_name"]).fill("Focus Tester")
+    phone.get_by_role("button", name=t["app.continue"]).click()
+    wait_for_step(phone, "location")
+    expect(phone.get_by_role("heading", name=t["step.location"])).to_be_focused()

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -39,6 +40,25 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, limit: float)
     raise RuntimeError(f"the server did not start in {limit} s:\n{log.read_text()[-4000:]}")
 
 
+@dataclass
+class RunningServer:
+    """A started server: where it answers, and how to stop it early."""
+
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        """Stop the server and everything it started (idempotent)."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=20)
+
+
 @contextmanager
 def reflex_prod_server(
     app_dir: Path,
@@ -48,8 +68,8 @@ def reflex_prod_server(
     ready_path: str = "/",
     limit: float = 300,
     lifetime: int = 1800,
-) -> Iterator[str]:
-    """Run `reflex run --env prod` in ``app_dir`` on 127.0.0.1:``port``; yields its URL."""
+) -> Iterator[RunningServer]:
+    """Run `reflex run --env prod` in ``app_dir`` on 127.0.0.1:``port``, stopped at the end."""
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -73,12 +93,9 @@ def reflex_prod_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    server = RunningServer(url, process)
     try:
         _wait_until_up(url + ready_path, process, log, limit)
-        yield url
+        yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        server.stop()
