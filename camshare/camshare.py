@@ -10,8 +10,10 @@ import reflex as rx
 
 from camshare import routes
 from camshare.api import create_api
+from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
-from camshare.pages.join import join_first_paint, join_page
+from camshare.pages.join import join_page
+from camshare.pages.manage import manage_page
 from camshare.pages.outbox import outbox_page
 from camshare.settings import get_settings
 from camshare.state.base import AppState
@@ -47,12 +49,13 @@ app = rx.App(
         rx.script(src="/sw-register.js", defer=True),
     ],
     api_transformer=create_api(),
-    hydrate_fallback=join_first_paint,
+    hydrate_fallback=first_paint,
 )
 title = settings.program_name
 app.add_page(home_page, route=routes.HOME, title=title, on_load=AppState.pick_initial_language)
 app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
 app.add_page(join_page, route=routes.JOIN_CAMPAIGN, title=title, on_load=JoinState.load)
+app.add_page(manage_page, route=routes.MANAGE, title=title, on_load=AppState.pick_initial_language)
 app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
 if settings.sms_dispatcher == "inprocess":
     app.register_lifespan_task(run_worker_in_process)

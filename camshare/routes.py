@@ -3,5 +3,6 @@
 HOME = "/"
 JOIN = "/join"
 JOIN_CAMPAIGN = "/join/[code]"
+MANAGE = "/manage/[token]"
 OUTBOX = "/outbox"
 TWILIO_STATUS = "/api/twilio/status"

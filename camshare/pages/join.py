@@ -7,7 +7,6 @@ import reflex as rx
 from camshare.components.fields import choice_list, field_error, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.pin_map import pin_map
-from camshare.i18n import catalog
 from camshare.runtime import settings
 from camshare.services.registration import (
     CAMERA_FACES,
@@ -45,10 +44,10 @@ def submit_button(label_key: str, **props) -> rx.Component:
     )
 
 
-def back_button(step: str) -> rx.Component:
+def back_button(step: str, label_key: str = "app.back") -> rx.Component:
     """Go back to an earlier step."""
     return rx.el.button(
-        T["app.back"], type="button", class_name="link-button", on_click=S.go_to(step)
+        T[label_key], type="button", class_name="link-button", on_click=S.go_to(step)
     )
 
 
@@ -389,7 +388,7 @@ def verify_step() -> rx.Component:
                 T["verify.send"], type="button", class_name="primary", on_click=S.send_code
             ),
         ),
-        back_button("contact"),
+        back_button("contact", "verify.change_phone"),
     )
 
 
@@ -445,31 +444,4 @@ def join_page() -> rx.Component:
             contact_step(),
         ),
         on_switch=S.change_language,
-    )
-
-
-def join_first_paint() -> rx.Component:
-    """What /join/<code> shows before the app's code has run (React Router's hydrate fallback).
-
-    A campaign URL is a dynamic route, so the server cannot prerender it; without this it
-    would send an empty page and the resident would stare at white until the JavaScript
-    arrives. Plain text only: no state exists yet.
-    """
-    t = catalog("en")
-    return rx.el.div(
-        rx.el.header(
-            rx.el.span(
-                rx.el.img(src=settings().logo_url, alt="", width="32", height="32"),
-                rx.el.span(settings().program_name),
-                class_name="brand",
-            ),
-            class_name="site-header",
-        ),
-        rx.el.main(
-            rx.el.h1(t["step.contact"]),
-            rx.el.p(t["contact.lead"], class_name="lead"),
-            rx.el.p(t["app.loading"], class_name="muted", role="status"),
-            class_name="content",
-        ),
-        class_name="page",
     )

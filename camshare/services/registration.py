@@ -49,6 +49,22 @@ MAX_CAMERAS_PER_ROW = 99
 MAX_RETENTION_DAYS = 365
 MAX_SITES = 10
 MAX_TYPED_VALUE = 500
+# The form fields whose typed values a draft keeps (anything else is ignored).
+TYPED_FIELDS = frozenset(
+    {
+        "full_name",
+        "phone",
+        "email",
+        "owner_kind",
+        "business_name",
+        "address_line",
+        "unit",
+        "city",
+        "state",
+        "zip_code",
+        "typed_name",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -167,7 +183,7 @@ def save_typed(session: Session, key: str, values: dict[str, str]) -> None:
     draft = load_draft(session, key)
     raw = draft.data.setdefault("raw", {})
     for name, value in values.items():
-        if isinstance(name, str) and len(name) <= 40 and isinstance(value, str):
+        if name in TYPED_FIELDS and isinstance(value, str):
             raw[name] = value[:MAX_TYPED_VALUE]
     save_draft(draft)
 

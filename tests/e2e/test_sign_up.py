@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -101,6 +102,17 @@ def finish(page: Page, t: dict[str, str], code_field, phone_e164: str) -> None:
     expect(page.get_by_role("heading", name=t["step.done"])).to_be_visible()
 
 
+def wait_until_sent(live_app, message_id: int, limit: float = 15) -> None:
+    """The in-process dispatcher sends queued SMS within a few seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with Session(live_app.engine) as session:
+            if session.get(OutboxMessage, message_id).status == "sent":
+                return
+        time.sleep(0.2)  # the dispatcher is another process: poll the database
+    raise AssertionError(f"message {message_id} was not sent within {limit} s")
+
+
 def registered(live_app, phone_e164: str):
     with Session(live_app.engine) as session:
         owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone_e164))
@@ -141,6 +153,7 @@ def test_english_sign_up_from_a_qr_flyer(live_app, phone: Page):
     receipt = [m for m in messages if m.purpose == "registration_receipt"]
     assert len(receipt) == 1
     assert "/manage/" in receipt[0].body
+    wait_until_sent(live_app, receipt[0].id)
     with Session(live_app.engine) as session:
         visits = session.scalars(select(CampaignVisit).where(CampaignVisit.campaign_id.isnot(None)))
         assert len(list(visits)) >= 1

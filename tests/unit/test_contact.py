@@ -258,3 +258,9 @@ def test_an_unknown_draft_key_is_refused(session):
         registration.save_contact(session, "no-such-key", **contact())
 
     assert caught.value.key == "error.draft_expired"
+
+
+def test_only_form_fields_are_kept_as_typed(session, key):
+    registration.save_typed(session, key, {"full_name": "Ana", "x" * 30: "junk", "owner": "1"})
+
+    assert draft_row(session, key).data["raw"] == {"full_name": "Ana"}
