@@ -270,3 +270,10 @@ def test_errors_take_the_focus_and_a_new_step_focuses_its_heading(live_app, phon
     phone.get_by_role("button", name=t["app.continue"]).click()
     wait_for_step(phone, "location")
     expect(phone.get_by_role("heading", name=t["step.location"])).to_be_focused()
+
+
+def test_the_receipt_link_leads_to_a_page_that_reveals_nothing(live_app, phone: Page):
+    t = catalog("en")
+    phone.goto(f"{live_app.url}/manage/not-a-real-token")
+    expect(phone.get_by_role("heading", name=t["manage.title"])).to_be_visible()
+    expect(phone.get_by_text(t["manage.soon"])).to_be_visible()
