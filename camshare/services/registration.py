@@ -534,7 +534,7 @@ def remove_site(session: Session, key: str, index: int) -> DraftSnapshot:
     """Drop one location from the draft."""
     draft = load_draft(session, key)
     sites = draft.data.get("sites") or []
-    if 0 <= index < len(sites):
+    if isinstance(index, int) and 0 <= index < len(sites):
         sites.pop(index)
     save_draft(draft, "agreement" if sites else "location")
     return _snapshot(draft, key, None)

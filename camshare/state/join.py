@@ -241,6 +241,9 @@ class JoinState(AppState):
     @rx.event
     async def remember(self, name: str, value: str):
         """Keep a typed value in the draft when the field loses focus."""
+        if not isinstance(value, str) or name not in registration.TYPED_FIELDS:
+            return
+        value = value[: registration.MAX_TYPED_VALUE]
         if self.draft_key and self.typed.get(name) != value:
             self.typed[name] = value
             # An expired draft is reported by the next real step, not here.
@@ -288,35 +291,19 @@ class JoinState(AppState):
         self.busy = False
         yield self.focus_after(before)
 
-    @rx.event(background=True)
-    async def submit_address(self, form: dict[str, Any]):
-        """Geocode the typed address (slow: runs in the background) and show the pin."""
-        async with self:
-            self.busy = True
-            self.notice = ""
-            values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
-            self.typed.update(values)
-            key = self.draft_key
-        settings = runtime.settings()
+    async def _locate_in_background(self, work, *args, from_device: bool = False):
+        """Run a slow locate use case without holding the state, then show its outcome.
+
+        Geocoding may take seconds; meanwhile the page stays responsive.
+        """
         error = None
         result = None
         try:
-            result = await runtime.in_session_async(
-                registration.locate_address,
-                key,
-                runtime.geocoder(),
-                runtime.jurisdiction(),
-                values["address_line"],
-                values["unit"],
-                values["city"],
-                values["state"],
-                values["zip_code"],
-                settings.map_center_point,
-            )
+            result = await runtime.in_session_async(work, *args)
         except DomainError as exc:
             error = exc
         except Exception:
-            log.exception("locating an address failed")
+            log.exception("locating failed")
             error = DomainError("error.unexpected")
         async with self:
             self._clear_errors()
@@ -324,10 +311,28 @@ class JoinState(AppState):
                 self._show_error(error)
             elif result is not None:
                 self._apply(result.snapshot)
+                if from_device:
+                    self.geocode_status = "device"  # the lead asks for the street address
             self.busy = False
-            focus = self.focus_after("location")
-        if focus is not None:
-            yield focus
+            return self.focus_after("location")
+
+    @rx.event(background=True)
+    async def submit_address(self, form: dict[str, Any]):
+        """Geocode the typed address and show the pin."""
+        async with self:
+            self.busy = True
+            self.notice = ""
+            values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
+            self.typed.update(values)
+            key = self.draft_key
+        yield await self._locate_in_background(
+            registration.locate_address,
+            key,
+            runtime.geocoder(),
+            runtime.jurisdiction(),
+            *(values[name] for name in ADDRESS_FIELDS),
+            runtime.settings().map_center_point,
+        )
 
     @rx.event
     def use_device_location(self):
@@ -341,38 +346,31 @@ class JoinState(AppState):
         """Start the pin at the phone's position and look up its address."""
         async with self:
             key = self.draft_key
-        error = None
-        result = None
-        if not isinstance(position, dict) or "lat" not in position:
-            error = DomainError("error.location_unavailable")
-        else:
             try:
-                result = await runtime.in_session_async(
-                    registration.locate_device,
-                    key,
-                    runtime.geocoder(),
-                    runtime.jurisdiction(),
-                    float(position["lat"]),
-                    float(position["lon"]),
-                )
-            except DomainError as exc:
-                error = exc
-            except Exception:
-                log.exception("locating the device failed")
-                error = DomainError("error.unexpected")
-        async with self:
-            self._clear_errors()
-            if error is not None:
-                self._show_error(error)
-            elif result is not None:
-                self._apply(result.snapshot)
-                self.geocode_status = "device"
-            self.busy = False
+                lat, lon = float(position["lat"]), float(position["lon"])
+            except (KeyError, TypeError, ValueError):
+                self._show_error(DomainError("error.location_unavailable"))
+                self.busy = False
+                return
+        yield await self._locate_in_background(
+            registration.locate_device,
+            key,
+            runtime.geocoder(),
+            runtime.jurisdiction(),
+            lat,
+            lon,
+            from_device=True,
+        )
 
     @rx.event
     def move_pin(self, lat: float, lon: float) -> None:
-        """The resident dragged the pin or tapped the map."""
-        self.pin_lat, self.pin_lon = float(lat), float(lon)
+        """The resident dragged the pin or tapped the map (the server checks it on confirm)."""
+        try:
+            lat, lon = float(lat), float(lon)
+        except (TypeError, ValueError):
+            return
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            self.pin_lat, self.pin_lon = lat, lon
 
     @rx.event
     async def submit_pin(self, form: dict[str, Any]):
@@ -394,7 +392,10 @@ class JoinState(AppState):
 
     @rx.event
     def set_camera_field(self, index: int, name: str, value: str) -> None:
-        """Change one field of one camera row."""
+        """Change one field of one camera row (validated on submit by the use case)."""
+        if not isinstance(index, int) or not isinstance(value, str):
+            return
+        value = value[:20]
         if 0 <= index < len(self.cameras) and name in _blank_camera():
             rows = [dict(row) for row in self.cameras]
             rows[index][name] = value
@@ -409,7 +410,7 @@ class JoinState(AppState):
     @rx.event
     def remove_camera(self, index: int) -> None:
         """Remove a camera row (one always stays)."""
-        if len(self.cameras) > 1 and 0 <= index < len(self.cameras):
+        if isinstance(index, int) and len(self.cameras) > 1 and 0 <= index < len(self.cameras):
             self.cameras = [row for i, row in enumerate(self.cameras) if i != index]
             self.errors = {}
 

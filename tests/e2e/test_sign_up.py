@@ -277,3 +277,30 @@ def test_the_receipt_link_leads_to_a_page_that_reveals_nothing(live_app, phone: 
     phone.goto(f"{live_app.url}/manage/not-a-real-token")
     expect(phone.get_by_role("heading", name=t["manage.title"])).to_be_visible()
     expect(phone.get_by_text(t["manage.soon"])).to_be_visible()
+
+
+def test_use_my_current_location_fills_the_address(live_app, browser):
+    t = catalog("en")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": 32.7831, "longitude": -96.7836},
+        permissions=["geolocation"],
+    )
+    phone = context.new_page()
+    try:
+        phone.goto(f"{live_app.url}/join/PARK25")
+        wait_for_step(phone, "contact")
+        phone.get_by_label(t["contact.full_name"]).fill("Device Tester")
+        phone.get_by_label(t["contact.phone"]).fill("214 555 0166")
+        phone.get_by_role("button", name=t["app.continue"]).click()
+        wait_for_step(phone, "location")
+        phone.get_by_role("button", name=t["location.use_device"]).click()
+        wait_for_step(phone, "pin")
+        expect(phone.get_by_text(t["pin.lead_device"])).to_be_visible()
+        expect(phone.get_by_label(t["location.street"])).to_have_value("2500 Elm Street")
+        expect(phone.get_by_label(t["location.zip"])).to_have_value("75226")
+        expect(phone.get_by_test_id("pin-coordinates")).to_have_text("32.7831, -96.7836")
+    finally:
+        context.close()
