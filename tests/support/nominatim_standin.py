@@ -9,7 +9,8 @@ by each test, records every request, and can be told to fail (HTTP 5xx) or to be
         server.mode = "error"  # every answer is HTTP ``server.error_status`` from now on
 
 It listens on 127.0.0.1 on an ephemeral port, runs in daemon threads, stops when the
-``with`` block ends, and stops itself after ``max_lifetime`` seconds in any case.
+``with`` block ends, and stops itself after ``max_lifetime`` seconds in any case (that life
+cycle is ``LoopbackServer``'s).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.loopback_server import LoopbackHTTPServer, LoopbackServer
 
 LICENCE = "Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright"
 
@@ -53,7 +56,7 @@ def fold_query(query: str) -> str:
 
 
 @dataclass
-class NominatimStandin:
+class NominatimStandin(LoopbackServer):
     """A Nominatim look-alike on 127.0.0.1; configure it through its attributes.
 
     ``mode`` is ``"normal"`` (answer from ``places``), ``"error"`` (answer every request
@@ -69,62 +72,30 @@ class NominatimStandin:
     requests: list[RecordedRequest] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__post_init__()
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._timer: threading.Timer | None = None
 
     # Life cycle -----------------------------------------------------------------------
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     @property
     def domain(self) -> str:
         """``host:port`` to give geopy as its domain."""
-        if self._httpd is None:
-            raise RuntimeError("the stand-in is not running")
-        host, port = self._httpd.server_address[:2]
-        return f"{host}:{port}"
+        return f"{self.host}:{self.port}"
 
     def start(self) -> NominatimStandin:
-        """Start listening; returns the stand-in itself."""
-        if self._httpd is not None:
+        """Start listening (a no-op when already listening); returns the stand-in itself."""
+        if self.running:
             return self
         self._stopping.clear()
-        httpd = _Server(("127.0.0.1", 0), _Handler)
-        httpd.standin = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="nominatim-standin",
-            daemon=True,
-        )
-        self._thread.start()
-        self._timer = threading.Timer(self.max_lifetime, self.stop)
-        self._timer.daemon = True
-        self._timer.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
         """Stop listening and release any request held in ``"slow"`` mode."""
         self._stopping.set()
-        with self._lock:
-            httpd, self._httpd = self._httpd, None
-            timer, self._timer = self._timer, None
-        if timer is not None and timer is not threading.current_thread():
-            timer.cancel()
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self._thread = None
-
-    def __enter__(self) -> NominatimStandin:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().stop()
 
     # Behaviour --------------------------------------------------------------------------
 
@@ -217,21 +188,12 @@ def _place_json(index: int, place: KnownPlace, details: bool) -> dict:
     return body
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    standin: NominatimStandin
-
-    def handle_error(self, request, client_address) -> None:
-        """Stay quiet: clients that time out and hang up are expected here."""
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LoopbackHTTPServer[NominatimStandin]
     server_version = "NominatimStandin/1.0"
 
     def do_GET(self) -> None:
-        standin = self.server.standin
+        standin = self.server.owner
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         path = path.removesuffix(".php")

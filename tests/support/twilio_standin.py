@@ -13,7 +13,8 @@ with a message resource in Twilio's JSON shape on success, and Twilio's error JS
 
 Every request is kept in ``requests`` and every accepted message in ``messages``. It
 listens on 127.0.0.1 on an ephemeral port, serves from daemon threads, stops when the
-``with`` block ends and, in any case, after ``max_lifetime`` seconds.
+``with`` block ends and, in any case, after ``max_lifetime`` seconds (that life cycle is
+``LoopbackServer``'s).
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ import base64
 import binascii
 import json
 import re
-import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.loopback_server import LoopbackHTTPServer, LoopbackServer
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "standin-auth-token"
@@ -118,7 +120,7 @@ Scripted = str | int | tuple[int, int]
 
 
 @dataclass
-class TwilioStandin:
+class TwilioStandin(LoopbackServer):
     """A Twilio Messages API look-alike on 127.0.0.1; script it through its attributes."""
 
     account_sid: str = DEFAULT_ACCOUNT_SID
@@ -129,71 +131,18 @@ class TwilioStandin:
     messages: list[AcceptedMessage] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__post_init__()
         self._script: deque[Scripted] = deque()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._timer: threading.Timer | None = None
 
     # Life cycle -----------------------------------------------------------------------
 
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        if self._httpd is None:
-            raise RuntimeError("the stand-in has not been started")
-        return self._httpd.server_address[1]
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     @property
     def base_url(self) -> str:
         """What to give the client as its API base URL: ``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> TwilioStandin:
-        """Bind to an ephemeral port and serve from a daemon thread."""
-        if self._httpd is not None:
-            raise RuntimeError("the stand-in is already running")
-        standin = self
-
-        class Handler(_Handler):
-            owner = standin
-
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        self._timer = threading.Timer(self.max_lifetime, self.stop)
-        self._timer.daemon = True
-        self._timer.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port; safe to call more than once."""
-        with self._lock:
-            httpd, self._httpd = self._httpd, None
-            timer, self._timer = self._timer, None
-        if timer is not None and timer is not threading.current_thread():
-            timer.cancel()
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    @property
-    def running(self) -> bool:
-        """Whether it is serving."""
-        return self._httpd is not None
-
-    def __enter__(self) -> TwilioStandin:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        return f"http://{self.host}:{self.port}"
 
     # Scripting --------------------------------------------------------------------------
 
@@ -329,7 +278,7 @@ def _basic_user(authorization: str | None) -> str | None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    owner: TwilioStandin
+    server: LoopbackHTTPServer[TwilioStandin]
     server_version = "TwilioStandin/1.0"
 
     def _handle(self) -> None:
@@ -337,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode("utf-8") if length else ""
         form = dict(parse_qsl(raw, keep_blank_values=True))
         path = urlsplit(self.path).path
-        status, payload = self.owner.answer(
+        status, payload = self.server.owner.answer(
             self.command, path, form, self.headers.get("Authorization")
         )
         data = json.dumps(payload).encode()
