@@ -244,6 +244,8 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     to_e164: Mapped[str] = mapped_column(String(20), index=True)
     body: Mapped[str] = mapped_column(Text)
+    # The body with its secret (code, link) masked; replaces ``body`` once sent.
+    body_redacted: Mapped[str | None] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
@@ -256,6 +258,8 @@ class OutboxMessage(Base):
     error_message: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
+    # Past this, the message is useless (a code that has expired): not sent at all.
+    expires_at: Mapped[datetime | None]
 
 
 class GeocodeCacheEntry(Base):

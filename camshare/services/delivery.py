@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from camshare.models import OutboxMessage, Owner, utcnow
+from camshare.models import OutboxMessage, utcnow
+from camshare.services.outbox import mark_opted_out
 from camshare.services.sms import TWILIO_OPTED_OUT
 
 # Twilio's message statuses, in the order they can happen; a late report of an earlier
@@ -37,7 +38,5 @@ def record_delivery_status(
         message.status = "failed"
         message.error_code = error_code or message.error_code
         if error_code == TWILIO_OPTED_OUT:
-            owner = session.scalar(select(Owner).where(Owner.phone_e164 == message.to_e164))
-            if owner is not None and owner.sms_opted_out_at is None:
-                owner.sms_opted_out_at = utcnow()
+            mark_opted_out(session, message.to_e164, utcnow())
     return True

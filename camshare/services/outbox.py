@@ -1,11 +1,10 @@
 """The SMS outbox: messages are rows first, sent later by a dispatcher, never lost.
 
 A change that causes a message (a code, a receipt) adds its outbox row in the same
-transaction, so either both happen or neither. The dispatcher takes one due row at a
-time, locking it on PostgreSQL (FOR UPDATE SKIP LOCKED) so two dispatchers never send the
-same message; it commits after each send. If it dies between the provider accepting a
-message and that commit, that one message is sent again on restart: at-least-once is the
-price of never dropping one.
+transaction, so either both happen or neither. A dispatcher claims one due row at a time
+under a lease (status "sending" until ``next_attempt_at``), sends it with no transaction
+open, then records the outcome. Two dispatchers never send the same message; one that
+dies mid-send leaves a lease that runs out, so the message is retried, never dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ from camshare.services.sms import (
 )
 
 log = logging.getLogger(__name__)
+# How long a claimed message is left to its dispatcher: far longer than a provider call.
+SEND_LEASE = timedelta(minutes=2)
 
 
 def enqueue_sms(
@@ -34,15 +35,24 @@ def enqueue_sms(
     purpose: str,
     language: str,
     owner_id: int | None = None,
+    *,
+    redacted_body: str | None = None,
+    expires_at: datetime | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction."""
+    """Add a message to the outbox in the caller's transaction.
+
+    ``redacted_body`` replaces a body holding a secret (a code, a link) once the provider
+    has it; ``expires_at`` drops a message that would arrive too late to be of use.
+    """
     message = OutboxMessage(
         to_e164=to_e164,
         body=body,
+        body_redacted=redacted_body,
         purpose=purpose,
         language=language,
         owner_id=owner_id,
         next_attempt_at=utcnow(),
+        expires_at=expires_at,
     )
     session.add(message)
     return message
@@ -53,16 +63,68 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 900))
 
 
-def _claim_due(session: Session, now: datetime) -> OutboxMessage | None:
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(1)
+def mark_opted_out(session: Session, phone_e164: str, now: datetime) -> None:
+    """Record that a number replied STOP: nothing more is sent to it until START."""
+    session.execute(
+        update(Owner)
+        .where(Owner.phone_e164 == phone_e164, Owner.sms_opted_out_at.is_(None))
+        .values(sms_opted_out_at=now)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+
+
+def _claim(factory: sessionmaker[Session], now: datetime) -> OutboxMessage | object | None:
+    """Take the oldest due message under a lease, in a transaction of its own.
+
+    A message is due when queued and its time has come, or when a dispatcher that leased
+    it died (the lease ran out). The conditional UPDATE is what makes the claim exclusive,
+    on SQLite too; on PostgreSQL SKIP LOCKED also keeps dispatchers off each other's rows.
+    """
+    with factory() as session, session.begin():
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status.in_(("queued", "sending")),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        message_id = session.scalar(due)
+        if message_id is None:
+            return None
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status.in_(("queued", "sending")),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(
+                status="sending",
+                next_attempt_at=now + SEND_LEASE,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+        if claimed.rowcount != 1:
+            return _LOST_RACE
+        message = session.get(OutboxMessage, message_id)
+        session.refresh(message)
+        if message.expires_at is not None and message.expires_at <= now:
+            message.status = "expired"
+            _redact(message)
+        return message
+
+
+# A claim that another dispatcher won: try the next message.
+_LOST_RACE = object()
+
+
+def _redact(message: OutboxMessage) -> None:
+    if message.body_redacted is not None:
+        message.body = message.body_redacted
+        message.body_redacted = None
 
 
 def send_one(
@@ -73,33 +135,40 @@ def send_one(
     max_attempts: int = 8,
     now: datetime | None = None,
 ) -> OutboxMessage | None:
-    """Send the oldest due message, if any, and record the outcome; returns it."""
+    """Send the oldest due message, if any, and record the outcome; returns it.
+
+    No transaction is open while the provider is called. If the process dies between the
+    provider accepting the message and the outcome being committed, the lease runs out
+    and that one message is sent again: at-least-once is the price of never losing one.
+    """
     now = now or utcnow()
+    claimed = _claim(factory, now)
+    while claimed is _LOST_RACE:
+        claimed = _claim(factory, now)
+    if claimed is None or claimed.status == "expired":
+        return claimed
+    error: Exception | None = None
+    try:
+        receipt = gateway.send(claimed.to_e164, claimed.body, status_callback)
+    except Exception as exc:
+        error = exc
+        if not isinstance(exc, SmsTemporaryError | SmsPermanentError):
+            # Unexpected: still recorded and retried, so it cannot wedge the queue.
+            log.exception("sending outbox message %s failed unexpectedly", claimed.id)
     with factory() as session, session.begin():
-        message = _claim_due(session, now)
-        if message is None:
-            return None
-        message.attempts += 1
-        try:
-            receipt = gateway.send(message.to_e164, message.body, status_callback)
-        except SmsPermanentError as exc:
+        message = session.get(OutboxMessage, claimed.id)
+        if isinstance(error, SmsPermanentError):
             message.status = "failed"
-            message.error_code = exc.code
-            message.error_message = exc.message
-            if exc.code == TWILIO_OPTED_OUT:
-                session.execute(
-                    update(Owner)
-                    .where(Owner.phone_e164 == message.to_e164, Owner.sms_opted_out_at.is_(None))
-                    .values(sms_opted_out_at=now)
-                )
-        except Exception as exc:
-            if not isinstance(exc, SmsTemporaryError):
-                # Unexpected: still recorded and retried, so it cannot wedge the queue.
-                log.exception("sending outbox message %s failed unexpectedly", message.id)
-            message.error_message = str(exc)[:400]
+            message.error_code = error.code
+            message.error_message = error.message
+            if error.code == TWILIO_OPTED_OUT:
+                mark_opted_out(session, message.to_e164, now)
+        elif error is not None:
+            message.error_message = str(error)[:400]
             if message.attempts >= max_attempts:
                 message.status = "failed"
             else:
+                message.status = "queued"
                 message.next_attempt_at = now + retry_delay(message.attempts)
         else:
             message.status = "sent"
@@ -107,6 +176,8 @@ def send_one(
             message.provider_status = receipt.status
             message.sent_at = now
             message.error_message = None
+        if message.status in ("sent", "failed") and not gateway.keeps_record:
+            _redact(message)
         return message
 
 

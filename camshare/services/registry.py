@@ -101,16 +101,27 @@ def complete_registration(
     )
     confirmation = Confirmation(owner.id, consent["version"], summaries, updated_existing)
     all_sites, all_cameras = _registered_totals(session, owner.id)
-    body = translate(
+
+    def body(link: str) -> str:
+        return translate(
+            draft.language,
+            "sms.receipt",
+            program=settings.program_name,
+            version=consent["version"],
+            sites=all_sites,
+            cameras=all_cameras,
+            link=link,
+        )
+
+    enqueue_sms(
+        session,
+        owner.phone_e164,
+        body(manage_url(settings, token)),
+        "registration_receipt",
         draft.language,
-        "sms.receipt",
-        program=settings.program_name,
-        version=consent["version"],
-        sites=all_sites,
-        cameras=all_cameras,
-        link=manage_url(settings, token),
+        owner.id,
+        redacted_body=body(manage_url(settings, "…")),
     )
-    enqueue_sms(session, owner.phone_e164, body, "registration_receipt", draft.language, owner.id)
     draft.completed_at = now
     draft.owner_id = owner.id
     # From now on personal data lives only on the owner: the draft keeps counts (for the

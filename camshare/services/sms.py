@@ -37,6 +37,7 @@ class SmsGateway(Protocol):
     """What camshare needs of an SMS provider."""
 
     name: str
+    keeps_record: bool  # True when the outbox row is the only copy (then never redacted)
 
     def send(self, to: str, body: str, status_callback: str | None = None) -> SendReceipt:
         """Hand one message to the provider, or raise SmsTemporaryError/SmsPermanentError."""
@@ -46,6 +47,8 @@ class RecordingGateway:
     """Sends nothing: messages stay in the outbox table, shown on the demo outbox page."""
 
     name = "outbox"
+    # The outbox row is the only copy of the message: never redact it.
+    keeps_record = True
 
     def send(self, to: str, body: str, status_callback: str | None = None) -> SendReceipt:
         """Accept the message at once."""
@@ -56,6 +59,7 @@ class TwilioGateway:
     """Twilio's Messages API through the official ``twilio`` client."""
 
     name = "twilio"
+    keeps_record = False
 
     def __init__(self, settings: Settings) -> None:
         from twilio.http.http_client import TwilioHttpClient

@@ -93,14 +93,27 @@ def send_code(
             expires_at=expires_at,
         )
     )
-    body = translate(
+
+    def body(shown_code: str) -> str:
+        return translate(
+            draft.language,
+            "sms.code",
+            program=settings.program_name,
+            code=shown_code,
+            minutes=settings.otp_ttl_minutes,
+        )
+
+    # Once Twilio has it, the stored copy loses the code; a code that arrives after it
+    # expired is useless, so it is not sent at all.
+    enqueue_sms(
+        session,
+        phone,
+        body(code),
+        "verification_code",
         draft.language,
-        "sms.code",
-        program=settings.program_name,
-        code=code,
-        minutes=settings.otp_ttl_minutes,
+        redacted_body=body("••••••"),
+        expires_at=expires_at,
     )
-    enqueue_sms(session, phone, body, "verification_code", draft.language)
     draft.data["code_requested"] = True
     save_draft(draft)
     return CodeSent(phone, settings.otp_resend_seconds, expires_at)
