@@ -1,18 +1,21 @@
 """Reflex configuration. camshare's own settings live in camshare/settings.py."""
 
-import os
-
 import reflex as rx
 from reflex_base.plugins.sitemap import SitemapPlugin
 
-# In production Reflex serves the pages, the event socket and /api on one port.
-PORT = int(os.environ.get("CAMSHARE_PORT", "3000"))
+from camshare.settings import load_settings
+
+settings = load_settings()
 
 config = rx.Config(
     app_name="camshare",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    frontend_port=PORT,
-    backend_port=PORT,
+    # In production Reflex serves the pages, the event socket and /api on one port.
+    frontend_port=settings.port,
+    backend_port=settings.port,
     disable_plugins=[SitemapPlugin],
+    # Behind a reverse proxy, client IPs (rate limits, consent receipts) come from
+    # X-Forwarded-For; say how many proxies to trust.
+    trusted_proxy_hops=settings.trusted_proxy_hops,
 )

@@ -13,6 +13,7 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -32,6 +33,10 @@ class Settings:
     database_url: str = field(
         default=f"sqlite:///{PROJECT_DIR / 'camshare.db'}",
         metadata=_env(doc="SQLAlchemy URL; postgresql+psycopg://user@host/db for PostgreSQL"),
+    )
+    port: int = field(
+        default=3000,
+        metadata=_env(doc="Port the production server listens on (pages, events, /api)"),
     )
     public_base_url: str = field(
         default="http://localhost:3000",
@@ -97,6 +102,9 @@ class Settings:
         metadata=_env(doc="GeoJSON (Multi)Polygon of the area where cameras may be registered"),
     )
     default_region: str = field(default="US", metadata=_env(doc="Phone numbers' default region"))
+    sms_regions: str = field(
+        default="US", metadata=_env(doc="Comma-separated regions whose numbers may register")
+    )
     agency_name: str = field(default="Dallas Police Department", metadata=_env())
     agency_short_name: str = field(default="Dallas PD", metadata=_env())
     program_name: str = field(default="Dallas Community Camera Registry", metadata=_env())
@@ -114,12 +122,23 @@ class Settings:
     otp_resend_seconds: int = field(default=60, metadata=_env(doc="Wait before a new code"))
     otp_per_phone_per_hour: int = field(default=5, metadata=_env())
     otp_per_ip_per_hour: int = field(default=20, metadata=_env())
+    otp_per_hour_total: int = field(
+        default=300, metadata=_env(doc="Codes per hour for the whole installation")
+    )
+    trusted_proxy_hops: int = field(
+        default=0, metadata=_env(doc="Reverse proxies in front of the app (for client IPs)")
+    )
     draft_ttl_hours: int = field(default=24, metadata=_env(doc="Unverified drafts expire"))
 
     def check(self) -> None:
         """Refuse configurations that would be unsafe in production."""
-        if not self.demo_mode and self.secret_key == DEFAULT_SECRET:
-            raise RuntimeError("Set CAMSHARE_SECRET_KEY: the default is only for demo mode.")
+        local = urlparse(self.public_base_url).hostname in {"localhost", "127.0.0.1", "::1"}
+        exposed = not self.demo_mode or self.sms_backend == "twilio" or not local
+        if exposed and self.secret_key == DEFAULT_SECRET:
+            raise RuntimeError(
+                "Set CAMSHARE_SECRET_KEY to a long random value: the default is only for a "
+                "demo on this computer (demo mode, SMS outbox, a localhost address)."
+            )
         if self.sms_backend == "twilio" and not (
             self.twilio_account_sid
             and self.twilio_auth_token
@@ -129,6 +148,11 @@ class Settings:
                 "CAMSHARE_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID."
             )
+
+    @property
+    def sms_region_list(self) -> tuple[str, ...]:
+        """``sms_regions`` as a tuple of region codes."""
+        return tuple(r.strip().upper() for r in self.sms_regions.split(",") if r.strip())
 
     @property
     def outbox_page_enabled(self) -> bool:

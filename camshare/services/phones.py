@@ -15,8 +15,14 @@ _SMS_CAPABLE = {
 }
 
 
-def normalize_mobile(raw: str, region: str = "US") -> str:
-    """Return ``raw`` as an E.164 mobile number or raise ``DomainError`` saying why not."""
+def normalize_mobile(
+    raw: str, region: str = "US", allowed_regions: tuple[str, ...] = ("US",)
+) -> str:
+    """Return ``raw`` as an E.164 mobile number or raise ``DomainError`` saying why not.
+
+    Only numbers of ``allowed_regions`` are accepted: a form that texts any country is
+    what SMS-pumping fraud looks for.
+    """
     text = (raw or "").strip()
     if not text:
         raise DomainError("error.phone_required", field="phone")
@@ -30,6 +36,8 @@ def normalize_mobile(raw: str, region: str = "US") -> str:
         raise DomainError("error.phone_invalid", field="phone")
     if phonenumbers.number_type(number) not in _SMS_CAPABLE:
         raise DomainError("error.phone_not_mobile", field="phone")
+    if phonenumbers.region_code_for_number(number) not in allowed_regions:
+        raise DomainError("error.phone_region", field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -37,8 +45,3 @@ def display_phone(e164: str) -> str:
     """A readable national form of an E.164 number, e.g. (214) 555-0142."""
     number = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def masked_phone(e164: str) -> str:
-    """The number with all but its last two digits hidden, for screens that confirm it."""
-    return "••• ••• ••" + e164[-2:]

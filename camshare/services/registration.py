@@ -49,6 +49,7 @@ MAX_CAMERAS_PER_ROW = 99
 MAX_RETENTION_DAYS = 365
 MAX_SITES = 10
 MAX_TYPED_VALUE = 500
+DEFAULT_TTL_HOURS = 24
 # The form fields whose typed values a draft keeps (anything else is ignored).
 TYPED_FIELDS = frozenset(
     {
@@ -89,8 +90,11 @@ def _pick_language(language: str | None) -> str:
 def load_draft(session: Session, key: str, now: datetime | None = None) -> RegistrationDraft:
     """The live draft under ``key``; DomainError when it expired or was completed."""
     now = now or utcnow()
+    # Locked, so two tabs of one draft cannot both send a code or both complete it.
     draft = session.scalar(
-        select(RegistrationDraft).where(RegistrationDraft.key_sha256 == token_hash(key or ""))
+        select(RegistrationDraft)
+        .where(RegistrationDraft.key_sha256 == token_hash(key or ""))
+        .with_for_update()
     )
     if draft is None or draft.expires_at <= now:
         raise DomainError("error.draft_expired")
@@ -100,10 +104,23 @@ def load_draft(session: Session, key: str, now: datetime | None = None) -> Regis
 
 
 def save_draft(draft: RegistrationDraft, step: str | None = None) -> None:
-    """Mark the draft's data changed, and move it to ``step`` if given."""
+    """Mark the draft's data changed, move it to ``step`` if given, and keep it alive.
+
+    A draft expires a fixed time after the resident last did something, not after it was
+    opened: someone who comes back to finish after lunch must not lose their work.
+    """
     if step is not None:
         draft.step = step
+    if draft.completed_at is None:
+        ttl = timedelta(hours=(draft.data or {}).get("ttl_hours", DEFAULT_TTL_HOURS))
+        draft.expires_at = max(draft.expires_at, utcnow() + ttl)
     flag_modified(draft, "data")
+
+
+def forget_signature(draft: RegistrationDraft) -> None:
+    """What was signed changed: the agreement must be signed again and a new code sent."""
+    draft.data.pop("consent", None)
+    draft.data.pop("code_requested", None)
 
 
 def open_draft(
@@ -131,7 +148,7 @@ def open_draft(
             campaign_id=campaign.id if campaign else None,
             language=_pick_language(language),
             step="contact",
-            data={"raw": {}, "sites": []},
+            data={"raw": {}, "sites": [], "ttl_hours": ttl_hours},
             expires_at=now + timedelta(hours=ttl_hours),
             created_at=now,
         )
@@ -239,6 +256,7 @@ def save_contact(
     owner_kind: str,
     business_name: str,
     region: str = "US",
+    allowed_regions: tuple[str, ...] = ("US",),
     now: datetime | None = None,
 ) -> DraftSnapshot:
     """Validate and keep the contact details; the next step is the location."""
@@ -247,7 +265,7 @@ def save_contact(
     name = _check_name(full_name, "full_name", errors)
     phone_e164 = ""
     try:
-        phone_e164 = normalize_mobile(phone, region)
+        phone_e164 = normalize_mobile(phone, region, allowed_regions)
     except DomainError as exc:
         errors["phone"] = exc.key
     email_clean = (email or "").strip()
@@ -263,16 +281,19 @@ def save_contact(
         business = _check_name(business_name, "business_name", errors)
     if errors:
         raise ValidationFailed(errors)
-    previous_phone = (draft.data.get("contact") or {}).get("phone_e164")
-    draft.data["contact"] = {
+    previous = draft.data.get("contact") or {}
+    contact = {
         "full_name": name,
         "phone_e164": phone_e164,
         "email": email_clean or None,
         "owner_kind": owner_kind,
         "business_name": business or None,
     }
-    if previous_phone and previous_phone != phone_e164:
+    if previous and previous != contact:
+        forget_signature(draft)
+    if previous.get("phone_e164") != phone_e164:
         draft.data.pop("phone_verified", None)
+    draft.data["contact"] = contact
     draft.contact_saved_at = draft.contact_saved_at or now or utcnow()
     save_draft(draft, "agreement" if draft.data.get("sites") else "location")
     return _snapshot(draft, key, None)
@@ -321,6 +342,23 @@ def site_address_key(address_line: str, unit: str, zip_code: str, city: str) -> 
     return query_key(f"{address_line} {unit} {zip_code or city}")
 
 
+def _start_site(
+    draft: RegistrationDraft, address: dict, lat: float, lon: float, source: str, status: str
+) -> None:
+    """Put the location being added at a proposed point; the address is kept as typed too."""
+    draft.data["site"] = {
+        **address,
+        "lat": lat,
+        "lon": lon,
+        "location_source": source,
+        "geocode_status": status,
+        "cameras": (draft.data.get("site") or {}).get("cameras") or [],
+    }
+    raw = draft.data.setdefault("raw", {})
+    for name in ("address_line", "unit", "city", "state", "zip_code"):
+        raw[name] = address[name]
+
+
 def locate_address(
     session: Session,
     key: str,
@@ -340,27 +378,27 @@ def locate_address(
         address["address_line"], address["city"], address["state"], address["zip_code"]
     )
     outcome = geocode_cached(session, geocoder, query)
-    if outcome.status == "ok" and outcome.place is not None:
+    status = outcome.status
+    guess = zip_centroid(address["zip_code"])
+    guess_inside = guess is not None and jurisdiction.contains(*guess)
+    if status == "ok" and outcome.place is not None:
         lat, lon = outcome.place.lat, outcome.place.lon
         if not jurisdiction.contains(lat, lon):
-            raise DomainError("error.outside_jurisdiction", field="address_line")
-        if not address["zip_code"] and outcome.place.zip_code:
-            address["zip_code"] = outcome.place.zip_code
-        source = "geocoder"
+            if not guess_inside:
+                raise DomainError("error.outside_jurisdiction", field="address_line")
+            # The geocoder picked a namesake street elsewhere, but the ZIP code is ours:
+            # let the resident place the pin rather than turn them away.
+            status, (lat, lon), source = "no_match", guess, "zip_centroid"
+        else:
+            source = "geocoder"
+            if not address["zip_code"] and outcome.place.zip_code:
+                address["zip_code"] = outcome.place.zip_code
     else:
-        guess = zip_centroid(address["zip_code"])
-        lat, lon = guess if guess and jurisdiction.contains(*guess) else map_center
-        source = "zip_centroid" if guess else "map_center"
-    draft.data["site"] = {
-        **address,
-        "lat": lat,
-        "lon": lon,
-        "location_source": source,
-        "geocode_status": outcome.status,
-        "cameras": (draft.data.get("site") or {}).get("cameras") or [],
-    }
+        lat, lon = guess if guess_inside else map_center
+        source = "zip_centroid" if guess_inside else "map_center"
+    _start_site(draft, address, lat, lon, source, status)
     save_draft(draft, "pin")
-    return LocationResult(outcome.status, lat, lon, _snapshot(draft, key, None))
+    return LocationResult(status, lat, lon, _snapshot(draft, key, None))
 
 
 def locate_device(
@@ -391,17 +429,7 @@ def locate_device(
             state=place.state,
             zip_code=place.zip_code,
         )
-    draft.data["site"] = {
-        **address,
-        "lat": lat,
-        "lon": lon,
-        "location_source": "device",
-        "geocode_status": "ok" if place else status,
-        "cameras": (draft.data.get("site") or {}).get("cameras") or [],
-    }
-    raw = draft.data.setdefault("raw", {})
-    for name in ("address_line", "city", "state", "zip_code"):
-        raw[name] = address[name]
+    _start_site(draft, address, lat, lon, "device", "ok" if place else status)
     save_draft(draft, "pin")
     return LocationResult(status, lat, lon, _snapshot(draft, key, None))
 
@@ -513,6 +541,8 @@ def save_cameras(session: Session, key: str, rows: list[dict[str, Any]]) -> Draf
         raise DomainError("error.too_many_sites")
     sites.append(site)
     draft.data.pop("site", None)
+    draft.data.pop("raw_cameras", None)
+    forget_signature(draft)
     save_draft(draft, "agreement")
     return _snapshot(draft, key, None)
 
@@ -536,6 +566,7 @@ def remove_site(session: Session, key: str, index: int) -> DraftSnapshot:
     sites = draft.data.get("sites") or []
     if isinstance(index, int) and 0 <= index < len(sites):
         sites.pop(index)
+        forget_signature(draft)
     save_draft(draft, "agreement" if sites else "location")
     return _snapshot(draft, key, None)
 

@@ -63,7 +63,7 @@ def complete_registration(
     contact = draft.data.get("contact")
     consent = draft.data.get("consent")
     sites = draft.data.get("sites") or []
-    if not contact or not consent or not sites:
+    if draft.step != "verify" or not contact or not consent or not sites:
         raise DomainError("error.step_unavailable")
     if draft.data.get("phone_verified") != contact["phone_e164"]:
         raise DomainError("error.phone_not_verified")

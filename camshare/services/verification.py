@@ -54,7 +54,7 @@ def send_code(
     now = now or utcnow()
     draft = load_draft(session, key, now)
     contact = draft.data.get("contact")
-    if not contact or not draft.data.get("consent"):
+    if draft.step != "verify" or not contact or not draft.data.get("consent"):
         raise DomainError("error.step_unavailable")
     phone = contact["phone_e164"]
     last = session.scalar(

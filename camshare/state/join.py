@@ -283,6 +283,7 @@ class JoinState(AppState):
             values["owner_kind"],
             values["business_name"],
             region=runtime.settings().default_region,
+            allowed_regions=runtime.settings().sms_region_list,
         )
         if snapshot is not None:
             self._apply(snapshot)

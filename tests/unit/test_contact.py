@@ -160,9 +160,15 @@ def test_a_dallas_mobile_is_stored_in_e164(session, key, typed):
     assert draft_row(session, key).data["contact"]["phone_e164"] == PHONE_E164
 
 
-def test_a_foreign_mobile_is_accepted_in_e164(session, key):
-    save(session, key, phone="+34 612 345 678")
+def test_a_mobile_outside_the_texting_regions_is_refused(session, key):
+    # Texting abroad costs more and is how SMS-pumping fraud pays: US numbers only by default.
+    assert errors_of(session, key, phone="+34 612 345 678") == {"phone": "error.phone_region"}
 
+
+def test_more_texting_regions_can_be_allowed(session, key):
+    registration.save_contact(
+        session, key, **contact(phone="+34 612 345 678"), allowed_regions=("US", "ES")
+    )
     assert draft_row(session, key).data["contact"]["phone_e164"] == "+34612345678"
 
 

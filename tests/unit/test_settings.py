@@ -32,12 +32,29 @@ def test_values_come_from_the_environment_with_their_types():
     assert settings.twilio_from_number == "+12145550000"
 
 
-def test_production_refuses_the_default_secret():
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"CAMSHARE_DEMO_MODE": "false"},
+        {"CAMSHARE_PUBLIC_BASE_URL": "https://cameras.example.gov"},
+        {
+            "CAMSHARE_SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC1",
+            "TWILIO_AUTH_TOKEN": "t",
+            "TWILIO_FROM_NUMBER": "+12145550000",
+        },
+    ],
+)
+def test_anything_beyond_a_local_demo_refuses_the_default_secret(environ):
     with pytest.raises(RuntimeError, match="CAMSHARE_SECRET_KEY"):
-        load_settings({"CAMSHARE_DEMO_MODE": "false"}).check()
-    load_settings({"CAMSHARE_DEMO_MODE": "false", "CAMSHARE_SECRET_KEY": "s3cret"}).check()
+        load_settings(environ).check()
+    load_settings({**environ, "CAMSHARE_SECRET_KEY": "s3cret"}).check()
+
+
+def test_a_local_demo_runs_on_the_defaults():
+    load_settings({}).check()
 
 
 def test_twilio_needs_its_credentials():
     with pytest.raises(RuntimeError, match="TWILIO_ACCOUNT_SID"):
-        load_settings({"CAMSHARE_SMS_BACKEND": "twilio"}).check()
+        load_settings({"CAMSHARE_SMS_BACKEND": "twilio", "CAMSHARE_SECRET_KEY": "s"}).check()

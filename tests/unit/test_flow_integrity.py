@@ -1,0 +1,98 @@
+"""What was signed is what gets registered; drafts live while the resident is active."""
+
+from __future__ import annotations
+
+import pytest
+
+from camshare.models import Owner
+from camshare.services import registration, verification
+from camshare.services.errors import DomainError
+from camshare.services.geocoding import Place
+from camshare.services.registry import complete_registration
+from tests.unit.builders import IP, MARILLA, contact, draft_row, query, walk_to
+
+
+def test_changing_the_name_after_signing_requires_signing_again(session, settings):
+    walk = walk_to(session, settings, "verify")
+    registration.save_contact(session, walk.key, **contact(full_name="Somebody Else"))
+
+    draft = draft_row(session, walk.key)
+    assert "consent" not in draft.data
+    assert draft.step == "agreement"
+    with pytest.raises(DomainError) as refused:
+        verification.send_code(session, walk.key, settings, IP, now=walk.now)
+    assert refused.value.key == "error.step_unavailable"
+
+
+def test_a_verified_draft_changed_before_finishing_cannot_complete(session, settings):
+    walk = walk_to(session, settings, "verified")
+    registration.save_contact(session, walk.key, **contact(full_name="Somebody Else"))
+
+    with pytest.raises(DomainError) as refused:
+        complete_registration(session, walk.key, settings)
+    assert refused.value.key == "error.step_unavailable"
+    assert session.query(Owner).count() == 0
+
+
+def test_removing_a_location_after_signing_requires_signing_again(session, settings):
+    walk = walk_to(session, settings, "verify")
+    registration.remove_site(session, walk.key, 0)
+    assert "consent" not in draft_row(session, walk.key).data
+
+
+def test_a_new_phone_number_forgets_that_a_code_was_sent(session, settings):
+    walk = walk_to(session, settings, "verify")
+    verification.send_code(session, walk.key, settings, IP, now=walk.now)
+    assert draft_row(session, walk.key).data["code_requested"] is True
+
+    registration.save_contact(session, walk.key, **contact(phone="(469) 555-0100"))
+
+    assert "code_requested" not in draft_row(session, walk.key).data
+
+
+def test_resaving_the_same_contact_keeps_the_signature(session, settings):
+    walk = walk_to(session, settings, "verify")
+    registration.save_contact(session, walk.key, **contact())
+    assert "consent" in draft_row(session, walk.key).data
+
+
+def test_a_draft_expires_a_day_after_the_last_change_not_after_it_was_opened(session, settings):
+    walk = walk_to(session, settings, "contact")
+    opened = draft_row(session, walk.key).expires_at
+    registration.save_typed(session, walk.key, {"full_name": "Ana"})
+    assert draft_row(session, walk.key).expires_at > opened
+
+
+def test_a_namesake_street_elsewhere_lets_the_resident_place_the_pin(session, settings):
+    walk = walk_to(session, settings, "location")
+    # The geocoder answers with a point in Fort Worth for an address with a Dallas ZIP code.
+    address = {**MARILLA, "street": "1500 Main St"}
+    walk.geocoder.add(query(address), Place(lat=32.7555, lon=-97.3308, zip_code="76102"))
+
+    result = registration.locate_address(
+        session,
+        walk.key,
+        walk.geocoder,
+        walk.jurisdiction,
+        **address,
+        map_center=settings.map_center_point,
+    )
+
+    assert result.status == "no_match"
+    assert walk.jurisdiction.contains(result.lat, result.lon)
+    assert draft_row(session, walk.key).step == "pin"
+
+
+def test_typed_address_is_kept_as_typed_after_locating(session, settings):
+    walk = walk_to(session, settings, "location")
+    registration.locate_address(
+        session,
+        walk.key,
+        walk.geocoder,
+        walk.jurisdiction,
+        **MARILLA,
+        map_center=settings.map_center_point,
+    )
+    raw = draft_row(session, walk.key).data["raw"]
+    assert raw["address_line"] == MARILLA["street"]
+    assert raw["zip_code"] == MARILLA["zip_code"]
