@@ -20,9 +20,13 @@ from camshare.settings import get_settings
 
 async def health(_request: Request) -> JSONResponse:
     """Liveness and database reachability, for load balancers and the tests."""
-    try:
+
+    def ping() -> None:
         with session_scope() as session:
             session.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.to_thread(ping)
     except Exception:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok"})
@@ -33,7 +37,7 @@ def twilio_signature_ok(request: Request, form: dict[str, str]) -> bool:
     settings = get_settings()
     if not settings.twilio_auth_token:
         return False
-    url = settings.public_base_url.rstrip("/") + request.url.path
+    url = settings.public_url(request.url.path)
     if request.url.query:
         url += "?" + request.url.query
     validator = RequestValidator(settings.twilio_auth_token)

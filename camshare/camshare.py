@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import reflex as rx
 
@@ -26,14 +27,22 @@ settings.check()
 
 
 async def run_worker_in_process() -> None:
-    """Send the outbox from the web process when no separate worker runs."""
+    """Send the outbox from the web process when no separate worker runs.
+
+    It gets a thread of its own: on the shared pool a long queue would starve the page
+    handlers' database calls.
+    """
     from camshare.worker import Worker
 
     worker = Worker()
-    with contextlib.suppress(asyncio.CancelledError):
+    loop = asyncio.get_running_loop()
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="camshare-worker") as thread,
+        contextlib.suppress(asyncio.CancelledError),
+    ):
         while True:
             try:
-                await asyncio.to_thread(worker.tick)
+                await loop.run_in_executor(thread, worker.tick)
             except Exception:
                 log.exception("in-process worker tick failed; retrying")
             await asyncio.sleep(1.0)

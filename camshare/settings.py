@@ -102,6 +102,8 @@ class Settings:
         metadata=_env(doc="GeoJSON (Multi)Polygon of the area where cameras may be registered"),
     )
     default_region: str = field(default="US", metadata=_env(doc="Phone numbers' default region"))
+    default_city: str = field(default="Dallas", metadata=_env(doc="City pre-filled in addresses"))
+    default_state: str = field(default="TX", metadata=_env(doc="State pre-filled in addresses"))
     sms_regions: str = field(
         default="US", metadata=_env(doc="Comma-separated regions whose numbers may register")
     )
@@ -148,6 +150,10 @@ class Settings:
                 "CAMSHARE_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID."
             )
+
+    def public_url(self, path: str) -> str:
+        """The address users (and Twilio) reach ``path`` at."""
+        return f"{self.public_base_url.rstrip('/')}/{path.lstrip('/')}"
 
     @property
     def sms_region_list(self) -> tuple[str, ...]:

@@ -10,10 +10,12 @@ import argparse
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from camshare.db import session_factory, session_scope
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
+from camshare.services.geocoding import purge_geocode_cache
 from camshare.services.outbox import dispatch_due
 from camshare.services.registration import purge_expired_drafts
 from camshare.services.registry import retry_pending_geocodes
@@ -22,6 +24,9 @@ from camshare.settings import get_settings
 log = logging.getLogger(__name__)
 GEOCODE_RETRY_EVERY = 300.0
 PURGE_EVERY = 600.0
+# Long enough to spare the geocoder repeated look-ups at one event, short enough that
+# typed home addresses do not pile up.
+GEOCODE_CACHE_KEPT = timedelta(days=30)
 
 
 class Worker:
@@ -38,7 +43,7 @@ class Worker:
         """Where Twilio reports delivery, when it can reach us."""
         if self.settings.sms_backend != "twilio":
             return None
-        return f"{self.settings.public_base_url.rstrip('/')}{TWILIO_STATUS}"
+        return self.settings.public_url(TWILIO_STATUS)
 
     def tick(self) -> int:
         """Send due messages (spaced to the provider's rate); run periodic jobs when due."""
@@ -66,6 +71,7 @@ class Worker:
             self._last_purge = now
             with session_scope() as session:
                 purge_expired_drafts(session)
+                purge_geocode_cache(session, GEOCODE_CACHE_KEPT)
         return sent
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:

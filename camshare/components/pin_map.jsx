@@ -11,7 +11,7 @@ const pinIcon = L.divIcon({
   iconAnchor: [16, 42],
 });
 
-export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, onMove }) {
+export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, onMove }) {
   const container = useRef(null);
   const map = useRef(null);
   const marker = useRef(null);
@@ -19,7 +19,9 @@ export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, onMove }) 
   moved.current = onMove;
 
   useEffect(() => {
-    map.current = L.map(container.current, { zoomControl: true }).setView([lat, lon], zoom || 17);
+    map.current = L.map(container.current, { zoomControl: false }).setView([lat, lon], zoom || 17);
+    // Leaflet's own zoom buttons speak English; these carry the page's language.
+    L.control.zoom({ zoomInTitle: zoomInLabel, zoomOutTitle: zoomOutLabel }).addTo(map.current);
     L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(map.current);
     marker.current = L.marker([lat, lon], {
       draggable: true,

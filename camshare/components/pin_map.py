@@ -18,6 +18,8 @@ class PinMap(rx.NoSSRComponent):
     tile_url: rx.Var[str]
     attribution: rx.Var[str]
     label: rx.Var[str]
+    zoom_in_label: rx.Var[str]
+    zoom_out_label: rx.Var[str]
 
     on_move: rx.EventHandler[lambda lat, lon: [lat, lon]]
 

@@ -173,6 +173,8 @@ def pin_step() -> rx.Component:
                 tile_url=center.map_tile_url,
                 attribution=center.map_attribution,
                 label=T["pin.map_label"],
+                zoom_in_label=T["pin.zoom_in"],
+                zoom_out_label=T["pin.zoom_out"],
                 on_move=S.move_pin,
             ),
             class_name="map-frame",

@@ -13,16 +13,18 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import zipcodes
 from geopy.adapters import RequestsAdapter
 from geopy.exc import GeopyError
 from geopy.geocoders import get_geocoder_for_service
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from camshare.models import GeocodeCacheEntry
+from camshare.models import GeocodeCacheEntry, utcnow
 from camshare.settings import Settings
 
 
@@ -176,18 +178,22 @@ def geocode_cached(session: Session, geocoder: Geocoder, query: str) -> GeocodeO
         place = geocoder.geocode(query)
     except GeocoderUnavailable:
         return GeocodeOutcome("unavailable", None)
-    session.add(
-        GeocodeCacheEntry(
-            query_key=key,
-            provider=geocoder.name,
-            found=place is not None,
-            lat=place.lat if place else None,
-            lon=place.lon if place else None,
-            display_name=place.display_name[:400] if place else None,
-            zip_code=place.zip_code or None if place else None,
-        )
-    )
-    session.flush()
+    try:
+        # Another resident may have just asked for the same address: their row will do.
+        with session.begin_nested():
+            session.add(
+                GeocodeCacheEntry(
+                    query_key=key,
+                    provider=geocoder.name,
+                    found=place is not None,
+                    lat=place.lat if place else None,
+                    lon=place.lon if place else None,
+                    display_name=place.display_name[:400] if place else None,
+                    zip_code=place.zip_code or None if place else None,
+                )
+            )
+    except IntegrityError:
+        pass
     return GeocodeOutcome("ok" if place else "no_match", place)
 
 
@@ -203,3 +209,12 @@ def zip_centroid(zip_code: str) -> tuple[float, float] | None:
     if not matches:
         return None
     return float(matches[0]["lat"]), float(matches[0]["long"])
+
+
+def purge_geocode_cache(
+    session: Session, older_than: timedelta, now: datetime | None = None
+) -> int:
+    """Forget cached answers older than ``older_than``: typed home addresses are personal."""
+    cutoff = (now or utcnow()) - older_than
+    result = session.execute(delete(GeocodeCacheEntry).where(GeocodeCacheEntry.created_at < cutoff))
+    return result.rowcount or 0

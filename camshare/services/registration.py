@@ -188,6 +188,23 @@ def _record_visit(session: Session, draft: RegistrationDraft, campaign_id: int |
         pass  # a second tab recorded the same visit a moment earlier
 
 
+def load_snapshot(session: Session, key: str) -> DraftSnapshot:
+    """The draft under ``key`` as the pages show it."""
+    return _snapshot(load_draft(session, key), key, None)
+
+
+def save_typed_cameras(session: Session, key: str, rows: list[dict[str, str]]) -> None:
+    """Keep the camera rows as chosen so far (unvalidated), so a reload restores them."""
+    draft = load_draft(session, key)
+    fields = ("camera_kind", "count", "faces", "direction", "recording", "retention_days")
+    draft.data["raw_cameras"] = [
+        {name: str(row.get(name) or "")[:20] for name in fields}
+        for row in rows[:MAX_CAMERA_ROWS]
+        if isinstance(row, dict)
+    ]
+    save_draft(draft)
+
+
 def set_language(session: Session, key: str, language: str) -> DraftSnapshot:
     """Switch the draft's language (its SMS follow it)."""
     draft = load_draft(session, key)

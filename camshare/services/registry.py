@@ -44,7 +44,7 @@ class Confirmation:
 
 def manage_url(settings: Settings, token: str) -> str:
     """The owner's link to manage their registration."""
-    return f"{settings.public_base_url.rstrip('/')}/manage/{token}"
+    return settings.public_url(f"/manage/{token}")
 
 
 def one_line_address(site: dict) -> str:

@@ -81,6 +81,11 @@ def send_code(
         >= settings.otp_per_ip_per_hour
     ):
         raise DomainError("error.code_too_many_from_here")
+    total = session.scalar(
+        select(func.count(PhoneVerification.id)).where(PhoneVerification.created_at > hour_ago)
+    )
+    if (total or 0) >= settings.otp_per_hour_total:
+        raise DomainError("error.code_busy")  # a ceiling on what an attack can cost
     code = new_code()
     expires_at = now + timedelta(minutes=settings.otp_ttl_minutes)
     session.add(

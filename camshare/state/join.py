@@ -15,7 +15,7 @@ from typing import Any
 import reflex as rx
 
 from camshare import runtime
-from camshare.i18n import translate
+from camshare.i18n import LANGUAGES, translate
 from camshare.services import agreements, registration, registry, verification
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.phones import display_phone
@@ -146,20 +146,21 @@ class JoinState(AppState):
             raw["phone"] = display_phone(contact["phone_e164"])
         for name in ADDRESS_FIELDS:
             if site.get(name):
-                raw[name] = site[name]
-        raw.setdefault("city", "Dallas")
-        raw.setdefault("state", "TX")
+                raw.setdefault(name, site[name])  # what the resident typed last wins
+        settings = runtime.settings()
+        raw.setdefault("city", settings.default_city)
+        raw.setdefault("state", settings.default_state)
         self.typed = {k: str(v) for k, v in raw.items()}
         self.owner_kind = contact.get("owner_kind") or raw.get("owner_kind") or "resident"
         if site:
             self.pin_lat, self.pin_lon = float(site["lat"]), float(site["lon"])
             self.geocode_status = site.get("geocode_status", "ok")
             self.site_address = registry.one_line_address(site) if site.get("address_line") else ""
-            if site.get("cameras"):
-                self.cameras = [
-                    {k: "" if v is None else str(v) for k, v in row.items()}
-                    for row in site["cameras"]
-                ]
+        rows = site.get("cameras") or data.get("raw_cameras")
+        if rows:
+            self.cameras = [
+                {k: "" if v is None else str(v) for k, v in row.items()} for row in rows
+            ]
         self.sites = [
             {
                 "address": registry.one_line_address(s),
@@ -171,6 +172,29 @@ class JoinState(AppState):
             self.phone_display = display_phone(contact["phone_e164"])
         self.code_sent = self.step == "verify" and bool(data.get("code_requested"))
         self.form_version += 1
+
+    async def _start_again_with_what_was_typed(self) -> None:
+        """The draft expired under the resident: open a new one and keep their typing."""
+        typed = dict(self.typed)
+        snapshot = await runtime.in_session_async(
+            registration.open_draft,
+            None,
+            None,
+            self.lang,
+            ttl_hours=runtime.settings().draft_ttl_hours,
+        )
+        await runtime.in_session_async(registration.save_typed, snapshot.key, typed)
+        snapshot = await runtime.in_session_async(registration.load_snapshot, snapshot.key)
+        self._apply(snapshot)
+        self.notice = "error.draft_expired_kept"
+
+    async def _show(self, snapshot: registration.DraftSnapshot | None) -> None:
+        """Show a draft the server returned (nothing when the step was refused)."""
+        if snapshot is None:
+            return
+        self._apply(snapshot)
+        if self.step == "agreement":
+            await self._load_agreement()
 
     def focus_after(self, step_before: str):
         """Focus the first field in error, or the new screen's heading after a step change.
@@ -195,7 +219,10 @@ class JoinState(AppState):
         try:
             return await runtime.in_session_async(work, *args, **kwargs)
         except DomainError as exc:
-            self._show_error(exc)
+            if exc.key == "error.draft_expired" and self.step != "done":
+                await self._start_again_with_what_was_typed()
+            else:
+                self._show_error(exc)
         except Exception:
             log.exception("sign-up step failed")
             self.notice = "error.unexpected"
@@ -221,12 +248,9 @@ class JoinState(AppState):
             self.lang,
             ttl_hours=settings.draft_ttl_hours,
         )
-        if snapshot is not None:
-            self._apply(snapshot)
-            if self.lang_choice not in ("en", "es"):
-                self.lang = snapshot.language
-            if self.step == "agreement":
-                await self._load_agreement()
+        if snapshot is not None and self.lang_choice not in LANGUAGES:
+            self.lang = snapshot.language  # a resumed draft keeps the language it was in
+        await self._show(snapshot)
         self.loaded = True
 
     @rx.event
@@ -261,10 +285,7 @@ class JoinState(AppState):
     async def go_to(self, step: str):
         """Go back to an earlier step."""
         snapshot = await self._call(registration.go_to_step, self.draft_key, step)
-        if snapshot is not None:
-            self._apply(snapshot)
-            if self.step == "agreement":
-                await self._load_agreement()
+        await self._show(snapshot)
 
     @rx.event
     async def submit_contact(self, form: dict[str, Any]):
@@ -285,10 +306,7 @@ class JoinState(AppState):
             region=runtime.settings().default_region,
             allowed_regions=runtime.settings().sms_region_list,
         )
-        if snapshot is not None:
-            self._apply(snapshot)
-            if self.step == "agreement":
-                await self._load_agreement()
+        await self._show(snapshot)
         self.busy = False
         yield self.focus_after(before)
 
@@ -321,6 +339,8 @@ class JoinState(AppState):
     async def submit_address(self, form: dict[str, Any]):
         """Geocode the typed address and show the pin."""
         async with self:
+            if self.busy:
+                return  # one look-up at a time per resident: the geocoder is shared
             self.busy = True
             self.notice = ""
             values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
@@ -338,6 +358,8 @@ class JoinState(AppState):
     @rx.event
     def use_device_location(self):
         """Ask the browser for the phone's position."""
+        if self.busy:
+            return None
         self._clear_errors()
         self.busy = True
         return rx.call_script(GEOLOCATE_JS, callback=JoinState.got_device_location)
@@ -350,7 +372,8 @@ class JoinState(AppState):
             try:
                 lat, lon = float(position["lat"]), float(position["lon"])
             except (KeyError, TypeError, ValueError):
-                self._show_error(DomainError("error.location_unavailable"))
+                # The browser refused (permission denied, no fix): typing the address works.
+                self._show_error(DomainError("location.device_denied"))
                 self.busy = False
                 return
         yield await self._locate_in_background(
@@ -387,58 +410,64 @@ class JoinState(AppState):
             self.pin_lon,
             *(values[name] for name in ADDRESS_FIELDS),
         )
-        if snapshot is not None:
-            self._apply(snapshot)
+        await self._show(snapshot)
         return self.focus_after(before)
 
+    async def _keep_cameras(self) -> None:
+        """Save the rows as chosen so far, so a reload or a lost connection keeps them."""
+        if self.draft_key:
+            with contextlib.suppress(DomainError):
+                await runtime.in_session_async(
+                    registration.save_typed_cameras, self.draft_key, self.cameras
+                )
+
     @rx.event
-    def set_camera_field(self, index: int, name: str, value: str) -> None:
+    async def set_camera_field(self, index: int, name: str, value: str):
         """Change one field of one camera row (validated on submit by the use case)."""
         if not isinstance(index, int) or not isinstance(value, str):
             return
-        value = value[:20]
         if 0 <= index < len(self.cameras) and name in _blank_camera():
             rows = [dict(row) for row in self.cameras]
-            rows[index][name] = value
+            rows[index][name] = value[:20]
             self.cameras = rows
+            await self._keep_cameras()
 
     @rx.event
-    def add_camera(self) -> None:
+    async def add_camera(self):
         """Add a row for another type of camera."""
         if len(self.cameras) < registration.MAX_CAMERA_ROWS:
             self.cameras = [*self.cameras, _blank_camera()]
+            await self._keep_cameras()
 
     @rx.event
-    def remove_camera(self, index: int) -> None:
+    async def remove_camera(self, index: int):
         """Remove a camera row (one always stays)."""
         if isinstance(index, int) and len(self.cameras) > 1 and 0 <= index < len(self.cameras):
             self.cameras = [row for i, row in enumerate(self.cameras) if i != index]
             self.errors = {}
+            await self._keep_cameras()
 
     @rx.event
     async def submit_cameras(self):
         """Keep the cameras of this location; next, the agreement."""
         before = self.step
         snapshot = await self._call(registration.save_cameras, self.draft_key, self.cameras)
+        await self._show(snapshot)
         if snapshot is not None:
-            self._apply(snapshot)
             self.cameras = [_blank_camera()]
-            await self._load_agreement()
         return self.focus_after(before)
 
     @rx.event
     async def add_location(self):
         """Register one more location."""
         snapshot = await self._call(registration.add_another_site, self.draft_key)
-        if snapshot is not None:
-            self._apply(snapshot)
+        await self._show(snapshot)
 
     @rx.event
     async def remove_location(self, index: int):
         """Drop a location from this registration."""
         snapshot = await self._call(registration.remove_site, self.draft_key, index)
-        if snapshot is not None:
-            self._apply(snapshot)
+        await self._show(snapshot)
 
     async def _load_agreement(self) -> None:
         agreement = await runtime.in_session_async(agreements.current_agreement, self.lang)
@@ -466,8 +495,7 @@ class JoinState(AppState):
             self.client_ip(),
             self.user_agent(),
         )
-        if snapshot is not None:
-            self._apply(snapshot)
+        await self._show(snapshot)
         return self.focus_after(before)
 
     @rx.event
@@ -504,6 +532,7 @@ class JoinState(AppState):
                 ]
                 self.step = "done"
                 self.draft_key = ""
+                self.typed = {}  # registered: nothing personal stays in the page's state
         self.busy = False
         yield self.focus_after(before)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from camshare.models import Owner
+from camshare.models import GeocodeCacheEntry, Owner
 from camshare.services import registration, verification
 from camshare.services.errors import DomainError
-from camshare.services.geocoding import Place
+from camshare.services.geocoding import Place, purge_geocode_cache
 from camshare.services.registry import complete_registration
 from tests.unit.builders import IP, MARILLA, contact, draft_row, query, walk_to
 
@@ -96,3 +98,20 @@ def test_typed_address_is_kept_as_typed_after_locating(session, settings):
     raw = draft_row(session, walk.key).data["raw"]
     assert raw["address_line"] == MARILLA["street"]
     assert raw["zip_code"] == MARILLA["zip_code"]
+
+
+def test_camera_choices_survive_a_reload(session, settings):
+    walk = walk_to(session, settings, "cameras")
+    registration.save_typed_cameras(
+        session, walk.key, [{"camera_kind": "doorbell", "count": "2", "faces": "street"}]
+    )
+    snapshot = registration.load_snapshot(session, walk.key)
+    assert snapshot.data["raw_cameras"][0]["camera_kind"] == "doorbell"
+    assert snapshot.data["raw_cameras"][0]["count"] == "2"
+
+
+def test_cached_addresses_are_forgotten_after_a_while(session, settings):
+    walk = walk_to(session, settings, "pin")
+    assert session.query(GeocodeCacheEntry).count() == 1
+    assert purge_geocode_cache(session, timedelta(days=30), now=walk.now) == 0
+    assert purge_geocode_cache(session, timedelta(days=30), now=walk.now + timedelta(days=31)) == 1

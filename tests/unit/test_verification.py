@@ -281,3 +281,14 @@ def test_a_code_sent_to_the_old_number_does_not_verify_a_new_one(session, settin
 
     assert not result.ok
     assert "phone_verified" not in draft_row(session, walk.key).data
+
+
+def test_codes_stop_for_everyone_at_the_hourly_ceiling(session, settings):
+    capped = dataclasses.replace(settings, otp_per_hour_total=1)
+    first = walk_to(session, capped, "verify")
+    verification.send_code(session, first.key, capped, "198.51.100.1", now=first.now)
+    second = walk_to(session, capped, "verify", phone="(469) 555-0111")
+
+    with pytest.raises(DomainError) as refused:
+        verification.send_code(session, second.key, capped, "198.51.100.2", now=first.now)
+    assert refused.value.key == "error.code_busy"
