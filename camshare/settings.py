@@ -110,6 +110,9 @@ class Settings:
     agency_name: str = field(default="Dallas Police Department", metadata=_env())
     agency_short_name: str = field(default="Dallas PD", metadata=_env())
     program_name: str = field(default="Dallas Community Camera Registry", metadata=_env())
+    program_name_es: str = field(
+        default="Registro Comunitario de Cámaras de Dallas", metadata=_env(doc="In Spanish")
+    )
     theme_color: str = field(default="#1d3f73", metadata=_env(doc="Brand colour (hex)"))
     logo_url: str = field(default="/icon-192.png", metadata=_env())
     map_center: str = field(default="32.7767,-96.7970", metadata=_env(doc="lat,lon"))
@@ -150,6 +153,10 @@ class Settings:
                 "CAMSHARE_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID."
             )
+
+    def program(self, language: str) -> str:
+        """The program's name in ``language``."""
+        return self.program_name_es if language == "es" else self.program_name
 
     def public_url(self, path: str) -> str:
         """The address users (and Twilio) reach ``path`` at."""

@@ -32,7 +32,9 @@ def language_switch(on_switch=None) -> rx.Component:
 
 def page_frame(*children: rx.Component, on_switch=None) -> rx.Component:
     """Header, main content and footer of every public page."""
-    program = settings().program_name
+    program = rx.cond(AppState.lang == "es", settings().program_name_es, settings().program_name)
+    # The language sits on the page's outermost element (the document's <html lang> is
+    # fixed at build time), so screen readers read everything below in the right voice.
     return rx.el.div(
         rx.el.a(AppState.t["app.skip_to_content"], href="#main", class_name="skip-link"),
         rx.el.header(
@@ -45,7 +47,8 @@ def page_frame(*children: rx.Component, on_switch=None) -> rx.Component:
             language_switch(on_switch),
             class_name="site-header",
         ),
-        rx.el.main(*children, id="main", class_name="content", lang=AppState.lang),
+        rx.el.main(*children, id="main", class_name="content"),
         rx.el.footer(rx.el.p(AppState.t["app.footer"]), class_name="site-footer"),
         class_name="page",
+        lang=AppState.lang,
     )

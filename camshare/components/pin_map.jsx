@@ -7,8 +7,8 @@ import "leaflet/dist/leaflet.css";
 const pinIcon = L.divIcon({
   className: "pin-map-marker",
   html: '<span aria-hidden="true"></span>',
-  iconSize: [32, 42],
-  iconAnchor: [16, 42],
+  iconSize: [40, 52],
+  iconAnchor: [20, 52],
 });
 
 export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, onMove }) {

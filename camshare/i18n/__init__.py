@@ -43,3 +43,8 @@ def pick_language(accept_language: str | None) -> str:
         if lang in LANGUAGES:
             return lang
     return DEFAULT_LANGUAGE
+
+
+def plural(language: str, key: str, n: int) -> str:
+    """``key_one`` for one, ``key_other`` otherwise (English and Spanish agree on this)."""
+    return translate(language, f"{key}_one" if n == 1 else f"{key}_other", n=n)

@@ -28,6 +28,13 @@ def fill(template: rx.Var, **values) -> rx.Var:
     return template
 
 
+def camera_count(count: rx.Var) -> rx.Var:
+    """'1 camera' or 'n cameras', in the page's language."""
+    return rx.cond(
+        count == "1", T["agreement.cameras_one"], fill(T["agreement.cameras_other"], count=count)
+    )
+
+
 def notice() -> rx.Component:
     """The message above the form: an error summary, announced to screen readers."""
     return rx.cond(S.notice_text != "", rx.el.p(S.notice_text, role="alert", class_name="notice"))
@@ -180,7 +187,7 @@ def pin_step() -> rx.Component:
             class_name="map-frame",
         ),
         rx.el.p(
-            S.pin_lat.to_string() + ", " + S.pin_lon.to_string(),
+            S.pin_text,
             class_name="coordinates",
             data_testid="pin-coordinates",
         ),
@@ -209,10 +216,12 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
             rx.el.label(T[label_key], html_for=input_id(name)),
             rx.el.input(
                 id=input_id(name),
-                type="number",
+                # Text with a numeric keypad: a number input turns an emptied field into
+                # a value the resident did not type.
+                type="text",
                 input_mode="numeric",
-                min=low,
-                max=high,
+                pattern="[0-9]*",
+                max_length=len(str(high)),
                 value=row[name].to(str),
                 on_change=lambda value: S.set_camera_field(index, name, value),
                 aria_invalid=rx.cond(error(name), "true", "false"),
@@ -284,9 +293,7 @@ def site_item(site: rx.Var, index: rx.Var) -> rx.Component:
     """A location in the review list."""
     return rx.el.li(
         rx.el.span(site["address"], class_name="site-address"),
-        rx.el.span(
-            fill(T["agreement.cameras_at"], count=site["cameras"].to(str)), class_name="muted"
-        ),
+        rx.el.span(camera_count(site["cameras"].to(str)), class_name="muted"),
         rx.el.button(
             T["agreement.remove_location"],
             type="button",
@@ -356,7 +363,10 @@ def verify_step() -> rx.Component:
     return rx.el.div(
         rx.el.h1(T["step.verify"], id="step-heading", tab_index=-1),
         notice(),
-        rx.el.p(fill(T["verify.lead"], phone=S.phone_display), class_name="lead"),
+        rx.cond(
+            ~S.code_sent,
+            rx.el.p(fill(T["verify.lead"], phone=S.phone_display), class_name="lead"),
+        ),
         rx.el.p(T["verify.sms_terms"], class_name="terms"),
         rx.cond(
             S.code_sent,
@@ -421,9 +431,7 @@ def site_summary(site: rx.Var) -> rx.Component:
     """A registered location and its camera count."""
     return rx.el.li(
         rx.el.span(site["address"], class_name="site-address"),
-        rx.el.span(
-            fill(T["agreement.cameras_at"], count=site["cameras"].to(str)), class_name="muted"
-        ),
+        rx.el.span(camera_count(site["cameras"].to(str)), class_name="muted"),
     )
 
 

@@ -21,6 +21,7 @@ from camshare.services.sms import (
     SmsGateway,
     SmsPermanentError,
     SmsTemporaryError,
+    gsm7_friendly,
 )
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ def enqueue_sms(
     """
     message = OutboxMessage(
         to_e164=to_e164,
-        body=body,
-        body_redacted=redacted_body,
+        body=gsm7_friendly(body),
+        body_redacted=gsm7_friendly(redacted_body) if redacted_body is not None else None,
         purpose=purpose,
         language=language,
         owner_id=owner_id,

@@ -410,7 +410,12 @@ def locate_address(
             source = "geocoder"
             if not address["zip_code"] and outcome.place.zip_code:
                 address["zip_code"] = outcome.place.zip_code
+    elif guess is not None and not guess_inside:
+        # The map search cannot check the street, but the ZIP code is someone else's.
+        raise DomainError("error.outside_jurisdiction", field="zip_code")
     else:
+        # Without a match the pin starts at the ZIP code's centre, or the map's centre
+        # when there is no ZIP code; either way the resident must put it in place.
         lat, lon = guess if guess_inside else map_center
         source = "zip_centroid" if guess_inside else "map_center"
     _start_site(draft, address, lat, lon, source, status)
@@ -451,6 +456,23 @@ def locate_device(
     return LocationResult(status, lat, lon, _snapshot(draft, key, None))
 
 
+def _query_of(address: dict) -> str:
+    return query_key(
+        address_query(
+            address["address_line"], address["city"], address["state"], address["zip_code"]
+        )
+    )
+
+
+def move_pin(session: Session, key: str, lat: float, lon: float) -> None:
+    """Remember where the resident put the pin, so a reload does not undo it."""
+    draft = load_draft(session, key)
+    site = draft.data.get("site")
+    if site and -90 <= lat <= 90 and -180 <= lon <= 180:
+        site["pin"] = [round(lat, 6), round(lon, 6)]
+        save_draft(draft)
+
+
 def confirm_pin(
     session: Session,
     key: str,
@@ -474,11 +496,17 @@ def confirm_pin(
     if not jurisdiction.contains(lat, lon):
         raise DomainError("error.outside_jurisdiction")
     if street is not None:
-        site.update(_clean_address(street, unit or "", city or "", state or "", zip_code or ""))
+        address = _clean_address(street, unit or "", city or "", state or "", zip_code or "")
+        if site["location_source"] != "device" and _query_of(address) != _query_of(site):
+            # A corrected street or ZIP code must be looked up again, not pinned blindly.
+            raise DomainError("error.address_changed")
+        site.update(address)
     elif not site.get("address_line"):
         raise ValidationFailed({"address_line": "error.address_required"})
     moved = abs(lat - site["lat"]) > 1e-6 or abs(lon - site["lon"]) > 1e-6
-    if moved or site["location_source"] in ("zip_centroid", "map_center"):
+    if site["location_source"] == "map_center" and not moved:
+        raise DomainError("error.pin_not_placed")
+    if moved or site["location_source"] == "zip_centroid":
         site["location_source"] = "resident_pin"
     site["lat"], site["lon"] = round(lat, 6), round(lon, 6)
     site["pin_confirmed"] = True
@@ -591,6 +619,12 @@ def remove_site(session: Session, key: str, index: int) -> DraftSnapshot:
 # --- agreement -------------------------------------------------------------------------
 
 
+def _signature_form(name: str) -> str:
+    """A name as compared for signing: case and accents ignored (not every keyboard has é)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def accept_agreement(
     session: Session,
     key: str,
@@ -615,7 +649,7 @@ def accept_agreement(
     name = clean_name(typed_name)
     if not name:
         errors["typed_name"] = "error.typed_name_required"
-    elif name.casefold() != contact["full_name"].casefold():
+    elif _signature_form(name) != _signature_form(contact["full_name"]):
         errors["typed_name"] = "error.typed_name_mismatch"
     if errors:
         raise ValidationFailed(errors)

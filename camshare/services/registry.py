@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from camshare.i18n import translate
+from camshare.i18n import plural, translate
 from camshare.models import Camera, Consent, Owner, PhoneVerification, Site, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError
@@ -106,10 +106,10 @@ def complete_registration(
         return translate(
             draft.language,
             "sms.receipt",
-            program=settings.program_name,
+            program=settings.program(draft.language),
             version=consent["version"],
-            sites=all_sites,
-            cameras=all_cameras,
+            sites=plural(draft.language, "sms.locations", all_sites),
+            cameras=plural(draft.language, "sms.cameras", all_cameras),
             link=link,
         )
 

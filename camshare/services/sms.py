@@ -12,6 +12,45 @@ from camshare.settings import Settings
 TWILIO_OPTED_OUT = "21610"
 
 
+# Characters outside the GSM 03.38 alphabet force the whole message into UCS-2, which
+# cuts a segment from 160 to 70 characters: a Spanish code SMS would cost 3 segments, not 1.
+# é, ñ, ü, ¿ and ¡ are in the alphabet; á, í, ó, ú and typographic punctuation are not.
+_GSM7_FALLBACKS = str.maketrans(
+    {
+        "á": "a",
+        "í": "i",
+        "ó": "o",
+        "ú": "u",
+        "Á": "A",
+        "Í": "I",
+        "Ó": "O",
+        "Ú": "U",
+        "ç": "c",
+        "â": "a",
+        "ê": "e",
+        "î": "i",
+        "ô": "o",
+        "û": "u",
+        "ë": "e",
+        "ï": "i",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u2022": "*",
+    }
+)
+
+
+def gsm7_friendly(text: str) -> str:
+    """``text`` with the characters that would force UCS-2 replaced by close GSM-7 ones."""
+    return text.translate(_GSM7_FALLBACKS)
+
+
 @dataclass(frozen=True)
 class SendReceipt:
     """The provider accepted a message."""

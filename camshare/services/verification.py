@@ -103,7 +103,7 @@ def send_code(
         return translate(
             draft.language,
             "sms.code",
-            program=settings.program_name,
+            program=settings.program(draft.language),
             code=shown_code,
             minutes=settings.otp_ttl_minutes,
         )

@@ -35,6 +35,11 @@ GEOLOCATE_JS = """new Promise((resolve) => {
 })"""
 
 
+def unbreakable(text: str) -> str:
+    """Keep a phone number on one line: no-break spaces and a non-breaking hyphen."""
+    return text.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
 def _blank_camera() -> dict[str, str]:
     return {
         "camera_kind": "",
@@ -81,6 +86,9 @@ class JoinState(AppState):
     done_updated: bool = False
     done_sites: list[dict[str, str]] = []
 
+    # Shown once a background look-up finishes (e.g. "you changed the address").
+    notice_after_locate: str = ""
+
     # Errors as message keys (field -> key), and the top-of-form message.
     errors: dict[str, str] = {}
     error_params: dict[str, dict[str, Any]] = {}
@@ -93,6 +101,11 @@ class JoinState(AppState):
     def step_number(self) -> int:
         """The step's number in the progress line (0 when finished)."""
         return STEP_NUMBER.get(self.step, 0)
+
+    @rx.var
+    def pin_text(self) -> str:
+        """The pin's position, to a metre or so."""
+        return f"{self.pin_lat:.5f}, {self.pin_lon:.5f}"
 
     @rx.var
     def messages(self) -> dict[str, str]:
@@ -121,10 +134,9 @@ class JoinState(AppState):
             self.error_params = {}
             self.notice = exc.key
         elif exc.field:
+            # The message stands under its field (which gets the focus): no banner copy.
             self.errors = {exc.field: exc.key}
             self.error_params = {exc.field: dict(exc.params)}
-            self.notice = exc.key
-            self.notice_params = dict(exc.params)
         else:
             self.errors = {}
             self.notice = exc.key
@@ -136,7 +148,6 @@ class JoinState(AppState):
         """Show the draft as the server has it."""
         data = snapshot.data
         self.draft_key = snapshot.key
-        self.step = snapshot.step
         raw = dict(data.get("raw") or {})
         contact = data.get("contact") or {}
         site = data.get("site") or {}
@@ -150,10 +161,18 @@ class JoinState(AppState):
         settings = runtime.settings()
         raw.setdefault("city", settings.default_city)
         raw.setdefault("state", settings.default_state)
-        self.typed = {k: str(v) for k, v in raw.items()}
+        typed = {k: str(v) for k, v in raw.items()}
+        restored = {k: v for k, v in raw.items() if v and k not in ("city", "state")}
+        if any(self.typed.get(k) != str(v) for k, v in restored.items()):
+            # Re-mount the fields with the server's values only when they differ: a fresh
+            # page keeps whatever the resident typed before the app finished loading.
+            self.form_version += 1
+        self.typed = typed
         self.owner_kind = contact.get("owner_kind") or raw.get("owner_kind") or "resident"
         if site:
-            self.pin_lat, self.pin_lon = float(site["lat"]), float(site["lon"])
+            self.pin_lat, self.pin_lon = (
+                float(v) for v in site.get("pin") or (site["lat"], site["lon"])
+            )
             self.geocode_status = site.get("geocode_status", "ok")
             self.site_address = registry.one_line_address(site) if site.get("address_line") else ""
         rows = site.get("cameras") or data.get("raw_cameras")
@@ -169,9 +188,9 @@ class JoinState(AppState):
             for s in data.get("sites") or []
         ]
         if contact.get("phone_e164"):
-            self.phone_display = display_phone(contact["phone_e164"])
+            self.phone_display = unbreakable(display_phone(contact["phone_e164"]))
+        self.step = snapshot.step
         self.code_sent = self.step == "verify" and bool(data.get("code_requested"))
-        self.form_version += 1
 
     async def _start_again_with_what_was_typed(self) -> None:
         """The draft expired under the resident: open a new one and keep their typing."""
@@ -268,6 +287,9 @@ class JoinState(AppState):
         if not isinstance(value, str) or name not in registration.TYPED_FIELDS:
             return
         value = value[: registration.MAX_TYPED_VALUE]
+        if name in self.errors and self.typed.get(name) != value:
+            # The resident changed a field in error: stop showing the old message under it.
+            self.errors = {k: v for k, v in self.errors.items() if k != name}
         if self.draft_key and self.typed.get(name) != value:
             self.typed[name] = value
             # An expired draft is reported by the next real step, not here.
@@ -330,6 +352,7 @@ class JoinState(AppState):
                 self._show_error(error)
             elif result is not None:
                 self._apply(result.snapshot)
+                self.notice, self.notice_after_locate = self.notice_after_locate, ""
                 if from_device:
                     self.geocode_status = "device"  # the lead asks for the street address
             self.busy = False
@@ -387,7 +410,7 @@ class JoinState(AppState):
         )
 
     @rx.event
-    def move_pin(self, lat: float, lon: float) -> None:
+    async def move_pin(self, lat: float, lon: float):
         """The resident dragged the pin or tapped the map (the server checks it on confirm)."""
         try:
             lat, lon = float(lat), float(lon)
@@ -395,6 +418,8 @@ class JoinState(AppState):
             return
         if -90 <= lat <= 90 and -180 <= lon <= 180:
             self.pin_lat, self.pin_lon = lat, lon
+            with contextlib.suppress(DomainError):
+                await runtime.in_session_async(registration.move_pin, self.draft_key, lat, lon)
 
     @rx.event
     async def submit_pin(self, form: dict[str, Any]):
@@ -410,6 +435,11 @@ class JoinState(AppState):
             self.pin_lon,
             *(values[name] for name in ADDRESS_FIELDS),
         )
+        if self.notice == "error.address_changed":
+            # The street or ZIP code was corrected here: look it up again, stay on the pin.
+            self.notice_after_locate = "error.address_changed"
+            self.notice = ""
+            return JoinState.submit_address(form)
         await self._show(snapshot)
         return self.focus_after(before)
 
@@ -424,6 +454,8 @@ class JoinState(AppState):
     @rx.event
     async def set_camera_field(self, index: int, name: str, value: str):
         """Change one field of one camera row (validated on submit by the use case)."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
         if not isinstance(index, int) or not isinstance(value, str):
             return
         if 0 <= index < len(self.cameras) and name in _blank_camera():
@@ -506,7 +538,7 @@ class JoinState(AppState):
         if sent is not None:
             self.code_sent = True
             self.notice = ""
-            self.phone_display = display_phone(sent.phone_e164)
+            self.phone_display = unbreakable(display_phone(sent.phone_e164))
 
     @rx.event
     async def submit_code(self, form: dict[str, Any]):

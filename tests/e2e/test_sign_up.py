@@ -76,11 +76,17 @@ def sign_up(page: Page, t: dict[str, str], *, name: str, phone: str, street: str
     box = page.locator(".leaflet-container").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2 + 20)
     expect(page.get_by_test_id("pin-coordinates")).not_to_have_text(before)
+    moved = page.get_by_test_id("pin-coordinates").inner_text()
+    page.reload()  # the moved pin is kept by the server, not only by the page
+    wait_for_step(page, "pin")
+    expect(page.get_by_test_id("pin-coordinates")).to_have_text(moved)
     page.get_by_role("button", name=t["pin.confirm"]).click()
 
     wait_for_step(page, "cameras")
     assert_inputs_labelled(page)
     page.get_by_label(t["cameras.kind"]).select_option("doorbell")
+    page.get_by_label(t["cameras.count"]).fill("3")
+    page.get_by_label(t["cameras.retention"]).fill("14")
     page.get_by_label(t["cameras.faces"]).select_option("street")
     page.get_by_label(t["cameras.recording"]).select_option("motion")
     page.get_by_role("button", name=t["app.continue"]).click()
@@ -166,8 +172,8 @@ def test_english_sign_up_from_a_qr_flyer(live_app, phone: Page):
     assert owner.status == "active"
     assert [s.zip_code for s in sites] == ["75201"]
     assert sites[0].location_source == "resident_pin"  # the resident moved the pin
-    assert [(c.camera_kind, c.faces, c.recording) for c in cameras] == [
-        ("doorbell", "street", "motion")
+    assert [(c.camera_kind, c.count, c.faces, c.recording, c.retention_days) for c in cameras] == [
+        ("doorbell", 3, "street", "motion", 14)
     ]
     assert consent.typed_name == "María José O'Neill"
     assert consent.language == "en"
@@ -336,6 +342,29 @@ def test_use_my_current_location_fills_the_address(live_app, browser):
         expect(phone.get_by_text(t["pin.lead_device"])).to_be_visible()
         expect(phone.get_by_label(t["location.street"])).to_have_value("2500 Elm Street")
         expect(phone.get_by_label(t["location.zip"])).to_have_value("75226")
-        expect(phone.get_by_test_id("pin-coordinates")).to_have_text("32.7831, -96.7836")
+        expect(phone.get_by_test_id("pin-coordinates")).to_have_text("32.78310, -96.78360")
     finally:
         context.close()
+
+
+def test_correcting_the_address_on_the_pin_screen_looks_it_up_again(live_app, phone: Page):
+    t = catalog("en")
+    phone.goto(f"{live_app.url}/join/PARK25")
+    wait_for_step(phone, "contact")
+    phone.get_by_label(t["contact.full_name"]).fill("Correction Tester")
+    phone.get_by_label(t["contact.phone"]).fill("214 555 0155")
+    phone.get_by_role("button", name=t["app.continue"]).click()
+    wait_for_step(phone, "location")
+    phone.get_by_label(t["location.street"]).fill("1500 Marilla St")
+    phone.get_by_label(t["location.zip"]).fill("75201")
+    phone.get_by_role("button", name=t["location.find"]).click()
+    wait_for_step(phone, "pin")
+    expect(phone.get_by_test_id("pin-coordinates")).to_have_text("32.77670, -96.79700")
+
+    phone.get_by_label(t["location.street"]).fill("2500 Elm St")
+    phone.get_by_label(t["location.zip"]).fill("75226")
+    phone.get_by_role("button", name=t["pin.confirm"]).click()
+
+    expect(phone.get_by_text(t["error.address_changed"])).to_be_visible()
+    expect(phone.get_by_test_id("pin-coordinates")).to_have_text("32.78310, -96.78360")
+    wait_for_step(phone, "pin")

@@ -87,7 +87,7 @@ def test_a_spanish_draft_gets_the_code_in_spanish(session, settings):
     session.flush()
     [message] = sent_codes(session)
     assert message.language == "es"
-    assert "su código de verificación es" in message.body
+    assert "su codigo de verificacion es" in message.body
     assert "Responda STOP" in message.body
     assert "Reply STOP" not in message.body
     assert re.search(r"\b\d{6}\b", message.body)
@@ -292,3 +292,18 @@ def test_codes_stop_for_everyone_at_the_hourly_ceiling(session, settings):
     with pytest.raises(DomainError) as refused:
         verification.send_code(session, second.key, capped, "198.51.100.2", now=first.now)
     assert refused.value.key == "error.code_busy"
+
+
+# The GSM 03.38 basic alphabet (and its extension table's common characters).
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
+)
+
+
+def test_a_spanish_code_sms_stays_in_the_cheap_gsm_alphabet(session, settings):
+    walk = walk_to(session, settings, "verify", language="es")
+    verification.send_code(session, walk.key, settings, IP, now=walk.now)
+    [message] = sent_codes(session)
+    assert set(message.body) <= GSM7
+    assert "código" not in message.body  # 'ó' would force UCS-2: 70 characters a segment
