@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from camshare.i18n import translate
-from camshare.models import PhoneVerification, utcnow
+from camshare.models import OutboxMessage, PhoneVerification, utcnow
 from camshare.services.errors import DomainError
 from camshare.services.outbox import enqueue_sms
 from camshare.services.registration import load_draft, save_draft
 from camshare.services.registry import Confirmation, complete_registration
+from camshare.services.sms import TWILIO_OPTED_OUT
 from camshare.services.tokens import code_hash, new_code
 from camshare.settings import Settings
 
@@ -198,3 +199,26 @@ def verify_and_register(
     if not check.ok:
         return check, None
     return check, complete_registration(session, key, settings, now)
+
+
+# Provider errors that mean this number will never get a text from us as it is.
+_UNREACHABLE = {"21211": "error.phone_invalid", "21614": "error.phone_not_mobile"}
+
+
+def code_delivery_problem(session: Session, key: str) -> str | None:
+    """Why the latest code cannot reach the resident (a message key), or None if on its way."""
+    draft = load_draft(session, key)
+    phone = (draft.data.get("contact") or {}).get("phone_e164")
+    if not phone:
+        return None
+    last = session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.to_e164 == phone, OutboxMessage.purpose == "verification_code")
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    if last is None or last.status != "failed":
+        return None
+    if last.error_code == TWILIO_OPTED_OUT:
+        return "error.phone_opted_out"
+    return _UNREACHABLE.get(last.error_code or "", "error.code_not_delivered")

@@ -539,6 +539,25 @@ class JoinState(AppState):
             self.code_sent = True
             self.notice = ""
             self.phone_display = unbreakable(display_phone(sent.phone_e164))
+            # Look again shortly: if the provider refused the number, say so rather than
+            # leave the resident waiting for a text that will never come.
+            return rx.call_script(
+                "new Promise((resolve) => setTimeout(resolve, 8000))",
+                callback=JoinState.check_code_delivery,
+            )
+        return None
+
+    @rx.event
+    async def check_code_delivery(self, _ignored: Any = None):
+        """Show why the code cannot arrive, when the provider said so."""
+        if self.step != "verify" or not self.draft_key:
+            return
+        with contextlib.suppress(DomainError):
+            problem = await runtime.in_session_async(
+                verification.code_delivery_problem, self.draft_key
+            )
+            if problem:
+                self.notice = problem
 
     @rx.event
     async def submit_code(self, form: dict[str, Any]):

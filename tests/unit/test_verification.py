@@ -307,3 +307,21 @@ def test_a_spanish_code_sms_stays_in_the_cheap_gsm_alphabet(session, settings):
     [message] = sent_codes(session)
     assert set(message.body) <= GSM7
     assert "código" not in message.body  # 'ó' would force UCS-2: 70 characters a segment
+
+
+@pytest.mark.parametrize(
+    ("error_code", "message"),
+    [
+        ("21610", "error.phone_opted_out"),
+        ("21614", "error.phone_not_mobile"),
+        ("30003", "error.code_not_delivered"),
+    ],
+)
+def test_a_code_the_provider_refused_is_explained(session, settings, error_code, message):
+    walk = walk_to(session, settings, "verify")
+    verification.send_code(session, walk.key, settings, IP, now=walk.now)
+    assert verification.code_delivery_problem(session, walk.key) is None  # on its way
+
+    [sms] = sent_codes(session)
+    sms.status, sms.error_code = "failed", error_code
+    assert verification.code_delivery_problem(session, walk.key) == message
