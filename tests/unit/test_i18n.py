@@ -14,7 +14,7 @@ from camshare.i18n import catalog, pick_language, translate
 
 I18N_DIR = Path(camshare.__file__).resolve().parent / "i18n"
 SOURCE_DIR = Path(camshare.__file__).resolve().parent
-# Keys built at run time: registration._check_name's f"error.{field_name}_required".
+# Keys built at run time: registration.contact._check_name's f"error.{field_name}_required".
 DYNAMIC_ERROR_KEYS = {"error.full_name_required", "error.business_name_required"}
 
 
