@@ -290,3 +290,15 @@ class AuditEvent(Base):
     subject: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ip_address: Mapped[str | None] = mapped_column(String(64))
+
+
+class ThrottleSlot(Base):
+    """When a rate-limited resource (the geocoder) may next be called, app-wide.
+
+    A row, not a variable: several web workers and the worker process share one limit.
+    """
+
+    __tablename__ = "throttle_slot"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[datetime]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -58,25 +57,6 @@ class Geocoder(Protocol):
         """The address at a point, or None when there is none."""
 
 
-class _Spacer:
-    """Keeps calls at least ``min_delay`` seconds apart across threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last = 0.0
-
-    def wait(self, min_delay: float) -> None:
-        with self._lock:
-            pause = self._last + min_delay - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            self._last = time.monotonic()
-
-
-# One spacer for the whole process: Nominatim's policy is one request a second per app.
-_SPACER = _Spacer()
-
-
 def _place_from_location(location) -> Place:
     address = (getattr(location, "raw", None) or {}).get("address") or {}
     return Place(
@@ -94,7 +74,7 @@ def _place_from_location(location) -> Place:
 class GeopyGeocoder:
     """A geopy geocoder class picked by name from settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, wait_turn: Callable[[], None] | None = None) -> None:
         cls = get_geocoder_for_service(settings.geocoder)
         options: dict = {
             "user_agent": settings.geocoder_user_agent,
@@ -110,7 +90,8 @@ class GeopyGeocoder:
         options.update(settings.geocoder_extra_options)
         self.name = settings.geocoder
         self._geocoder = cls(**options)
-        self._min_delay = settings.geocoder_min_delay
+        # Nominatim's policy: one request a second per application, not per process.
+        self._wait_turn = wait_turn or (lambda: None)
         self._is_nominatim = settings.geocoder == "nominatim"
         self._country_codes = settings.geocoder_country_codes
 
@@ -119,7 +100,7 @@ class GeopyGeocoder:
         extra = {}
         if self._is_nominatim:
             extra = {"addressdetails": True, "country_codes": self._country_codes or None}
-        _SPACER.wait(self._min_delay)
+        self._wait_turn()
         try:
             location = self._geocoder.geocode(query, exactly_one=True, **extra)
         except GeopyError as exc:
@@ -128,7 +109,7 @@ class GeopyGeocoder:
 
     def reverse(self, lat: float, lon: float) -> Place | None:
         """Ask the geocoder what address is at (lat, lon)."""
-        _SPACER.wait(self._min_delay)
+        self._wait_turn()
         try:
             location = self._geocoder.reverse((lat, lon), exactly_one=True)
         except GeopyError as exc:
@@ -137,8 +118,15 @@ class GeopyGeocoder:
 
 
 def make_geocoder(settings: Settings) -> Geocoder:
-    """The geocoder the settings name."""
-    return GeopyGeocoder(settings)
+    """The geocoder the settings name, its calls spaced across the whole installation."""
+    wait_turn = None
+    if settings.geocoder_min_delay > 0:
+        from camshare.db import get_engine, session_factory
+        from camshare.services.throttle import spaced
+
+        factory = session_factory(get_engine(settings.database_url))
+        wait_turn = spaced(factory, "geocoder", settings.geocoder_min_delay)
+    return GeopyGeocoder(settings, wait_turn)
 
 
 def address_query(street: str, city: str, state: str, zip_code: str) -> str:
