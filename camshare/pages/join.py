@@ -133,10 +133,21 @@ def address_fields() -> list[rx.Component]:
     ]
 
 
+def which_location() -> rx.Component:
+    """'Location 2' while adding another one, so the resident knows where they are."""
+    return rx.cond(
+        S.sites.length() > 0,
+        rx.el.p(
+            fill(T["pin.location_n"], n=(S.sites.length() + 1).to_string()), class_name="muted"
+        ),
+    )
+
+
 def location_step() -> rx.Component:
     """The phone's position, or a typed address."""
     return rx.el.div(
         rx.el.h1(T["step.location"], id="step-heading", tab_index=-1),
+        which_location(),
         notice(),
         rx.el.button(
             T["location.use_device"],
@@ -170,6 +181,7 @@ def pin_step() -> rx.Component:
     )
     return rx.el.form(
         rx.el.h1(T["step.pin"], id="step-heading", tab_index=-1),
+        which_location(),
         rx.el.p(lead, class_name="lead", role="status"),
         notice(),
         rx.el.div(

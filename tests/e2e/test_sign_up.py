@@ -368,3 +368,51 @@ def test_correcting_the_address_on_the_pin_screen_looks_it_up_again(live_app, ph
     expect(phone.get_by_text(t["error.address_changed"])).to_be_visible()
     expect(phone.get_by_test_id("pin-coordinates")).to_have_text("32.78310, -96.78360")
     wait_for_step(phone, "pin")
+
+
+def add_location(page: Page, t: dict[str, str], street: str, zip_code: str, kind: str) -> None:
+    """From the location step, place a location and describe one camera there."""
+    wait_for_step(page, "location")
+    page.get_by_label(t["location.street"]).fill(street)
+    page.get_by_label(t["location.zip"]).fill(zip_code)
+    page.get_by_role("button", name=t["location.find"]).click()
+    wait_for_step(page, "pin")
+    page.get_by_role("button", name=t["pin.confirm"]).click()
+    wait_for_step(page, "cameras")
+    page.get_by_label(t["cameras.kind"]).select_option(kind)
+    page.get_by_label(t["cameras.faces"]).select_option("entrance")
+    page.get_by_label(t["cameras.recording"]).select_option("continuous")
+    page.get_by_role("button", name=t["app.continue"]).click()
+    wait_for_step(page, "agreement")
+
+
+def test_a_business_registers_two_locations_at_once(live_app, phone: Page):
+    t = catalog("en")
+    phone.goto(f"{live_app.url}/join/PARK25")
+    wait_for_step(phone, "contact")
+    phone.get_by_label(t["contact.full_name"]).fill("Rosa Delgado")
+    phone.get_by_label(t["contact.phone"]).fill("214 555 0133")
+    phone.get_by_label(t["contact.business"]).check()
+    phone.get_by_label(t["contact.business_name"]).fill("Delgado Tacos")
+    phone.get_by_role("button", name=t["app.continue"]).click()
+
+    add_location(phone, t, "1500 Marilla St", "75201", "exterior")
+    phone.get_by_role("button", name=t["agreement.add_location"]).click()
+    expect(phone.get_by_text(t["pin.location_n"].format(n=2))).to_be_visible()
+    add_location(phone, t, "2500 Elm St", "75226", "ptz")
+
+    expect(phone.locator(".sites li")).to_have_count(2)
+    phone.get_by_label(t["agreement.accept"]).check()
+    phone.get_by_label(t["agreement.typed_name"]).fill("rosa delgado")  # case does not matter
+    phone.get_by_role("button", name=t["agreement.sign"]).click()
+    wait_for_step(phone, "verify")
+    phone.get_by_role("button", name=t["verify.send"]).click()
+    phone.get_by_label(t["verify.code"]).fill(code_from_outbox(phone, "+12145550133"))
+    phone.get_by_role("button", name=t["verify.submit"]).click()
+    wait_for_step(phone, "done")
+
+    owner, sites, cameras, _consent, _messages = registered(live_app, "+12145550133")
+    assert owner.owner_kind == "business"
+    assert owner.business_name == "Delgado Tacos"
+    assert sorted(s.zip_code for s in sites) == ["75201", "75226"]
+    assert sorted(c.camera_kind for c in cameras) == ["exterior", "ptz"]
