@@ -251,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--time-limit", type=float, default=1800, help="seconds for the whole benchmark"
     )
+    parser.add_argument(
+        "--path", default=f"/join/{CAMPAIGN_CODE}", help="camshare page to measure"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -258,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     check_environment()
     ensure_lighthouse(deadline)
     OUT.mkdir(exist_ok=True)
-    join_page = f"/join/{CAMPAIGN_CODE}"
+    join_page = args.path
     lifetime = int(args.time_limit) + 60  # servers outlive no benchmark, even a killed one
 
     with ExitStack() as stack:

@@ -11,6 +11,7 @@ import reflex as rx
 
 from camshare import routes
 from camshare.api import create_api
+from camshare.components.connection import connection_notice
 from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
@@ -59,7 +60,10 @@ app = rx.App(
     ],
     api_transformer=create_api(),
     hydrate_fallback=first_paint,
+    toaster=None,
 )
+# Our own connection notice instead of Reflex's toast-based overlay (see the component).
+app.app_wraps[(5, "Overlay")] = lambda stateful: connection_notice() if stateful else None
 title = settings.program_name
 app.add_page(home_page, route=routes.HOME, title=title, on_load=AppState.pick_initial_language)
 app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
