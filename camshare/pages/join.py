@@ -16,8 +16,12 @@ from camshare.services.registration import (
 )
 from camshare.state.base import AppState
 from camshare.state.join import JoinState
+from camshare.state.join_cameras import JoinCamerasState
+from camshare.state.join_location import JoinLocationState
 
 S = JoinState
+L = JoinLocationState
+C = JoinCamerasState
 T = AppState.t
 
 
@@ -153,7 +157,7 @@ def location_step() -> rx.Component:
             T["location.use_device"],
             type="button",
             class_name="secondary",
-            on_click=S.use_device_location,
+            on_click=L.use_device_location,
             disabled=S.busy,
         ),
         rx.el.form(
@@ -161,7 +165,7 @@ def location_step() -> rx.Component:
             *address_fields(),
             submit_button("location.find"),
             rx.cond(S.busy, rx.el.p(T["location.looking_up"], role="status")),
-            on_submit=S.submit_address,
+            on_submit=L.submit_address,
             key=S.form_version.to_string() + "-location",
             no_validate=True,
         ),
@@ -194,7 +198,7 @@ def pin_step() -> rx.Component:
                 label=T["pin.map_label"],
                 zoom_in_label=T["pin.zoom_in"],
                 zoom_out_label=T["pin.zoom_out"],
-                on_move=S.move_pin,
+                on_move=L.move_pin,
             ),
             class_name="map-frame",
         ),
@@ -206,7 +210,7 @@ def pin_step() -> rx.Component:
         *address_fields(),
         submit_button("pin.confirm"),
         back_button("location"),
-        on_submit=S.submit_pin,
+        on_submit=L.submit_pin,
         key=S.form_version.to_string() + "-pin",
         no_validate=True,
     )
@@ -235,7 +239,7 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
                 pattern="[0-9]*",
                 max_length=len(str(high)),
                 value=row[name].to(str),
-                on_change=lambda value: S.set_camera_field(index, name, value),
+                on_change=lambda value: C.set_camera_field(index, name, value),
                 aria_invalid=rx.cond(error(name), "true", "false"),
             ),
             rx.cond(error(name), rx.el.p(error(name), class_name="field-error")),
@@ -248,7 +252,7 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
             input_id(name),
             options,
             row[name].to(str),
-            lambda value: S.set_camera_field(index, name, value),
+            lambda value: C.set_camera_field(index, name, value),
             error(name),
             placeholder_key=placeholder,
         )
@@ -276,7 +280,7 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
                 fill(T["cameras.remove"], n=number),
                 type="button",
                 class_name="link-button",
-                on_click=S.remove_camera(index),
+                on_click=C.remove_camera(index),
             ),
         ),
         class_name="camera-group",
@@ -292,11 +296,11 @@ def cameras_step() -> rx.Component:
         field_error(S, "cameras", "f-cameras"),
         rx.foreach(S.cameras, camera_row),
         rx.el.button(
-            T["cameras.add"], type="button", class_name="secondary", on_click=S.add_camera
+            T["cameras.add"], type="button", class_name="secondary", on_click=C.add_camera
         ),
         submit_button("app.continue"),
         back_button("pin"),
-        on_submit=lambda _form: S.submit_cameras(),
+        on_submit=lambda _form: C.submit_cameras(),
         no_validate=True,
     )
 
@@ -310,7 +314,7 @@ def site_item(site: rx.Var, index: rx.Var) -> rx.Component:
             T["agreement.remove_location"],
             type="button",
             class_name="link-button",
-            on_click=S.remove_location(index),
+            on_click=C.remove_location(index),
         ),
     )
 
@@ -327,7 +331,7 @@ def agreement_step() -> rx.Component:
                 T["agreement.add_location"],
                 type="button",
                 class_name="secondary",
-                on_click=S.add_location,
+                on_click=C.add_location,
             ),
         ),
         rx.el.section(

@@ -40,7 +40,8 @@ def unbreakable(text: str) -> str:
     return text.replace(" ", "\u00a0").replace("-", "\u2011")
 
 
-def _blank_camera() -> dict[str, str]:
+def blank_camera() -> dict[str, str]:
+    """A camera row as a new one starts."""
     return {
         "camera_kind": "",
         "count": "1",
@@ -70,7 +71,7 @@ class JoinState(AppState):
     geocode_status: str = "ok"
     site_address: str = ""
 
-    cameras: list[dict[str, str]] = [_blank_camera()]
+    cameras: list[dict[str, str]] = [blank_camera()]
     sites: list[dict[str, str]] = []
 
     agreement_id: int = 0
@@ -331,175 +332,6 @@ class JoinState(AppState):
         await self._show(snapshot)
         self.busy = False
         yield self.focus_after(before)
-
-    async def _locate_in_background(self, work, *args, from_device: bool = False):
-        """Run a slow locate use case without holding the state, then show its outcome.
-
-        Geocoding may take seconds; meanwhile the page stays responsive.
-        """
-        error = None
-        result = None
-        try:
-            result = await runtime.in_session_async(work, *args)
-        except DomainError as exc:
-            error = exc
-        except Exception:
-            log.exception("locating failed")
-            error = DomainError("error.unexpected")
-        async with self:
-            self._clear_errors()
-            if error is not None:
-                self._show_error(error)
-            elif result is not None:
-                self._apply(result.snapshot)
-                self.notice, self.notice_after_locate = self.notice_after_locate, ""
-                if from_device:
-                    self.geocode_status = "device"  # the lead asks for the street address
-            self.busy = False
-            return self.focus_after("location")
-
-    @rx.event(background=True)
-    async def submit_address(self, form: dict[str, Any]):
-        """Geocode the typed address and show the pin."""
-        async with self:
-            if self.busy:
-                return  # one look-up at a time per resident: the geocoder is shared
-            self.busy = True
-            self.notice = ""
-            values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
-            self.typed.update(values)
-            key = self.draft_key
-        yield await self._locate_in_background(
-            registration.locate_address,
-            key,
-            runtime.geocoder(),
-            runtime.jurisdiction(),
-            *(values[name] for name in ADDRESS_FIELDS),
-            runtime.settings().map_center_point,
-        )
-
-    @rx.event
-    def use_device_location(self):
-        """Ask the browser for the phone's position."""
-        if self.busy:
-            return None
-        self._clear_errors()
-        self.busy = True
-        return rx.call_script(GEOLOCATE_JS, callback=JoinState.got_device_location)
-
-    @rx.event(background=True)
-    async def got_device_location(self, position: dict[str, Any]):
-        """Start the pin at the phone's position and look up its address."""
-        async with self:
-            key = self.draft_key
-            try:
-                lat, lon = float(position["lat"]), float(position["lon"])
-            except (KeyError, TypeError, ValueError):
-                # The browser refused (permission denied, no fix): typing the address works.
-                self._show_error(DomainError("location.device_denied"))
-                self.busy = False
-                return
-        yield await self._locate_in_background(
-            registration.locate_device,
-            key,
-            runtime.geocoder(),
-            runtime.jurisdiction(),
-            lat,
-            lon,
-            from_device=True,
-        )
-
-    @rx.event
-    async def move_pin(self, lat: float, lon: float):
-        """The resident dragged the pin or tapped the map (the server checks it on confirm)."""
-        try:
-            lat, lon = float(lat), float(lon)
-        except (TypeError, ValueError):
-            return
-        if -90 <= lat <= 90 and -180 <= lon <= 180:
-            self.pin_lat, self.pin_lon = lat, lon
-            with contextlib.suppress(DomainError):
-                await runtime.in_session_async(registration.move_pin, self.draft_key, lat, lon)
-
-    @rx.event
-    async def submit_pin(self, form: dict[str, Any]):
-        """Accept the pin (and the address as corrected on the same screen)."""
-        before = self.step
-        values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
-        self.typed.update(values)
-        snapshot = await self._call(
-            registration.confirm_pin,
-            self.draft_key,
-            runtime.jurisdiction(),
-            self.pin_lat,
-            self.pin_lon,
-            *(values[name] for name in ADDRESS_FIELDS),
-        )
-        if self.notice == "error.address_changed":
-            # The street or ZIP code was corrected here: look it up again, stay on the pin.
-            self.notice_after_locate = "error.address_changed"
-            self.notice = ""
-            return JoinState.submit_address(form)
-        await self._show(snapshot)
-        return self.focus_after(before)
-
-    async def _keep_cameras(self) -> None:
-        """Save the rows as chosen so far, so a reload or a lost connection keeps them."""
-        if self.draft_key:
-            with contextlib.suppress(DomainError):
-                await runtime.in_session_async(
-                    registration.save_typed_cameras, self.draft_key, self.cameras
-                )
-
-    @rx.event
-    async def set_camera_field(self, index: int, name: str, value: str):
-        """Change one field of one camera row (validated on submit by the use case)."""
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(index, int) or not isinstance(value, str):
-            return
-        if 0 <= index < len(self.cameras) and name in _blank_camera():
-            rows = [dict(row) for row in self.cameras]
-            rows[index][name] = value[:20]
-            self.cameras = rows
-            await self._keep_cameras()
-
-    @rx.event
-    async def add_camera(self):
-        """Add a row for another type of camera."""
-        if len(self.cameras) < registration.MAX_CAMERA_ROWS:
-            self.cameras = [*self.cameras, _blank_camera()]
-            await self._keep_cameras()
-
-    @rx.event
-    async def remove_camera(self, index: int):
-        """Remove a camera row (one always stays)."""
-        if isinstance(index, int) and len(self.cameras) > 1 and 0 <= index < len(self.cameras):
-            self.cameras = [row for i, row in enumerate(self.cameras) if i != index]
-            self.errors = {}
-            await self._keep_cameras()
-
-    @rx.event
-    async def submit_cameras(self):
-        """Keep the cameras of this location; next, the agreement."""
-        before = self.step
-        snapshot = await self._call(registration.save_cameras, self.draft_key, self.cameras)
-        await self._show(snapshot)
-        if snapshot is not None:
-            self.cameras = [_blank_camera()]
-        return self.focus_after(before)
-
-    @rx.event
-    async def add_location(self):
-        """Register one more location."""
-        snapshot = await self._call(registration.add_another_site, self.draft_key)
-        await self._show(snapshot)
-
-    @rx.event
-    async def remove_location(self, index: int):
-        """Drop a location from this registration."""
-        snapshot = await self._call(registration.remove_site, self.draft_key, index)
-        await self._show(snapshot)
 
     async def _load_agreement(self) -> None:
         agreement = await runtime.in_session_async(agreements.current_agreement, self.lang)

@@ -1,0 +1,131 @@
+"""The sign-up's location steps: an address or the phone's position, then the pin."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import reflex as rx
+
+from camshare import runtime
+from camshare.services import registration
+from camshare.services.errors import DomainError
+from camshare.state.join import ADDRESS_FIELDS, GEOLOCATE_JS, JoinState
+
+log = logging.getLogger(__name__)
+
+
+class JoinLocationState(JoinState):
+    """Placing a location: geocoding runs in the background, the page stays responsive."""
+
+    async def _locate_in_background(self, work, *args, from_device: bool = False):
+        """Run a slow locate use case without holding the state, then show its outcome.
+
+        Geocoding may take seconds; meanwhile the page stays responsive.
+        """
+        error = None
+        result = None
+        try:
+            result = await runtime.in_session_async(work, *args)
+        except DomainError as exc:
+            error = exc
+        except Exception:
+            log.exception("locating failed")
+            error = DomainError("error.unexpected")
+        async with self:
+            self._clear_errors()
+            if error is not None:
+                self._show_error(error)
+            elif result is not None:
+                self._apply(result.snapshot)
+                self.notice, self.notice_after_locate = self.notice_after_locate, ""
+                if from_device:
+                    self.geocode_status = "device"  # the lead asks for the street address
+            self.busy = False
+            return self.focus_after("location")
+
+    @rx.event(background=True)
+    async def submit_address(self, form: dict[str, Any]):
+        """Geocode the typed address and show the pin."""
+        async with self:
+            if self.busy:
+                return  # one look-up at a time per resident: the geocoder is shared
+            self.busy = True
+            self.notice = ""
+            values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
+            self.typed.update(values)
+            key = self.draft_key
+        yield await self._locate_in_background(
+            registration.locate_address,
+            key,
+            runtime.geocoder(),
+            runtime.jurisdiction(),
+            *(values[name] for name in ADDRESS_FIELDS),
+            runtime.settings().map_center_point,
+        )
+
+    @rx.event
+    def use_device_location(self):
+        """Ask the browser for the phone's position."""
+        if self.busy:
+            return None
+        self._clear_errors()
+        self.busy = True
+        return rx.call_script(GEOLOCATE_JS, callback=JoinLocationState.got_device_location)
+
+    @rx.event(background=True)
+    async def got_device_location(self, position: dict[str, Any]):
+        """Start the pin at the phone's position and look up its address."""
+        async with self:
+            key = self.draft_key
+            try:
+                lat, lon = float(position["lat"]), float(position["lon"])
+            except (KeyError, TypeError, ValueError):
+                # The browser refused (permission denied, no fix): typing the address works.
+                self._show_error(DomainError("location.device_denied"))
+                self.busy = False
+                return
+        yield await self._locate_in_background(
+            registration.locate_device,
+            key,
+            runtime.geocoder(),
+            runtime.jurisdiction(),
+            lat,
+            lon,
+            from_device=True,
+        )
+
+    @rx.event
+    async def move_pin(self, lat: float, lon: float):
+        """The resident dragged the pin or tapped the map (the server checks it on confirm)."""
+        try:
+            lat, lon = float(lat), float(lon)
+        except (TypeError, ValueError):
+            return
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            self.pin_lat, self.pin_lon = lat, lon
+            with contextlib.suppress(DomainError):
+                await runtime.in_session_async(registration.move_pin, self.draft_key, lat, lon)
+
+    @rx.event
+    async def submit_pin(self, form: dict[str, Any]):
+        """Accept the pin (and the address as corrected on the same screen)."""
+        before = self.step
+        values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
+        self.typed.update(values)
+        snapshot = await self._call(
+            registration.confirm_pin,
+            self.draft_key,
+            runtime.jurisdiction(),
+            self.pin_lat,
+            self.pin_lon,
+            *(values[name] for name in ADDRESS_FIELDS),
+        )
+        if self.notice == "error.address_changed":
+            # The street or ZIP code was corrected here: look it up again, stay on the pin.
+            self.notice_after_locate = "error.address_changed"
+            self.notice = ""
+            return JoinLocationState.submit_address(form)
+        await self._show(snapshot)
+        return self.focus_after(before)
