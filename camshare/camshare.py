@@ -21,6 +21,7 @@ from camshare.settings import get_settings
 from camshare.state.base import AppState
 from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
+from camshare.unhandled import log_backend_error
 
 log = logging.getLogger(__name__)
 settings = get_settings()
@@ -61,6 +62,7 @@ app = rx.App(
     api_transformer=create_api(),
     hydrate_fallback=first_paint,
     toaster=None,
+    backend_exception_handler=log_backend_error,
 )
 # Our own connection notice instead of Reflex's toast-based overlay (see the component).
 app.app_wraps[(5, "Overlay")] = lambda stateful: connection_notice() if stateful else None

@@ -301,4 +301,5 @@ class ThrottleSlot(Base):
     __tablename__ = "throttle_slot"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    next_at: Mapped[datetime]
+    # Seconds since the epoch: plain numbers let one UPDATE do the arithmetic atomically.
+    next_at: Mapped[float] = mapped_column(Float)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import TypeVar
 
@@ -44,6 +46,21 @@ def in_session(work: Callable[..., T], *args, **kwargs) -> T:
         return work(session, *args, **kwargs)
 
 
-async def in_session_async(work: Callable[..., T], *args, **kwargs) -> T:
+@lru_cache(maxsize=1)
+def geocoding_pool() -> ThreadPoolExecutor:
+    """Threads for look-ups that may wait their turn at the geocoder for seconds.
+
+    Kept apart from the default pool, so residents looking up addresses at a busy event
+    never hold up everyone else's saves and codes.
+    """
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="camshare-geocode")
+
+
+async def in_session_async(
+    work: Callable[..., T], *args, pool: ThreadPoolExecutor | None = None, **kwargs
+) -> T:
     """``in_session`` on a worker thread, so the event loop never waits on the database."""
-    return await asyncio.to_thread(in_session, work, *args, **kwargs)
+    if pool is None:
+        return await asyncio.to_thread(in_session, work, *args, **kwargs)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, functools.partial(in_session, work, *args, **kwargs))

@@ -18,11 +18,12 @@ from camshare.runtime import geocoder, sms_gateway
 from camshare.services.geocoding import purge_geocode_cache
 from camshare.services.outbox import dispatch_due
 from camshare.services.registration import purge_expired_drafts
-from camshare.services.registry import retry_pending_geocodes
+from camshare.services.registry import retry_next_pending_geocode
 from camshare.settings import get_settings
 
 log = logging.getLogger(__name__)
-GEOCODE_RETRY_EVERY = 300.0
+GEOCODE_RETRY_EVERY = 60.0
+GEOCODE_RETRY_BATCH = 5
 PURGE_EVERY = 600.0
 # Long enough to spare the geocoder repeated look-ups at one event, short enough that
 # typed home addresses do not pile up.
@@ -65,8 +66,12 @@ class Worker:
         now = time.monotonic()
         if now - self._last_geocode >= GEOCODE_RETRY_EVERY:
             self._last_geocode = now
-            with session_scope() as session:
-                retry_pending_geocodes(session, geocoder())
+            # A few at a time, each in its own transaction: the geocoder allows one call a
+            # second, and this thread also sends the SMS.
+            for _ in range(GEOCODE_RETRY_BATCH):
+                with session_scope() as session:
+                    if retry_next_pending_geocode(session, geocoder()) in (None, "unavailable"):
+                        break
         if now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
             with session_scope() as session:

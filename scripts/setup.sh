@@ -9,8 +9,20 @@ dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
 python=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$python" -m venv .venv
+# A venv made without pip (Debian's python3 lacks ensurepip until python3-venv is installed)
+# is rebuilt, not reused.
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  rm -rf .venv
+  if ! "$python" -m venv .venv >/dev/null 2>&1; then
+    rm -rf .venv
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    else
+      echo "Python cannot create a virtualenv here: install Debian's 'python3-venv' package." >&2
+      exit 1
+    fi
+    "$python" -m venv .venv
+  fi
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$dev" = 1 ]; then

@@ -176,30 +176,28 @@ def _upsert_site(session: Session, owner: Owner, data: dict, now: datetime) -> S
     return SiteSummary(one_line_address(data), sum(row["count"] for row in data["cameras"]))
 
 
-def retry_pending_geocodes(session: Session, geocoder: Geocoder, limit: int = 20) -> int:
-    """Geocode sites registered while the geocoder was down; returns how many it settled.
+def retry_next_pending_geocode(session: Session, geocoder: Geocoder) -> str | None:
+    """Check the address of one site registered while the geocoder was down.
 
-    The resident's pin stays where they put it: the geocoder's answer only records that the
-    address was checked (and fills a missing ZIP code).
+    Returns the new status ("ok", "no_match", "unavailable" when still down), or None when
+    nothing waits. The resident's pin stays where they put it: the answer only records that
+    the address was checked (and fills a missing ZIP code). Nothing is written before the
+    geocoder is called, so its app-wide throttle never waits on this transaction's locks.
     """
-    sites = session.scalars(
+    site = session.scalar(
         select(Site)
         .where(Site.geocode_status == "unavailable", Site.status == "active")
-        .order_by(Site.id)
-        .limit(limit)
-    ).all()
-    settled = 0
-    for site in sites:
-        site.geocode_attempts += 1
-        query = address_query(
-            site.address_line, site.city or "", site.state or "", site.zip_code or ""
-        )
-        outcome = geocode_cached(session, geocoder, query)
-        if outcome.status == "unavailable":
-            break
+        .order_by(Site.geocoded_at.is_not(None), Site.updated_at, Site.id)
+        .limit(1)
+    )
+    if site is None:
+        return None
+    query = address_query(site.address_line, site.city or "", site.state or "", site.zip_code or "")
+    outcome = geocode_cached(session, geocoder, query)
+    site.geocode_attempts += 1
+    if outcome.status != "unavailable":
         site.geocode_status = outcome.status
         site.geocoded_at = utcnow()
         if outcome.place and not site.zip_code and outcome.place.zip_code:
             site.zip_code = outcome.place.zip_code
-        settled += 1
-    return settled
+    return outcome.status

@@ -4,39 +4,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from camshare.models import ThrottleSlot, utcnow
+from camshare.models import ThrottleSlot
 
 
 def reserve_slot(
-    factory: sessionmaker[Session], name: str, spacing: float, now: datetime | None = None
+    factory: sessionmaker[Session], name: str, spacing: float, now: float | None = None
 ) -> float:
     """Book the next free moment for ``name``; returns how many seconds to wait for it.
 
-    The row is locked while it is read and moved on (on SQLite the write lock does the
-    same), so two processes never get the same moment.
+    One UPDATE reads and moves the slot, so callers in any process, at the same instant,
+    still get moments ``spacing`` apart (PostgreSQL locks the row, SQLite the database).
     """
-    now = now or utcnow()
-    for _ in range(3):  # the first use of a name may race another process's insert
-        try:
-            with factory() as session, session.begin():
-                slot = session.scalar(
-                    select(ThrottleSlot).where(ThrottleSlot.name == name).with_for_update()
-                )
-                if slot is None:
-                    session.add(ThrottleSlot(name=name, next_at=now + timedelta(seconds=spacing)))
-                    return 0.0
-                start = max(now, slot.next_at)
-                slot.next_at = start + timedelta(seconds=spacing)
-                return (start - now).total_seconds()
-        except IntegrityError:
-            continue
-    return spacing
+    now = time.time() if now is None else now
+    with factory() as session, session.begin():
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(ThrottleSlot).values(name=name, next_at=now).on_conflict_do_nothing()
+        )
+        later = case((ThrottleSlot.next_at > now, ThrottleSlot.next_at), else_=now)
+        booked_until = session.execute(
+            update(ThrottleSlot)
+            .where(ThrottleSlot.name == name)
+            .values(next_at=later + spacing)
+            .returning(ThrottleSlot.next_at)
+        ).scalar_one()
+    return max(0.0, booked_until - spacing - now)
 
 
 def spaced(factory: sessionmaker[Session], name: str, spacing: float) -> Callable[[], None]:

@@ -32,6 +32,8 @@ GEOLOCATE_JS = """new Promise((resolve) => {
     (p) => resolve({lat: p.coords.latitude, lon: p.coords.longitude}),
     (e) => resolve({error: String(e.code)}),
     {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+  // An unanswered permission prompt never calls back: give up on our own.
+  setTimeout(() => resolve({error: "timeout"}), 30000);
 })"""
 
 
@@ -57,6 +59,7 @@ class JoinState(AppState):
 
     draft_key: str = rx.LocalStorage("", name="camshare_draft", sync=True)
     loaded: bool = False
+    campaign_code: str = ""
     step: str = "contact"
     busy: bool = False
     form_version: int = 0
@@ -199,8 +202,7 @@ class JoinState(AppState):
         snapshot = await runtime.in_session_async(
             registration.open_draft,
             None,
-            None,
-            self.lang,
+            self.campaign_code or None,  # the flyer keeps the credit for this sign-up
             ttl_hours=runtime.settings().draft_ttl_hours,
         )
         await runtime.in_session_async(registration.save_typed, snapshot.key, typed)
@@ -257,9 +259,11 @@ class JoinState(AppState):
 
     async def _open(self) -> None:
         self._initial_language()
+        self.busy = False  # a look-up cut short by a restart or a closed tab must not linger
         path = self.router.url.path or ""
         parts = [p for p in path.split("/") if p]
         code = parts[1] if len(parts) > 1 and parts[0] == "join" else None
+        self.campaign_code = code or ""
         settings = runtime.settings()
         snapshot = await self._call(
             registration.open_draft,

@@ -27,7 +27,7 @@ class JoinLocationState(JoinState):
         error = None
         result = None
         try:
-            result = await runtime.in_session_async(work, *args)
+            result = await runtime.in_session_async(work, *args, pool=runtime.geocoding_pool())
         except DomainError as exc:
             error = exc
         except Exception:
@@ -35,7 +35,9 @@ class JoinLocationState(JoinState):
             error = DomainError("error.unexpected")
         async with self:
             self._clear_errors()
-            if error is not None:
+            if error is not None and error.key == "error.draft_expired":
+                await self._start_again_with_what_was_typed()
+            elif error is not None:
                 self._show_error(error)
             elif result is not None:
                 self._apply(result.snapshot)

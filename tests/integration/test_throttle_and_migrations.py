@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from alembic import command
 from camshare.migrations import alembic_config
-from camshare.models import Base, utcnow
+from camshare.models import Base
 from camshare.services.throttle import reserve_slot
 
 
 def test_callers_get_slots_a_spacing_apart_in_turn(factory):
-    now = utcnow()
-    waits = [reserve_slot(factory, "geocoder", 1.0, now=now) for _ in range(3)]
+    waits = [reserve_slot(factory, "geocoder", 1.0, now=1000.0) for _ in range(3)]
     assert waits == [0.0, 1.0, 2.0]
 
 
+def test_callers_at_the_same_instant_never_share_a_slot(factory):
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def book() -> None:
+        wait = reserve_slot(factory, "geocoder", 1.0, now=1000.0)
+        with lock:
+            waits.append(wait)
+
+    threads = [threading.Thread(target=book) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(waits) == [float(n) for n in range(8)]
+
+
 def test_a_slot_in_the_past_is_free_at_once(factory):
-    now = utcnow()
-    reserve_slot(factory, "geocoder", 1.0, now=now)
-    assert reserve_slot(factory, "geocoder", 1.0, now=now + timedelta(seconds=5)) == 0.0
+    reserve_slot(factory, "geocoder", 1.0, now=1000.0)
+    assert reserve_slot(factory, "geocoder", 1.0, now=1005.0) == 0.0
 
 
 def test_limits_are_kept_per_name(factory):
-    now = utcnow()
-    reserve_slot(factory, "geocoder", 1.0, now=now)
-    assert reserve_slot(factory, "other", 1.0, now=now) == 0.0
+    reserve_slot(factory, "geocoder", 1.0, now=1000.0)
+    assert reserve_slot(factory, "other", 1.0, now=1000.0) == 0.0
 
 
 def test_the_migrations_build_exactly_the_models(engine):

@@ -321,9 +321,13 @@ def test_a_site_registered_while_the_geocoder_was_down_is_marked_for_a_later_che
     assert site.geocoded_at is None
     assert site.location_source == "resident_pin"
 
+    assert registry.retry_next_pending_geocode(session, geocoder) == "unavailable"  # still down
+    assert site.geocode_status == "unavailable"
     geocoder.down = False
-    assert registry.retry_pending_geocodes(session, geocoder) == 1
+    assert registry.retry_next_pending_geocode(session, geocoder) == "ok"
     assert site.geocode_status == "ok"
+    assert site.geocode_attempts == 2
+    assert registry.retry_next_pending_geocode(session, geocoder) is None  # nothing left
 
 
 # --- expiry ----------------------------------------------------------------------------------
@@ -350,7 +354,8 @@ def test_purge_deletes_only_unfinished_drafts_past_their_expiry(session, setting
     assert registration.purge_expired_drafts(session, now=now + timedelta(hours=23)) == 0
     assert count(session, RegistrationDraft) == 3
 
-    purged = registration.purge_expired_drafts(session, now=now + timedelta(hours=24, seconds=1))
+    # Steps without a clock of their own stamp the real time, a moment after `now`.
+    purged = registration.purge_expired_drafts(session, now=now + timedelta(hours=24, minutes=5))
 
     assert purged == 1
     session.flush()
