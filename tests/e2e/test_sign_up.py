@@ -42,6 +42,16 @@ def assert_inputs_labelled(page: Page) -> None:
     assert unlabelled == []
 
 
+def through_contact(page: Page, t: dict[str, str], name: str, phone: str, path: str) -> None:
+    """Open the sign-up at ``path`` and pass the contact step as a resident."""
+    page.goto(path)
+    wait_for_step(page, "contact")
+    page.get_by_label(t["contact.full_name"]).fill(name)
+    page.get_by_label(t["contact.phone"]).fill(phone)
+    page.get_by_role("button", name=t["app.continue"]).click()
+    wait_for_step(page, "location")
+
+
 def code_from_outbox(page: Page, phone_e164: str) -> str:
     """Read the newest verification code sent to ``phone_e164`` off the demo outbox page."""
     outbox = page.context.new_page()
@@ -282,12 +292,7 @@ def test_a_geocoder_outage_delays_the_check_but_keeps_the_sign_up(live_app, phon
     t = catalog("en")
     live_app.geocoder.mode = "error"
     try:
-        phone.goto(f"{live_app.url}/join/PARK25")
-        wait_for_step(phone, "contact")
-        phone.get_by_label(t["contact.full_name"]).fill("Outage Tester")
-        phone.get_by_label(t["contact.phone"]).fill("214 555 0177")
-        phone.get_by_role("button", name=t["app.continue"]).click()
-        wait_for_step(phone, "location")
+        through_contact(phone, t, "Outage Tester", "214 555 0177", f"{live_app.url}/join/PARK25")
         phone.get_by_label(t["location.street"]).fill("4100 Unknown Ave")
         phone.get_by_label(t["location.zip"]).fill("75219")
         phone.get_by_role("button", name=t["location.find"]).click()
@@ -331,12 +336,7 @@ def test_use_my_current_location_fills_the_address(live_app, browser):
     )
     phone = context.new_page()
     try:
-        phone.goto(f"{live_app.url}/join/PARK25")
-        wait_for_step(phone, "contact")
-        phone.get_by_label(t["contact.full_name"]).fill("Device Tester")
-        phone.get_by_label(t["contact.phone"]).fill("214 555 0166")
-        phone.get_by_role("button", name=t["app.continue"]).click()
-        wait_for_step(phone, "location")
+        through_contact(phone, t, "Device Tester", "214 555 0166", f"{live_app.url}/join/PARK25")
         phone.get_by_role("button", name=t["location.use_device"]).click()
         wait_for_step(phone, "pin")
         expect(phone.get_by_text(t["pin.lead_device"])).to_be_visible()
@@ -349,12 +349,7 @@ def test_use_my_current_location_fills_the_address(live_app, browser):
 
 def test_correcting_the_address_on_the_pin_screen_looks_it_up_again(live_app, phone: Page):
     t = catalog("en")
-    phone.goto(f"{live_app.url}/join/PARK25")
-    wait_for_step(phone, "contact")
-    phone.get_by_label(t["contact.full_name"]).fill("Correction Tester")
-    phone.get_by_label(t["contact.phone"]).fill("214 555 0155")
-    phone.get_by_role("button", name=t["app.continue"]).click()
-    wait_for_step(phone, "location")
+    through_contact(phone, t, "Correction Tester", "214 555 0155", f"{live_app.url}/join/PARK25")
     phone.get_by_label(t["location.street"]).fill("1500 Marilla St")
     phone.get_by_label(t["location.zip"]).fill("75201")
     phone.get_by_role("button", name=t["location.find"]).click()

@@ -16,16 +16,14 @@ from tests.support.nominatim_standin import KnownPlace, NominatimStandin
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_python_m_camshare_worker_sends_the_queued_messages(database_url, factory):
-    with factory() as session, session.begin():
-        enqueue_sms(session, "+12145550142", "first", "test", "en")
-        enqueue_sms(session, "+12145550143", "second", "test", "es")
+def run_worker_once(database_url: str, **settings: str) -> None:
+    """``python -m camshare.worker --once`` on the test database, with these settings."""
     env = {
         **os.environ,
         "CAMSHARE_DATABASE_URL": database_url,
         "CAMSHARE_SMS_BACKEND": "outbox",
-        "CAMSHARE_GEOCODER_DOMAIN": "127.0.0.1:9",  # nothing listens: retries just wait
         "CAMSHARE_GEOCODER_SCHEME": "http",
+        **settings,
     }
     subprocess.run(
         [sys.executable, "-m", "camshare.worker", "--once"],
@@ -34,6 +32,14 @@ def test_python_m_camshare_worker_sends_the_queued_messages(database_url, factor
         check=True,
         timeout=120,
     )
+
+
+def test_python_m_camshare_worker_sends_the_queued_messages(database_url, factory):
+    with factory() as session, session.begin():
+        enqueue_sms(session, "+12145550142", "first", "test", "en")
+        enqueue_sms(session, "+12145550143", "second", "test", "es")
+    # Nothing listens on port 9: the geocoder is never needed here.
+    run_worker_once(database_url, CAMSHARE_GEOCODER_DOMAIN="127.0.0.1:9")
     with factory() as session:
         messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(m.body, m.status) for m in messages] == [("first", "sent"), ("second", "sent")]
@@ -61,21 +67,11 @@ def test_the_worker_checks_addresses_saved_while_the_geocoder_was_down(database_
         )
     place = KnownPlace(32.7767, -96.7970, "1500 Marilla St, Dallas", {"postcode": "75201"})
     with NominatimStandin(places={"1500 Marilla St, Dallas, TX 75201": place}) as geocoder:
-        env = {
-            **os.environ,
-            "CAMSHARE_DATABASE_URL": database_url,
-            "CAMSHARE_SMS_BACKEND": "outbox",
-            "CAMSHARE_GEOCODER_DOMAIN": geocoder.domain,
-            "CAMSHARE_GEOCODER_SCHEME": "http",
-            # Spaced through the shared database row, as in production.
-            "CAMSHARE_GEOCODER_MIN_DELAY": "0.05",
-        }
-        subprocess.run(
-            [sys.executable, "-m", "camshare.worker", "--once"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=120,
+        # Spaced through the shared database row, as in production.
+        run_worker_once(
+            database_url,
+            CAMSHARE_GEOCODER_DOMAIN=geocoder.domain,
+            CAMSHARE_GEOCODER_MIN_DELAY="0.05",
         )
     with factory() as session:
         site = session.scalars(select(Site)).one()
