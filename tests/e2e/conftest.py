@@ -74,7 +74,7 @@ class LiveApp:
 
 
 @contextmanager
-def running_app(workdir: Path) -> Iterator[LiveApp]:
+def running_app(workdir: Path, **extra_env: str) -> Iterator[LiveApp]:
     """Migrate and seed a fresh SQLite database, then serve the production build on it.
 
     Only one build may run at a time (they share .web/), so fixtures using this are
@@ -96,6 +96,7 @@ def running_app(workdir: Path) -> Iterator[LiveApp]:
             "CAMSHARE_GEOCODER_SCHEME": "http",
             "CAMSHARE_GEOCODER_MIN_DELAY": "0",
             "CAMSHARE_MAP_TILE_URL": f"{url}/tiles/{{z}}/{{x}}/{{y}}.png",
+            **extra_env,
         }
         for command in (["migrate"], ["seed-demo"]):
             subprocess.run(
