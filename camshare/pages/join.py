@@ -206,13 +206,36 @@ def pin_step() -> rx.Component:
             S.pin_text,
             class_name="coordinates",
             data_testid="pin-coordinates",
+            aria_live="polite",
         ),
+        nudge_buttons(),
         *address_fields(),
         submit_button("pin.confirm"),
         back_button("location"),
         on_submit=L.submit_pin,
         key=S.form_version.to_string() + "-pin",
         no_validate=True,
+    )
+
+
+def nudge_buttons() -> rx.Component:
+    """Buttons that move the pin a little, for keyboards and screen readers."""
+    return rx.el.div(
+        rx.el.p(T["pin.nudge"], class_name="muted"),
+        rx.el.div(
+            *[
+                rx.el.button(
+                    T[f"pin.nudge_{direction}"],
+                    type="button",
+                    class_name="secondary nudge",
+                    on_click=L.nudge_pin(direction),
+                )
+                for direction in ("north", "west", "east", "south")
+            ],
+            class_name="nudges",
+        ),
+        role="group",
+        aria_label=T["pin.nudge"],
     )
 
 

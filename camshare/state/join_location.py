@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from typing import Any
 
 import reflex as rx
@@ -101,6 +102,9 @@ class JoinLocationState(JoinState):
     @rx.event
     async def move_pin(self, lat: float, lon: float):
         """The resident dragged the pin or tapped the map (the server checks it on confirm)."""
+        await self._place_pin(lat, lon)
+
+    async def _place_pin(self, lat: Any, lon: Any) -> None:
         try:
             lat, lon = float(lat), float(lon)
         except (TypeError, ValueError):
@@ -109,6 +113,18 @@ class JoinLocationState(JoinState):
             self.pin_lat, self.pin_lon = lat, lon
             with contextlib.suppress(DomainError):
                 await runtime.in_session_async(registration.move_pin, self.draft_key, lat, lon)
+
+    @rx.event
+    async def nudge_pin(self, direction: str):
+        """Move the pin about 15 m with a button: the map alone cannot be used by keyboard."""
+        steps = {"north": (1, 0), "south": (-1, 0), "east": (0, 1), "west": (0, -1)}
+        if direction not in steps:
+            return
+        north, east = steps[direction]
+        # 0.000135 degrees of latitude is about 15 m; longitude degrees shrink with latitude.
+        lat = self.pin_lat + north * 0.000135
+        lon = self.pin_lon + east * 0.000135 / max(math.cos(math.radians(self.pin_lat)), 0.1)
+        await self._place_pin(lat, lon)
 
     @rx.event
     async def submit_pin(self, form: dict[str, Any]):

@@ -299,6 +299,10 @@ def test_a_geocoder_outage_delays_the_check_but_keeps_the_sign_up(live_app, phon
         wait_for_step(phone, "pin")
         expect(phone.get_by_text(t["pin.lead_unavailable"])).to_be_visible()
         expect(phone.get_by_label(t["location.street"])).to_have_value("4100 Unknown Ave")
+        # Without the map (keyboard, screen reader) the pin moves by buttons.
+        before = phone.get_by_test_id("pin-coordinates").inner_text()
+        phone.get_by_role("button", name=t["pin.nudge_north"]).click()
+        expect(phone.get_by_test_id("pin-coordinates")).not_to_have_text(before)
         phone.get_by_role("button", name=t["pin.confirm"]).click()
         wait_for_step(phone, "cameras")
     finally:
