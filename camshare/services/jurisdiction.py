@@ -29,12 +29,6 @@ class Jurisdiction:
         """True when (lat, lon) lies inside the area or on its edge."""
         return bool(self._prepared.covers(Point(lon, lat)))
 
-    @property
-    def bounds(self) -> tuple[float, float, float, float]:
-        """(south, west, north, east) of the area."""
-        west, south, east, north = self.area.bounds
-        return south, west, north, east
-
 
 @lru_cache(maxsize=4)
 def load_jurisdiction(path: str) -> Jurisdiction:

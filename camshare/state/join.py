@@ -198,15 +198,13 @@ class JoinState(AppState):
 
     async def _start_again_with_what_was_typed(self) -> None:
         """The draft expired under the resident: open a new one and keep their typing."""
-        typed = dict(self.typed)
         snapshot = await runtime.in_session_async(
-            registration.open_draft,
-            None,
+            registration.open_draft_keeping,
+            dict(self.typed),
             self.campaign_code or None,  # the flyer keeps the credit for this sign-up
+            self.lang,
             ttl_hours=runtime.settings().draft_ttl_hours,
         )
-        await runtime.in_session_async(registration.save_typed, snapshot.key, typed)
-        snapshot = await runtime.in_session_async(registration.load_snapshot, snapshot.key)
         self._apply(snapshot)
         self.notice = "error.draft_expired_kept"
 
@@ -306,7 +304,8 @@ class JoinState(AppState):
     @rx.event
     def choose_owner_kind(self, value: str) -> None:
         """Show or hide the business name field."""
-        self.owner_kind = value
+        if value in registration.OWNER_KINDS:
+            self.owner_kind = value
 
     @rx.event
     async def go_to(self, step: str):

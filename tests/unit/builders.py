@@ -32,46 +32,22 @@ PHONE_E164 = "+12147483647"
 IP = "203.0.113.7"
 USER_AGENT = "Mozilla/5.0 (Linux; Android 14) Mobile"
 
-MARILLA = {
-    "street": "1500 Marilla St",
-    "unit": "",
-    "city": "Dallas",
-    "state": "TX",
-    "zip_code": "75201",
-}
+
+def address(street: str, city: str, zip_code: str) -> dict[str, str]:
+    """A Texas address as the location step takes it."""
+    return {"street": street, "unit": "", "city": city, "state": "TX", "zip_code": zip_code}
+
+
+MARILLA = address("1500 Marilla St", "Dallas", "75201")
 MARILLA_POINT = (32.7767, -96.7970)
-VICTORY = {
-    "street": "2400 Victory Ave",
-    "unit": "",
-    "city": "Dallas",
-    "state": "TX",
-    "zip_code": "75219",
-}
+VICTORY = address("2400 Victory Ave", "Dallas", "75219")
 VICTORY_POINT = (32.7905, -96.8103)
-FORT_WORTH = {
-    "street": "1000 Throckmorton St",
-    "unit": "",
-    "city": "Fort Worth",
-    "state": "TX",
-    "zip_code": "76102",
-}
+FORT_WORTH = address("1000 Throckmorton St", "Fort Worth", "76102")
 FORT_WORTH_POINT = (32.7555, -97.3308)
-AUSTIN = {
-    "street": "1100 Congress Ave",
-    "unit": "",
-    "city": "Austin",
-    "state": "TX",
-    "zip_code": "78701",
-}
+AUSTIN = address("1100 Congress Ave", "Austin", "78701")
 AUSTIN_POINT = (30.2747, -97.7404)
 # Unknown to the geocoder, but in a Dallas ZIP code.
-UNKNOWN_DALLAS = {
-    "street": "9999 Nowhere Ln",
-    "unit": "",
-    "city": "Dallas",
-    "state": "TX",
-    "zip_code": "75201",
-}
+UNKNOWN_DALLAS = address("9999 Nowhere Ln", "Dallas", "75201")
 ZIP_75201_CENTROID = (32.7904, -96.8044)
 
 CODE_RE = re.compile(r"\b(\d{6})\b")
@@ -225,6 +201,19 @@ def publish(session: Session, language: str = "en") -> agreements.AgreementText:
     return next(a for a in published if a.language == language)
 
 
+def locate(session: Session, settings: Settings, walk: Walk, address=None, **overrides):
+    """Put the walk's location at ``address`` (Marilla St by default), as the page would."""
+    values = {**(address or MARILLA), **overrides}
+    return registration.locate_address(
+        session,
+        walk.key,
+        walk.geocoder,
+        walk.jurisdiction,
+        **values,
+        map_center=settings.map_center_point,
+    )
+
+
 def walk_to(
     session: Session,
     settings: Settings,
@@ -264,10 +253,8 @@ def walk_to(
         snapshot = registration.save_contact(session, key, **details, now=now)
         walk.phone_e164 = snapshot.data["contact"]["phone_e164"]
 
-    def locate() -> None:
-        registration.locate_address(
-            session, key, geocoder, area, **address, map_center=settings.map_center_point
-        )
+    def place() -> None:
+        locate(session, settings, walk, address)
 
     def confirm() -> None:
         site = draft_row(session, key).data["site"]
@@ -304,7 +291,7 @@ def walk_to(
         )
 
     # Each action moves the draft from WALK_STEPS[i] to WALK_STEPS[i + 1].
-    actions = [save_contact, locate, confirm, save_cameras, accept, verify, complete]
+    actions = [save_contact, place, confirm, save_cameras, accept, verify, complete]
     for action in actions[WALK_STEPS.index(current) : WALK_STEPS.index(step)]:
         action()
     session.flush()

@@ -14,6 +14,7 @@ from tests.unit.builders import (
     VICTORY,
     camera_row,
     draft_row,
+    locate,
     publish,
     two_camera_rows,
     walk_to,
@@ -33,14 +34,7 @@ def camera_errors(session, key, rows) -> dict[str, str]:
 
 def add_site(session, settings, walk, address, rows):
     registration.add_another_site(session, walk.key)
-    registration.locate_address(
-        session,
-        walk.key,
-        walk.geocoder,
-        walk.jurisdiction,
-        **address,
-        map_center=settings.map_center_point,
-    )
+    locate(session, settings, walk, address)
     site = draft_row(session, walk.key).data["site"]
     registration.confirm_pin(session, walk.key, walk.jurisdiction, site["lat"], site["lon"])
     return registration.save_cameras(session, walk.key, rows)

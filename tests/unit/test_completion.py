@@ -36,6 +36,7 @@ from tests.unit.builders import (
     dallas_geocoder,
     draft_row,
     last_code,
+    locate,
     walk_to,
 )
 
@@ -292,14 +293,7 @@ def test_the_same_code_works_again_when_finishing_failed(session, settings, monk
 def test_two_locations_in_one_registration(session, settings):
     walk = walk_to(session, settings, "agreement")
     registration.add_another_site(session, walk.key)
-    result = registration.locate_address(
-        session,
-        walk.key,
-        walk.geocoder,
-        walk.jurisdiction,
-        **VICTORY,
-        map_center=settings.map_center_point,
-    )
+    result = locate(session, settings, walk, VICTORY)
     registration.confirm_pin(session, walk.key, walk.jurisdiction, result.lat, result.lon)
     registration.save_cameras(session, walk.key, [camera_row(count="5")])
     walk = walk_to(session, settings, "done", key=walk.key, now=walk.now)

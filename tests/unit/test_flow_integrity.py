@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from camshare.models import GeocodeCacheEntry, Owner
+from camshare.models import Campaign, CampaignVisit, GeocodeCacheEntry, Owner, RegistrationDraft
 from camshare.services import registration, verification
+from camshare.services.campaigns import create_campaign
 from camshare.services.errors import DomainError
 from camshare.services.geocoding import Place, purge_geocode_cache
 from camshare.services.registry import complete_registration
-from tests.unit.builders import IP, MARILLA, contact, draft_row, query, walk_to
+from tests.unit.builders import IP, MARILLA, contact, draft_row, locate, query, walk_to
 
 
 def test_changing_the_name_after_signing_requires_signing_again(session, settings):
@@ -71,14 +72,7 @@ def test_a_namesake_street_elsewhere_lets_the_resident_place_the_pin(session, se
     address = {**MARILLA, "street": "1500 Main St"}
     walk.geocoder.add(query(address), Place(lat=32.7555, lon=-97.3308, zip_code="76102"))
 
-    result = registration.locate_address(
-        session,
-        walk.key,
-        walk.geocoder,
-        walk.jurisdiction,
-        **address,
-        map_center=settings.map_center_point,
-    )
+    result = locate(session, settings, walk, address)
 
     assert result.status == "no_match"
     assert walk.jurisdiction.contains(result.lat, result.lon)
@@ -87,14 +81,7 @@ def test_a_namesake_street_elsewhere_lets_the_resident_place_the_pin(session, se
 
 def test_typed_address_is_kept_as_typed_after_locating(session, settings):
     walk = walk_to(session, settings, "location")
-    registration.locate_address(
-        session,
-        walk.key,
-        walk.geocoder,
-        walk.jurisdiction,
-        **MARILLA,
-        map_center=settings.map_center_point,
-    )
+    locate(session, settings, walk, MARILLA)
     raw = draft_row(session, walk.key).data["raw"]
     assert raw["address_line"] == MARILLA["street"]
     assert raw["zip_code"] == MARILLA["zip_code"]
@@ -115,3 +102,16 @@ def test_cached_addresses_are_forgotten_after_a_while(session, settings):
     assert session.query(GeocodeCacheEntry).count() == 1
     assert purge_geocode_cache(session, timedelta(days=30), now=walk.now) == 0
     assert purge_geocode_cache(session, timedelta(days=30), now=walk.now + timedelta(days=31)) == 1
+
+
+def test_a_new_draft_after_expiry_keeps_the_typing_and_the_campaign(session, settings):
+    create_campaign(session, settings.public_base_url, "Fair", code="PARK26")
+    snapshot = registration.open_draft_keeping(
+        session, {"full_name": "Ana", "phone": "214 555 0100"}, "PARK26", "es"
+    )
+
+    assert snapshot.data["raw"] == {"full_name": "Ana", "phone": "214 555 0100"}
+    assert snapshot.language == "es"
+    draft = session.query(RegistrationDraft).one()
+    visit = session.query(CampaignVisit).filter_by(draft_id=draft.id).one()
+    assert session.get(Campaign, visit.campaign_id).code == "PARK26"

@@ -10,13 +10,13 @@ from camshare.services.geocoding import Place
 from tests.unit.builders import (
     AUSTIN,
     FORT_WORTH,
-    MARILLA,
     MARILLA_POINT,
     UNKNOWN_DALLAS,
     ZIP_75201_CENTROID,
     dallas,
     dallas_geocoder,
     draft_row,
+    locate,
     walk_to,
 )
 
@@ -24,18 +24,6 @@ from tests.unit.builders import (
 @pytest.fixture
 def walk(session, settings):
     return walk_to(session, settings, "location")
-
-
-def locate(session, settings, walk, address=None, **overrides):
-    values = {**(address or MARILLA), **overrides}
-    return registration.locate_address(
-        session,
-        walk.key,
-        walk.geocoder,
-        walk.jurisdiction,
-        **values,
-        map_center=settings.map_center_point,
-    )
 
 
 def site_of(session, walk) -> dict:

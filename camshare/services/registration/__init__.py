@@ -24,7 +24,6 @@ from camshare.services.registration.cameras import (
 )
 from camshare.services.registration.contact import OWNER_KINDS, clean_name, save_contact
 from camshare.services.registration.drafts import (
-    LANGUAGES,
     MAX_TYPED_VALUE,
     TYPED_FIELDS,
     DraftSnapshot,
@@ -33,6 +32,7 @@ from camshare.services.registration.drafts import (
     load_draft,
     load_snapshot,
     open_draft,
+    open_draft_keeping,
     purge_expired_drafts,
     save_draft,
     save_typed,
@@ -51,7 +51,6 @@ __all__ = [
     "CAMERA_FACES",
     "CAMERA_KINDS",
     "DIRECTIONS",
-    "LANGUAGES",
     "MAX_CAMERA_ROWS",
     "MAX_SITES",
     "MAX_TYPED_VALUE",
@@ -73,6 +72,7 @@ __all__ = [
     "locate_device",
     "move_pin",
     "open_draft",
+    "open_draft_keeping",
     "purge_expired_drafts",
     "remove_site",
     "save_cameras",

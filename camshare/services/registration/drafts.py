@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from camshare.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from camshare.models import CampaignVisit, RegistrationDraft, utcnow
 from camshare.services.campaigns import find_campaign
 from camshare.services.errors import DomainError
 from camshare.services.tokens import new_token, token_hash
 
-LANGUAGES = ("en", "es")
 MAX_TYPED_VALUE = 500
 DEFAULT_TTL_HOURS = 24
 
@@ -54,7 +54,7 @@ def snapshot_of(draft: RegistrationDraft, key: str, campaign_code: str | None) -
 
 
 def _pick_language(language: str | None) -> str:
-    return language if language in LANGUAGES else "en"
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def load_draft(session: Session, key: str, now: datetime | None = None) -> RegistrationDraft:
@@ -161,6 +161,19 @@ def _record_visit(session: Session, draft: RegistrationDraft, campaign_id: int |
 def load_snapshot(session: Session, key: str) -> DraftSnapshot:
     """The draft under ``key`` as the pages show it."""
     return snapshot_of(load_draft(session, key), key, None)
+
+
+def open_draft_keeping(
+    session: Session,
+    typed: dict[str, str],
+    campaign_code: str | None,
+    language: str | None,
+    ttl_hours: int = DEFAULT_TTL_HOURS,
+) -> DraftSnapshot:
+    """A new draft holding what the resident typed into one that expired under them."""
+    snapshot = open_draft(session, None, campaign_code, language, ttl_hours=ttl_hours)
+    save_typed(session, snapshot.key, typed)
+    return load_snapshot(session, snapshot.key)
 
 
 def set_language(session: Session, key: str, language: str) -> DraftSnapshot:
