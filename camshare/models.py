@@ -303,3 +303,129 @@ class ThrottleSlot(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     # Seconds since the epoch: plain numbers let one UPDATE do the arithmetic atomically.
     next_at: Mapped[float] = mapped_column(Float)
+
+
+class StaffUser(Base):
+    """A staff account: admin, supervisor, police or outreach."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    # A mobile number for urgent notices (emergency requests), never shown to owners.
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    # The last TOTP time step accepted: a code is good once, never replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # Throttle: no password is checked before this time; lock: far longer, after many.
+    next_login_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in browser; only the hash of its token is stored."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    # Set once the password and (where the role needs it) the TOTP code are both checked.
+    authenticated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+
+
+class AccessRequest(Base):
+    """Police asking the owners of cameras near an incident for footage."""
+
+    __tablename__ = "access_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What owners reply by SMS ("YES K7P3"): short, unambiguous, unique.
+    reply_code: Mapped[str] = mapped_column(String(8), unique=True)
+    case_number: Mapped[str] = mapped_column(String(40), index=True)
+    incident_type: Mapped[str] = mapped_column(String(40))
+    emergency: Mapped[bool]
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address_text: Mapped[str | None] = mapped_column(String(300))
+    # What owners are told of the place: the block, never the exact address.
+    block_label: Mapped[str] = mapped_column(String(200))
+    zip_code: Mapped[str | None] = mapped_column(String(10))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    radius_m: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+    # awaiting_approval -> open -> closed; or awaiting_approval -> rejected.
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    close_reason: Mapped[str | None] = mapped_column(String(16))
+
+    recipients: Mapped[list[AccessRecipient]] = relationship(
+        back_populates="request", order_by="AccessRecipient.id"
+    )
+
+
+class AccessRecipient(Base):
+    """One owner asked in one request, however many of their cameras matched."""
+
+    __tablename__ = "access_recipient"
+    __table_args__ = (UniqueConstraint("request_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("access_request.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owner.id", ondelete="SET NULL"), index=True
+    )
+    site_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    distance_m: Mapped[float] = mapped_column(Float)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL")
+    )
+    opened_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(String(10))
+    answered_at: Mapped[datetime | None]
+    answered_via: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    request: Mapped[AccessRequest] = relationship(back_populates="recipients")
+
+
+class InboundSms(Base):
+    """A text an owner sent us, kept by the provider's id so a replayed webhook acts once."""
+
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_e164: Mapped[str] = mapped_column(String(20), index=True)
+    outcome: Mapped[str] = mapped_column(String(24))
+    reply: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

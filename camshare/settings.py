@@ -134,6 +134,49 @@ class Settings:
         default=0, metadata=_env(doc="Reverse proxies in front of the app (for client IPs)")
     )
     draft_ttl_hours: int = field(default=24, metadata=_env(doc="Unverified drafts expire"))
+    timezone: str = field(
+        default="America/Chicago", metadata=_env(doc="Local time zone for dates in SMS and pages")
+    )
+    # Police access requests
+    incident_types: str = field(
+        default=(
+            "homicide,shooting,robbery,aggravated_assault,sexual_assault,kidnapping,"
+            "burglary,auto_theft,hit_and_run,arson,criminal_mischief"
+        ),
+        metadata=_env(doc="Comma-separated criminal incident categories police may choose"),
+    )
+    emergency_types: str = field(
+        default="missing_child,missing_person,active_threat",
+        metadata=_env(doc="Comma-separated emergency categories (sent at once)"),
+    )
+    request_max_window_hours: float = field(
+        default=12.0, metadata=_env(doc="Longest time window a request may cover")
+    )
+    request_default_radius_m: int = field(default=150, metadata=_env())
+    request_max_radius_m: int = field(default=400, metadata=_env())
+    request_expiry_hours: int = field(
+        default=72, metadata=_env(doc="Requests close this long after they are sent")
+    )
+    request_needs_approval: bool = field(
+        default=True, metadata=_env(doc="Non-emergency requests wait for a supervisor")
+    )
+    request_message_max: int = field(default=500, metadata=_env(doc="Characters"))
+    # Staff accounts
+    staff_session_hours: float = field(
+        default=12.0, metadata=_env(doc="A staff sign-in lasts at most this long")
+    )
+    staff_idle_minutes: float = field(
+        default=60.0, metadata=_env(doc="A staff session unused this long ends")
+    )
+    login_throttle_after: int = field(
+        default=3, metadata=_env(doc="Failed sign-ins before each try must wait")
+    )
+    login_lock_after: int = field(default=10, metadata=_env(doc="Failed sign-ins before a lock"))
+    login_lock_minutes: int = field(default=30, metadata=_env())
+    totp_roles: str = field(
+        default="admin,supervisor,police",
+        metadata=_env(doc="Roles that need a TOTP second factor"),
+    )
 
     def check(self) -> None:
         """Refuse configurations that would be unsafe in production."""
@@ -168,6 +211,21 @@ class Settings:
         return tuple(r.strip().upper() for r in self.sms_regions.split(",") if r.strip())
 
     @property
+    def incident_type_list(self) -> tuple[str, ...]:
+        """The criminal incident categories, in the configured order."""
+        return _csv(self.incident_types)
+
+    @property
+    def emergency_type_list(self) -> tuple[str, ...]:
+        """The emergency categories, in the configured order."""
+        return _csv(self.emergency_types)
+
+    @property
+    def totp_role_set(self) -> frozenset[str]:
+        """Roles whose sign-in needs a TOTP code."""
+        return frozenset(_csv(self.totp_roles))
+
+    @property
     def outbox_page_enabled(self) -> bool:
         """The on-screen outbox shows codes and links: only for a demo that sends nothing."""
         return self.demo_mode and self.sms_backend == "outbox"
@@ -182,6 +240,10 @@ class Settings:
         """``map_center`` as (lat, lon)."""
         lat, lon = (float(part) for part in self.map_center.split(","))
         return lat, lon
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def env_name(f) -> str:

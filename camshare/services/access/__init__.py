@@ -1,0 +1,1 @@
+"""Police access requests: finding cameras near an incident, asking owners, their answers."""

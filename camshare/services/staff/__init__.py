@@ -1,0 +1,1 @@
+"""Staff accounts: passwords, TOTP second factor, sessions, roles and what each may do."""
