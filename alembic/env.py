@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from alembic import context
-
 from camshare.db import make_engine
+from camshare.migrations import include_name
 from camshare.models import Base
 from camshare.settings import get_settings
 
@@ -17,7 +17,12 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -38,6 +43,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

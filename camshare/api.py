@@ -10,11 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.db import session_scope
-from camshare.routes import TWILIO_STATUS
+from camshare.routes import TWILIO_INBOUND, TWILIO_STATUS
 from camshare.runtime import in_session
 from camshare.services.delivery import record_delivery_status
+from camshare.services.inbound_sms import handle_inbound_sms
 from camshare.settings import get_settings
 
 
@@ -57,11 +59,34 @@ async def twilio_status(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def twilio_inbound(request: Request) -> Response:
+    """A text an owner sent us (STOP, HELP, "YES K7P3"…); answered with TwiML."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if not twilio_signature_ok(request, form):
+        return Response(status_code=403)
+    sid, sender = form.get("MessageSid", ""), form.get("From", "")
+    if not sid or not sender:
+        return Response(status_code=400)
+    reply = await asyncio.to_thread(
+        in_session,
+        handle_inbound_sms,
+        sid,
+        sender,
+        form.get("Body", ""),
+        get_settings(),
+    )
+    twiml = MessagingResponse()
+    if reply:
+        twiml.message(reply)
+    return Response(str(twiml), media_type="application/xml")
+
+
 def create_api() -> Starlette:
     """A fresh Starlette app (Reflex's test harness re-imports the app module)."""
     return Starlette(
         routes=[
             Route("/api/health", health),
             Route(TWILIO_STATUS, twilio_status, methods=["POST"]),
+            Route(TWILIO_INBOUND, twilio_inbound, methods=["POST"]),
         ]
     )

@@ -17,10 +17,18 @@ from camshare.pages.home import home_page
 from camshare.pages.join import join_page
 from camshare.pages.manage import manage_page
 from camshare.pages.outbox import outbox_page
+from camshare.pages.owner_answer import owner_answer_page
+from camshare.pages.staff_home import StaffHomeState, staff_home_page
+from camshare.pages.staff_requests import board_page, new_request_page, requests_page
+from camshare.pages.staff_sign_in import staff_sign_in_page
 from camshare.settings import get_settings
 from camshare.state.base import AppState
 from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
+from camshare.state.owner_answer import OwnerAnswerState
+from camshare.state.request_board import BoardState, RequestListState
+from camshare.state.request_new import NewRequestState
+from camshare.state.staff_sign_in import SignInState
 from camshare.unhandled import log_backend_error
 
 log = logging.getLogger(__name__)
@@ -72,5 +80,20 @@ app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
 app.add_page(join_page, route=routes.JOIN_CAMPAIGN, title=title, on_load=JoinState.load)
 app.add_page(manage_page, route=routes.MANAGE, title=title, on_load=AppState.pick_initial_language)
 app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
+app.add_page(
+    owner_answer_page, route=routes.OWNER_ANSWER, title=title, on_load=OwnerAnswerState.load
+)
+# Staff pages: each page's on_load checks the session and role on the server.
+STAFF_PAGES = [
+    (staff_sign_in_page, routes.STAFF_SIGN_IN, SignInState.load),
+    (staff_home_page, routes.STAFF_HOME, StaffHomeState.load),
+    (requests_page, routes.STAFF_REQUESTS, RequestListState.load),
+    (new_request_page, routes.STAFF_NEW_REQUEST, NewRequestState.load),
+    (board_page, routes.STAFF_REQUEST_BOARD, BoardState.load),
+]
+for page, route, on_load in STAFF_PAGES:
+    app.add_page(
+        page, route=route, title=f"{settings.agency_short_name} · camshare", on_load=on_load
+    )
 if settings.sms_dispatcher == "inprocess":
     app.register_lifespan_task(run_worker_in_process)

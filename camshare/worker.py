@@ -1,4 +1,4 @@
-"""Background jobs: send the SMS outbox, retry geocoding, expire drafts.
+"""Background jobs: send the SMS outbox, close expired requests, retry geocoding, purge drafts.
 
 Runs in the web process by default (CAMSHARE_SMS_DISPATCHER=inprocess) or on its own:
 ``python -m camshare.worker``.
@@ -15,6 +15,7 @@ from datetime import timedelta
 from camshare.db import session_factory, session_scope
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
+from camshare.services.access.requests import expire_due_requests
 from camshare.services.geocoding import purge_geocode_cache
 from camshare.services.outbox import dispatch_due
 from camshare.services.registration import purge_expired_drafts
@@ -63,6 +64,9 @@ class Worker:
             sent += tried
             if self.gateway.name != "outbox" and spacing:
                 time.sleep(spacing)
+        with session_scope() as session:
+            # Cheap (an indexed query) and time-critical: answers stop at expiry.
+            expire_due_requests(session)
         now = time.monotonic()
         if now - self._last_geocode >= GEOCODE_RETRY_EVERY:
             self._last_geocode = now

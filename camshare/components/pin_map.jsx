@@ -11,10 +11,12 @@ const pinIcon = L.divIcon({
   iconAnchor: [20, 52],
 });
 
-export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, onMove }) {
+export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, radius, points, onMove }) {
   const container = useRef(null);
   const map = useRef(null);
   const marker = useRef(null);
+  const circle = useRef(null);
+  const dots = useRef(null);
   const moved = useRef(onMove);
   moved.current = onMove;
 
@@ -36,8 +38,23 @@ export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabe
       marker.current.setLatLng(event.latlng);
       report(event.latlng);
     });
+    dots.current = L.layerGroup().addTo(map.current);
     return () => map.current.remove();
   }, []);
+
+  useEffect(() => {
+    if (!map.current) return;
+    if (circle.current) circle.current.remove();
+    circle.current = radius > 0 ? L.circle([lat, lon], { radius, weight: 2, fillOpacity: 0.08 }).addTo(map.current) : null;
+  }, [lat, lon, radius]);
+
+  useEffect(() => {
+    if (!dots.current) return;
+    dots.current.clearLayers();
+    (points || []).forEach((p) =>
+      L.circleMarker([Number(p.lat), Number(p.lon)], { radius: 7, weight: 2, color: "#b35c00", fillOpacity: 0.8 }).addTo(dots.current)
+    );
+  }, [points]);
 
   useEffect(() => {
     if (!marker.current) return;

@@ -20,6 +20,10 @@ class PinMap(rx.NoSSRComponent):
     label: rx.Var[str]
     zoom_in_label: rx.Var[str]
     zoom_out_label: rx.Var[str]
+    # Optional: a circle of this many metres around the pin, and dots at these points
+    # (dicts with "lat" and "lon"), for a police search.
+    radius: rx.Var[int]
+    points: rx.Var[list[dict[str, str]]]
 
     on_move: rx.EventHandler[lambda lat, lon: [lat, lon]]
 

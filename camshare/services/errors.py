@@ -14,8 +14,14 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """Several inputs are wrong at once; ``errors`` maps each field to its message key."""
+    """Several inputs are wrong at once; ``errors`` maps each field to its message key.
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    ``field_params`` holds the placeholders of a field's message (a limit, a maximum).
+    """
+
+    def __init__(
+        self, errors: dict[str, str], field_params: dict[str, dict[str, object]] | None = None
+    ) -> None:
         super().__init__("error.form_has_problems")
         self.errors = errors
+        self.field_params = field_params or {}

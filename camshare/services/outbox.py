@@ -115,7 +115,22 @@ def _claim(factory: sessionmaker[Session], now: datetime) -> OutboxMessage | obj
         if message.expires_at is not None and message.expires_at <= now:
             message.status = "expired"
             _redact(message)
+        elif _opted_out(session, message.to_e164):
+            # The number replied STOP after this was queued: carriers' rules say nothing more.
+            message.status = "suppressed"
+            _redact(message)
         return message
+
+
+def _opted_out(session: Session, phone_e164: str) -> bool:
+    return (
+        session.scalar(
+            select(Owner.id).where(
+                Owner.phone_e164 == phone_e164, Owner.sms_opted_out_at.is_not(None)
+            )
+        )
+        is not None
+    )
 
 
 # A claim that another dispatcher won: try the next message.
@@ -146,7 +161,7 @@ def send_one(
     claimed = _claim(factory, now)
     while claimed is _LOST_RACE:
         claimed = _claim(factory, now)
-    if claimed is None or claimed.status == "expired":
+    if claimed is None or claimed.status in ("expired", "suppressed"):
         return claimed
     error: Exception | None = None
     try:

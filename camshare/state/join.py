@@ -15,11 +15,12 @@ from typing import Any
 import reflex as rx
 
 from camshare import runtime
-from camshare.i18n import LANGUAGES, translate
+from camshare.i18n import LANGUAGES
 from camshare.services import agreements, registration, registry, verification
-from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.errors import DomainError
 from camshare.services.phones import display_phone
 from camshare.state.base import AppState
+from camshare.state.feedback import FormFeedback
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def blank_camera() -> dict[str, str]:
     }
 
 
-class JoinState(AppState):
+class JoinState(FormFeedback, AppState):
     """A resident registering cameras at /join/<campaign-code>."""
 
     draft_key: str = rx.LocalStorage("", name="camshare_draft", sync=True)
@@ -93,12 +94,6 @@ class JoinState(AppState):
     # Shown once a background look-up finishes (e.g. "you changed the address").
     notice_after_locate: str = ""
 
-    # Errors as message keys (field -> key), and the top-of-form message.
-    errors: dict[str, str] = {}
-    error_params: dict[str, dict[str, Any]] = {}
-    notice: str = ""
-    notice_params: dict[str, Any] = {}
-
     # --- derived -----------------------------------------------------------------------
 
     @rx.var
@@ -111,40 +106,10 @@ class JoinState(AppState):
         """The pin's position, to a metre or so."""
         return f"{self.pin_lat:.5f}, {self.pin_lon:.5f}"
 
-    @rx.var
-    def messages(self) -> dict[str, str]:
-        """Each field's error in the current language."""
-        return {
-            field: translate(self.lang, key, **self.error_params.get(field, {}))
-            for field, key in self.errors.items()
-        }
-
-    @rx.var
-    def notice_text(self) -> str:
-        """The message shown above the form, in the current language."""
-        return translate(self.lang, self.notice, **self.notice_params) if self.notice else ""
-
     # --- helpers -----------------------------------------------------------------------
 
-    def _clear_errors(self) -> None:
-        self.errors = {}
-        self.error_params = {}
-        self.notice = ""
-        self.notice_params = {}
-
     def _show_error(self, exc: DomainError) -> None:
-        if isinstance(exc, ValidationFailed):
-            self.errors = dict(exc.errors)
-            self.error_params = {}
-            self.notice = exc.key
-        elif exc.field:
-            # The message stands under its field (which gets the focus): no banner copy.
-            self.errors = {exc.field: exc.key}
-            self.error_params = {exc.field: dict(exc.params)}
-        else:
-            self.errors = {}
-            self.notice = exc.key
-            self.notice_params = dict(exc.params)
+        super()._show_error(exc)
         if exc.key in ("error.draft_expired", "error.draft_completed"):
             self.draft_key = ""
 

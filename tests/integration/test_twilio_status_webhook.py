@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
-from starlette.testclient import TestClient
-from twilio.request_validator import RequestValidator
 
-from camshare import db
-from camshare.api import create_api
 from camshare.models import OutboxMessage, Owner
-from camshare.settings import get_settings
-
-TOKEN = "test-auth-token"
-BASE = "https://registry.example.gov"
+from tests.integration.conftest import TWILIO_TOKEN, post_signed
 
 
-@pytest.fixture
-def client(monkeypatch, database_url, factory):
-    """The API app configured for Twilio, on the test database."""
-    monkeypatch.setenv("CAMSHARE_DATABASE_URL", database_url)
-    monkeypatch.setenv("CAMSHARE_PUBLIC_BASE_URL", BASE)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    yield TestClient(create_api())
-    get_settings.cache_clear()
-    db.get_engine.cache_clear()
-
-
-def post_report(client, form: dict[str, str], *, sign: bool = True, token: str = TOKEN):
-    headers = {}
-    if sign:
-        headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(
-            f"{BASE}/api/twilio/status", form
-        )
-    return client.post("/api/twilio/status", data=form, headers=headers)
+def post_report(client, form: dict[str, str], *, sign: bool = True, token: str = TWILIO_TOKEN):
+    return post_signed(client, "/api/twilio/status", form, sign=sign, token=token)
 
 
 def sent_message(factory, sid: str = "SM" + "a" * 32, phone: str = "+12145550142") -> int:

@@ -1,0 +1,78 @@
+"""The frame of every staff page: who is signed in, the sections their role opens, sign-out."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare import routes
+from camshare.components.layout import language_switch
+from camshare.runtime import settings
+from camshare.state.base import AppState
+from camshare.state.staff import StaffState
+
+T = AppState.t
+
+
+def staff_notice(state) -> rx.Component:
+    """The message above a staff form, announced to screen readers."""
+    return rx.cond(
+        state.notice_text != "", rx.el.p(state.notice_text, role="alert", class_name="notice")
+    )
+
+
+def _nav_link(label_key: str, href: str) -> rx.Component:
+    return rx.el.a(T[label_key], href=href, class_name="staff-link")
+
+
+def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
+    """A staff page: header and navigation, then the page once ``state`` loaded it (or a refusal)."""
+    nav = rx.el.nav(
+        rx.cond(
+            StaffState.can["request.view"], _nav_link("staff.nav_requests", routes.STAFF_REQUESTS)
+        ),
+        rx.cond(
+            StaffState.can["request.create"],
+            _nav_link("staff.nav_new_request", routes.STAFF_NEW_REQUEST),
+        ),
+        rx.cond(StaffState.can["staff.manage"], _nav_link("staff.nav_users", routes.STAFF_USERS)),
+        rx.cond(StaffState.can["audit.view"], _nav_link("staff.nav_audit", routes.STAFF_AUDIT)),
+        rx.el.span(StaffState.staff_name, class_name="staff-who", data_testid="staff-who"),
+        rx.el.button(
+            T["staff.sign_out"],
+            type="button",
+            class_name="link-button",
+            on_click=StaffState.sign_out,
+        ),
+        class_name="staff-nav",
+        aria_label=T["staff.nav_label"],
+    )
+    return rx.el.div(
+        rx.el.a(T["app.skip_to_content"], href="#main", class_name="skip-link"),
+        rx.el.header(
+            rx.el.a(
+                rx.el.img(src=settings().logo_url, alt="", width="32", height="32"),
+                rx.el.span(settings().agency_short_name + " · camshare"),
+                href=routes.STAFF_HOME,
+                class_name="brand",
+            ),
+            language_switch(),
+            class_name="site-header",
+        ),
+        rx.cond(StaffState.staff_name != "", nav),
+        rx.el.main(
+            rx.el.h1(T[title_key]),
+            rx.cond(
+                StaffState.forbidden,
+                rx.el.p(T["staff.forbidden"], role="alert", class_name="notice"),
+                rx.cond(
+                    state.page_ready,
+                    rx.fragment(*children),
+                    rx.el.p(T["app.loading"], class_name="muted"),
+                ),
+            ),
+            id="main",
+            class_name="content wide",
+        ),
+        class_name="page staff",
+        lang=AppState.lang,
+    )

@@ -1,0 +1,106 @@
+"""The owner's answer page at /r/<token>: the request, their cameras concerned, two buttons."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare.components.fields import field_error
+from camshare.components.layout import page_frame
+from camshare.state.base import AppState
+from camshare.state.owner_answer import OwnerAnswerState as O
+
+T = AppState.t
+
+
+def _answered() -> rx.Component:
+    return rx.el.p(
+        rx.cond(O.answer == "approved", T["answer.you_approved"], T["answer.you_declined"]),
+        role="status",
+        class_name=rx.cond(O.answer == "approved", "tip answered", "muted answered"),
+        data_testid="your-answer",
+    )
+
+
+def _request() -> rx.Component:
+    d = O.details
+    return rx.el.div(
+        rx.cond(d["emergency"] != "", rx.el.p(T["answer.emergency"], class_name="badge urgent")),
+        rx.el.p(T["answer.lead"].replace("{agency}", d["agency"]), class_name="lead"),
+        rx.el.dl(
+            rx.el.dt(T["answer.incident"]),
+            rx.el.dd(d["incident"]),
+            rx.el.dt(T["answer.where"]),
+            rx.el.dd(d["place"]),
+            rx.el.dt(T["answer.when"]),
+            rx.el.dd(d["window"]),
+            rx.el.dt(T["answer.open_until"]),
+            rx.el.dd(d["expires"]),
+            class_name="facts",
+        ),
+        rx.el.blockquote(d["message"], class_name="officer-message"),
+        rx.el.h2(T["answer.your_cameras"]),
+        rx.el.ul(
+            rx.foreach(
+                O.locations,
+                lambda loc: rx.el.li(
+                    rx.el.p(loc["address"], class_name="site-address"),
+                    rx.el.p(loc["cameras"], class_name="muted"),
+                ),
+            ),
+            class_name="sites",
+        ),
+        rx.el.p(T["answer.what_happens"], class_name="hint"),
+        rx.cond(O.answer != "", _answered()),
+        rx.el.div(
+            rx.el.label(T["answer.note"], html_for="f-note"),
+            rx.el.p(T["answer.note_hint"], id="f-note-hint", class_name="hint"),
+            rx.el.textarea(
+                id="f-note",
+                rows=3,
+                max_length=500,
+                default_value=O.note,
+                on_blur=O.set_note,
+                aria_describedby="f-note-hint",
+            ),
+            field_error(O, "note", "f-note"),
+            class_name="field",
+        ),
+        rx.el.div(
+            rx.el.button(
+                T["answer.approve"],
+                type="button",
+                class_name="primary",
+                id="approve",
+                on_click=O.respond("approved"),
+            ),
+            rx.el.button(
+                T["answer.decline"],
+                type="button",
+                class_name="secondary",
+                id="decline",
+                on_click=O.respond("declined"),
+            ),
+            class_name="answer-buttons",
+        ),
+        rx.el.p(T["answer.by_sms"].replace("{code}", d["code"]), class_name="muted"),
+    )
+
+
+def owner_answer_page() -> rx.Component:
+    """What the SMS link opens."""
+    return page_frame(
+        rx.el.h1(T["answer.title"]),
+        rx.cond(O.notice_text != "", rx.el.p(O.notice_text, role="alert", class_name="notice")),
+        rx.cond(
+            O.loaded,
+            rx.cond(
+                O.link_problem != "",
+                rx.el.p(
+                    T[O.link_problem], role="alert", class_name="notice", data_testid="link-problem"
+                ),
+                _request(),
+            ),
+            rx.el.p(T["app.loading"], class_name="muted"),
+        ),
+        on_switch=O.switch_language,
+    )

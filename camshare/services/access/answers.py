@@ -1,0 +1,188 @@
+"""Owners answering a request: from their SMS link or by replying YES/NO with the code.
+
+The link's token is the owner's only key, so it must be unguessable (192 bits), stored
+as a hash and good only while the request is open. Opening the page records "opened"
+and nothing else: link previewers fetch URLs on their own, so only a button press (or
+a reply) answers. The owner may change their answer until the request closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from camshare.models import AccessRecipient, AccessRequest, Camera, Owner, Site, utcnow
+from camshare.services import audit
+from camshare.services.errors import DomainError
+from camshare.services.tokens import token_hash
+
+ANSWERS = ("approved", "declined")
+NOTE_MAX = 500
+
+
+@dataclass(frozen=True)
+class ConcernedCameras:
+    """One of the owner's locations inside the request's circle, with its cameras."""
+
+    address_line: str
+    cameras: tuple[tuple[str, int, str], ...]  # (kind, count, faces)
+
+
+@dataclass(frozen=True)
+class OwnerRequestView:
+    """What the owner's page shows: the request, their cameras concerned, their answer."""
+
+    language: str
+    incident_type: str
+    emergency: bool
+    block: str
+    window_start: datetime
+    window_end: datetime
+    expires_at: datetime
+    message: str
+    reply_code: str
+    answer: str | None
+    note: str | None
+    locations: tuple[ConcernedCameras, ...]
+
+
+def open_request_link(
+    session: Session, token: str, now: datetime | None = None
+) -> OwnerRequestView:
+    """The request behind ``token``; records the first opening. Invalid links reveal nothing."""
+    now = now or utcnow()
+    recipient, request = _live_recipient(session, token, now)
+    if recipient.opened_at is None:
+        recipient.opened_at = now
+        audit.record(
+            session, f"owner:{recipient.owner_id}", "request.opened", f"request:{request.id}"
+        )
+    return _view(session, recipient, request)
+
+
+def answer_by_link(
+    session: Session,
+    token: str,
+    answer: str,
+    note: str = "",
+    *,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> OwnerRequestView:
+    """Record the owner's answer pressed on their page (a later press replaces it)."""
+    now = now or utcnow()
+    recipient, request = _live_recipient(session, token, now)
+    _answer(session, recipient, request, answer, note, "link", ip_address, now)
+    return _view(session, recipient, request)
+
+
+def answer_by_reply(
+    session: Session, phone_e164: str, answer: str, reply_code: str, now: datetime | None = None
+) -> AccessRequest:
+    """Record an answer sent by SMS ("YES K7P3"); the number must be a recipient's."""
+    now = now or utcnow()
+    row = session.execute(
+        select(AccessRecipient, AccessRequest)
+        .join(AccessRequest, AccessRequest.id == AccessRecipient.request_id)
+        .join(Owner, Owner.id == AccessRecipient.owner_id)
+        .where(
+            AccessRequest.reply_code == reply_code.strip().upper(),
+            Owner.phone_e164 == phone_e164,
+        )
+    ).first()
+    if row is None or row[1].sent_at is None:
+        raise DomainError("answer.unknown_code", code=reply_code.strip().upper())
+    recipient, request = row
+    if not _is_open(request, now):
+        raise DomainError("answer.closed")
+    _answer(session, recipient, request, answer, None, "sms", None, now)
+    return request
+
+
+def _answer(
+    session: Session,
+    recipient: AccessRecipient,
+    request: AccessRequest,
+    answer: str,
+    note: str | None,
+    via: str,
+    ip_address: str | None,
+    now: datetime,
+) -> None:
+    if answer not in ANSWERS:
+        raise DomainError("answer.choose")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError("answer.note_too_long", field="note", max=NOTE_MAX)
+    previous = recipient.answer
+    recipient.answer = answer
+    recipient.answered_at = now
+    recipient.answered_via = via
+    if note or via == "link":
+        recipient.note = note or None
+    if recipient.opened_at is None and via == "link":
+        recipient.opened_at = now
+    audit.record(
+        session,
+        f"owner:{recipient.owner_id}",
+        "request.answered",
+        f"request:{request.id}",
+        ip_address,
+        answer=answer,
+        previous=previous,
+        via=via,
+    )
+
+
+def _is_open(request: AccessRequest, now: datetime) -> bool:
+    return request.status == "open" and request.expires_at is not None and now < request.expires_at
+
+
+def _live_recipient(
+    session: Session, token: str, now: datetime
+) -> tuple[AccessRecipient, AccessRequest]:
+    # Tokens are long and random; anything else is refused without a query.
+    if not token or len(token) < 20 or len(token) > 64:
+        raise DomainError("answer.link_invalid")
+    row = session.execute(
+        select(AccessRecipient, AccessRequest)
+        .join(AccessRequest, AccessRequest.id == AccessRecipient.request_id)
+        .where(AccessRecipient.token_sha256 == token_hash(token))
+    ).first()
+    if row is None or row[1].sent_at is None:
+        raise DomainError("answer.link_invalid")
+    if not _is_open(row[1], now):
+        raise DomainError("answer.closed")
+    return row[0], row[1]
+
+
+def _view(session: Session, recipient: AccessRecipient, request: AccessRequest) -> OwnerRequestView:
+    site_ids = recipient.site_ids.get("ids", [])
+    sites = session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.id)).all()
+    cameras = session.scalars(
+        select(Camera).where(Camera.site_id.in_(site_ids)).order_by(Camera.id)
+    ).all()
+    owner = session.get(Owner, recipient.owner_id) if recipient.owner_id else None
+    return OwnerRequestView(
+        language=owner.language if owner else "en",
+        incident_type=request.incident_type,
+        emergency=request.emergency,
+        block=request.block_label,
+        window_start=request.window_start,
+        window_end=request.window_end,
+        expires_at=request.expires_at,
+        message=request.message,
+        reply_code=request.reply_code,
+        answer=recipient.answer,
+        note=recipient.note,
+        locations=tuple(
+            ConcernedCameras(
+                site.address_line,
+                tuple((c.camera_kind, c.count, c.faces) for c in cameras if c.site_id == site.id),
+            )
+            for site in sites
+        ),
+    )

@@ -1,0 +1,241 @@
+"""What police see of a request: its recipients' states, live, and approved owners' details.
+
+Owners stay anonymous on the board (a distance and their cameras) until they approve;
+then the requesting officer and supervisors may reveal their name, phone and note, and
+each reveal is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from camshare.models import (
+    AccessRecipient,
+    AccessRequest,
+    Camera,
+    OutboxMessage,
+    Owner,
+    StaffUser,
+)
+from camshare.services import audit
+from camshare.services.access.requests import visible_request
+from camshare.services.errors import DomainError
+from camshare.services.staff.permissions import Actor, authorize, may
+
+RECIPIENT_STATES = (
+    "pending",
+    "queued",
+    "sent",
+    "delivered",
+    "failed",
+    "not_sent",
+    "opened",
+    "approved",
+    "declined",
+    "no_answer",
+)
+
+
+@dataclass(frozen=True)
+class RecipientRow:
+    """One owner asked, without their identity."""
+
+    recipient_id: int
+    state: str
+    distance_m: int
+    locations: int
+    cameras: int
+    answered_at: datetime | None
+    error_code: str | None
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """A request as lists show it."""
+
+    request_id: int
+    case_number: str
+    incident_type: str
+    emergency: bool
+    status: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    radius_m: int
+    block: str
+    recipients: int
+    approved: int
+
+
+@dataclass(frozen=True)
+class RequestBoard:
+    """A request and each of its recipients' states."""
+
+    summary: RequestSummary
+    window_start: datetime
+    window_end: datetime
+    message: str
+    lat: float
+    lon: float
+    reply_code: str
+    decision_note: str | None
+    can_approve: bool
+    can_close: bool
+    rows: tuple[RecipientRow, ...]
+
+    def count(self, state: str) -> int:
+        """How many recipients are in ``state``."""
+        return sum(1 for row in self.rows if row.state == state)
+
+
+@dataclass(frozen=True)
+class OwnerContact:
+    """An approving owner's details, for the officer to arrange the footage."""
+
+    name: str
+    business_name: str | None
+    phone_e164: str
+    note: str | None
+
+
+def recipient_state(request: AccessRequest, recipient: AccessRecipient, message) -> str:
+    """Where one recipient stands: their answer first, then what is known of their SMS."""
+    if recipient.answer:
+        return recipient.answer
+    if request.status in ("closed",) and request.sent_at is not None:
+        return "no_answer"
+    if recipient.opened_at:
+        return "opened"
+    if request.sent_at is None:
+        return "pending"
+    if message is None:
+        return "not_sent"
+    if message.status in ("failed", "expired", "suppressed"):
+        return "failed"
+    if message.status in ("queued", "sending"):
+        return "queued"
+    if message.provider_status in ("delivered", "read"):
+        return "delivered"
+    return "sent"
+
+
+def list_requests(session: Session, actor: Actor, limit: int = 100) -> list[RequestSummary]:
+    """Newest requests first: one's own, or all for supervisors."""
+    authorize(actor, "request.view")
+    query = select(AccessRequest).order_by(AccessRequest.id.desc()).limit(limit)
+    if not may(actor.role, "request.view_all"):
+        query = query.where(AccessRequest.created_by_id == actor.user_id)
+    requests = session.scalars(query).all()
+    return [_summary(session, r) for r in requests]
+
+
+def waiting_for_approval(session: Session, actor: Actor) -> int:
+    """How many requests wait for a supervisor (0 for those who cannot approve)."""
+    if not may(actor.role, "request.approve"):
+        return 0
+    return session.scalar(
+        select(func.count(AccessRequest.id)).where(AccessRequest.status == "awaiting_approval")
+    )
+
+
+def request_board(
+    session: Session, actor: Actor, request_id: int, now: datetime | None = None
+) -> RequestBoard:
+    """The live board of one request."""
+    request = visible_request(session, actor, request_id)
+    rows = session.execute(
+        select(AccessRecipient, OutboxMessage)
+        .outerjoin(OutboxMessage, OutboxMessage.id == AccessRecipient.outbox_message_id)
+        .where(AccessRecipient.request_id == request.id)
+        .order_by(AccessRecipient.distance_m, AccessRecipient.id)
+    ).all()
+    site_ids = [i for recipient, _ in rows for i in recipient.site_ids.get("ids", [])]
+    cameras_at = dict(
+        session.execute(
+            select(Camera.site_id, func.sum(Camera.count))
+            .where(Camera.site_id.in_(site_ids))
+            .group_by(Camera.site_id)
+        ).all()
+    )
+    own = request.created_by_id == actor.user_id
+    return RequestBoard(
+        summary=_summary(session, request, [r for r, _ in rows]),
+        window_start=request.window_start,
+        window_end=request.window_end,
+        message=request.message,
+        lat=request.lat,
+        lon=request.lon,
+        reply_code=request.reply_code,
+        decision_note=request.decision_note,
+        can_approve=request.status == "awaiting_approval"
+        and may(actor.role, "request.approve")
+        and not own,
+        can_close=request.status in ("open", "awaiting_approval")
+        and may(actor.role, "request.close"),
+        rows=tuple(
+            RecipientRow(
+                recipient_id=recipient.id,
+                state=recipient_state(request, recipient, message),
+                distance_m=round(recipient.distance_m),
+                locations=len(recipient.site_ids.get("ids", [])),
+                cameras=int(sum(cameras_at.get(i, 0) for i in recipient.site_ids.get("ids", []))),
+                answered_at=recipient.answered_at,
+                error_code=message.error_code if message is not None else None,
+            )
+            for recipient, message in rows
+        ),
+    )
+
+
+def reveal_owner(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    recipient_id: int,
+    now: datetime | None = None,
+) -> OwnerContact:
+    """An approving owner's name, phone and note; every call is audited."""
+    authorize(actor, "owner.reveal")
+    request = visible_request(session, actor, request_id)
+    recipient = session.get(AccessRecipient, recipient_id)
+    if recipient is None or recipient.request_id != request.id:
+        raise DomainError("request.error.not_found")
+    if recipient.answer != "approved" or recipient.owner_id is None:
+        raise DomainError("request.error.not_approved")
+    owner = session.get(Owner, recipient.owner_id)
+    audit.record(
+        session,
+        actor.audit_name,
+        "owner.revealed",
+        f"owner:{owner.id}",
+        actor.ip_address,
+        request_id=request.id,
+        recipient_id=recipient.id,
+    )
+    return OwnerContact(owner.full_name, owner.business_name, owner.phone_e164, recipient.note)
+
+
+def _summary(
+    session: Session, request: AccessRequest, recipients: list[AccessRecipient] | None = None
+) -> RequestSummary:
+    if recipients is None:
+        recipients = list(request.recipients)
+    author = session.get(StaffUser, request.created_by_id)
+    return RequestSummary(
+        request_id=request.id,
+        case_number=request.case_number,
+        incident_type=request.incident_type,
+        emergency=request.emergency,
+        status=request.status,
+        created_by=author.display_name if author else "",
+        created_at=request.created_at,
+        expires_at=request.expires_at,
+        radius_m=request.radius_m,
+        block=request.block_label,
+        recipients=len(recipients),
+        approved=sum(1 for r in recipients if r.answer == "approved"),
+    )

@@ -1,0 +1,54 @@
+"""Errors and notices shown on a form, kept as message keys so a language switch translates them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from camshare.i18n import translate
+from camshare.services.errors import DomainError, ValidationFailed
+
+
+class FormFeedback(rx.State, mixin=True):
+    """Each field's error and the message above the form, for states that take input."""
+
+    errors: dict[str, str] = {}
+    error_params: dict[str, dict[str, Any]] = {}
+    notice: str = ""
+    notice_params: dict[str, Any] = {}
+
+    @rx.var
+    def messages(self) -> dict[str, str]:
+        """Each field's error in the current language."""
+        return {
+            field: translate(self.lang, key, **self.error_params.get(field, {}))
+            for field, key in self.errors.items()
+        }
+
+    @rx.var
+    def notice_text(self) -> str:
+        """The message shown above the form, in the current language."""
+        return translate(self.lang, self.notice, **self.notice_params) if self.notice else ""
+
+    def _clear_errors(self) -> None:
+        self.errors = {}
+        self.error_params = {}
+        self.notice = ""
+        self.notice_params = {}
+
+    def _show_error(self, exc: DomainError) -> None:
+        if isinstance(exc, ValidationFailed):
+            self.errors = dict(exc.errors)
+            self.error_params = {k: dict(v) for k, v in exc.field_params.items()}
+            self.notice = exc.key
+            self.notice_params = {}
+        elif exc.field:
+            # The message stands under its field (which gets the focus): no banner copy.
+            self.errors = {exc.field: exc.key}
+            self.error_params = {exc.field: dict(exc.params)}
+            self.notice = ""
+        else:
+            self.errors = {}
+            self.notice = exc.key
+            self.notice_params = dict(exc.params)

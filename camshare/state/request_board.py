@@ -1,0 +1,205 @@
+"""The requests list and a request's live board (recipients' states, refreshed every second)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import reflex as rx
+
+from camshare import runtime
+from camshare.i18n import translate
+from camshare.services.access import board, requests
+from camshare.services.access.wording import (
+    describe_block,
+    format_moment,
+    format_window,
+    incident_label,
+)
+from camshare.services.errors import DomainError
+from camshare.services.staff.permissions import Forbidden
+from camshare.state.staff import NotSignedIn, StaffState
+
+log = logging.getLogger(__name__)
+
+
+def _summary_row(summary: board.RequestSummary, lang: str) -> dict[str, str]:
+    settings = runtime.settings()
+    return {
+        "id": str(summary.request_id),
+        "case_number": summary.case_number,
+        "incident": incident_label(summary.incident_type, lang),
+        "emergency": "1" if summary.emergency else "",
+        "status": translate(lang, f"request.status.{summary.status}"),
+        "status_key": summary.status,
+        "created_by": summary.created_by,
+        "created_at": format_moment(summary.created_at, lang, settings),
+        "place": describe_block(summary.block, lang),
+        "recipients": str(summary.recipients),
+        "approved": str(summary.approved),
+    }
+
+
+class RequestListState(StaffState):
+    """Requests the signed-in member may see, newest first."""
+
+    page_ready: bool = False
+    rows: list[dict[str, str]] = []
+    waiting: int = 0
+
+    @rx.event
+    async def load(self):
+        """Page load: the list, after the role check."""
+        try:
+            actor = await self._require("request.view")
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+
+        def work(session):
+            return board.list_requests(session, actor), board.waiting_for_approval(session, actor)
+
+        summaries, self.waiting = await runtime.in_session_async(work)
+        self.rows = [_summary_row(s, self.lang) for s in summaries]
+        self.page_ready = True
+        return None
+
+
+class BoardState(StaffState):
+    """One request's board; approved owners' details only when asked for, each time audited."""
+
+    page_ready: bool = False
+    info: dict[str, str] = {}
+    rows: list[dict[str, str]] = []
+    counts: dict[str, int] = {}
+    can_approve: bool = False
+    can_close: bool = False
+    # recipient id -> name, phone, note: shown only after a press, never sent otherwise.
+    contacts: dict[str, dict[str, str]] = {}
+    decision_note: str = ""
+
+    def _request_id(self) -> int:
+        with contextlib.suppress(TypeError, ValueError):
+            return int(self.router.page.params.get("request_id", 0))
+        return 0
+
+    async def _refresh(self, actor) -> None:
+        result = await runtime.in_session_async(board.request_board, actor, self._request_id())
+        settings = runtime.settings()
+        lang = self.lang
+        summary = result.summary
+        self.info = {
+            **_summary_row(summary, lang),
+            "window": format_window(result.window_start, result.window_end, lang, settings),
+            "expires_at": format_moment(summary.expires_at, lang, settings)
+            if summary.expires_at
+            else "",
+            "radius_m": str(summary.radius_m),
+            "message": result.message,
+            "reply_code": result.reply_code,
+            "decision_note": result.decision_note or "",
+        }
+        self.rows = [
+            {
+                "id": str(row.recipient_id),
+                "state": row.state,
+                "state_label": translate(lang, f"recipient.{row.state}"),
+                "distance": str(row.distance_m),
+                "locations": str(row.locations),
+                "cameras": str(row.cameras),
+            }
+            for row in result.rows
+        ]
+        self.counts = {state: result.count(state) for state in board.RECIPIENT_STATES}
+        self.can_approve, self.can_close = result.can_approve, result.can_close
+
+    async def _with_actor(self, action: str, work=None):
+        try:
+            actor = await self._require(action)
+            if work is not None:
+                await work(actor)
+            await self._refresh(actor)
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        except DomainError as exc:
+            self._show_error(exc)
+        self.page_ready = True
+        return None
+
+    @rx.event
+    async def load(self):
+        """Page load: the board, after the role check."""
+        self._initial_language()
+        self._clear_errors()
+        self.forbidden = False
+        self.contacts = {}
+        return await self._with_actor("request.view")
+
+    @rx.event
+    async def tick(self):
+        """Every second while the board is open: the recipients' new states."""
+        if not self.page_ready or self.forbidden:
+            return None
+        try:
+            actor = await self._require("request.view")
+            await self._refresh(actor)
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        except DomainError:
+            log.debug("board refresh refused", exc_info=True)
+        return None
+
+    @rx.event
+    async def approve(self):
+        """A supervisor approves: the SMS go out."""
+        self._clear_errors()
+
+        async def work(actor):
+            await runtime.in_session_async(
+                requests.approve_request, actor, self._request_id(), runtime.settings()
+            )
+
+        return await self._with_actor("request.approve", work)
+
+    @rx.event
+    async def set_decision_note(self, value: str):
+        """What the supervisor typed as the reason for turning a request down."""
+        self.decision_note = value[:500]
+
+    @rx.event
+    async def reject(self):
+        """A supervisor turns the request down, with the reason typed."""
+        self._clear_errors()
+        note = self.decision_note
+
+        async def work(actor):
+            await runtime.in_session_async(requests.reject_request, actor, self._request_id(), note)
+
+        return await self._with_actor("request.approve", work)
+
+    @rx.event
+    async def close(self):
+        """Close the request now: links stop working, answers are refused."""
+        self._clear_errors()
+
+        async def work(actor):
+            await runtime.in_session_async(requests.close_request, actor, self._request_id())
+
+        return await self._with_actor("request.close", work)
+
+    @rx.event
+    async def reveal(self, recipient_id: str):
+        """Show an approving owner's name, phone and note; the view is audited."""
+        self._clear_errors()
+
+        async def work(actor):
+            contact = await runtime.in_session_async(
+                board.reveal_owner, actor, self._request_id(), int(recipient_id)
+            )
+            self.contacts[recipient_id] = {
+                "name": contact.name
+                + (f" ({contact.business_name})" if contact.business_name else ""),
+                "phone": contact.phone_e164,
+                "note": contact.note or "",
+            }
+
+        return await self._with_actor("owner.reveal", work)

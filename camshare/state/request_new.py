@@ -1,0 +1,256 @@
+"""A new access request: the incident, its place, the cameras in reach, then sending."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from camshare import routes, runtime
+from camshare.i18n import translate
+from camshare.services.access import places, requests
+from camshare.services.access.guardrails import RequestDraft, incident_categories
+from camshare.services.access.wording import camera_summary
+from camshare.services.errors import DomainError
+from camshare.services.staff.permissions import Forbidden
+from camshare.state.staff import NotSignedIn, StaffState
+
+log = logging.getLogger(__name__)
+FIELDS = (
+    "case_number",
+    "incident_type",
+    "address",
+    "window_start",
+    "window_end",
+    "radius_m",
+    "message",
+)
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def parse_local(value: str, timezone: str) -> datetime | None:
+    """A datetime-local input's value, read in the agency's time zone."""
+    try:
+        return datetime.strptime(value.strip(), LOCAL_FORMAT).replace(tzinfo=ZoneInfo(timezone))
+    except ValueError:
+        return None
+
+
+class NewRequestState(StaffState):
+    """What the officer typed (kept as typed), the incident point and the locations found."""
+
+    page_ready: bool = False
+    typed: dict[str, str] = {}
+    form_version: int = 0
+    busy: bool = False
+    has_point: bool = False
+    lat: float = 32.7767
+    lon: float = -96.7970
+    block: str = ""
+    zip_code: str = ""
+    address_text: str = ""
+    searched: bool = False
+    candidates: list[dict[str, str]] = []
+    excluded: list[str] = []
+    now_local: str = ""
+
+    @rx.var
+    def categories(self) -> list[dict[str, str]]:
+        """The incident categories in the page's language, emergencies marked."""
+        return [
+            {
+                "key": key,
+                "label": translate(self.lang, f"incident.{key}")
+                + (" — " + translate(self.lang, "request.emergency") if emergency else ""),
+            }
+            for key, emergency in incident_categories(runtime.settings())
+        ]
+
+    @rx.var
+    def chosen(self) -> int:
+        """How many locations the request will go to."""
+        return len(self.candidates) - len(self.excluded)
+
+    @rx.event
+    async def load(self):
+        """Page load: the role check, then a form with sensible defaults."""
+        self._initial_language()
+        self.forbidden = False
+        self._clear_errors()
+        try:
+            await self._require("request.create")
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        settings = runtime.settings()
+        now = datetime.now(ZoneInfo(settings.timezone)).replace(second=0, microsecond=0)
+        self.now_local = now.strftime(LOCAL_FORMAT)
+        if not self.typed:
+            self.typed = {
+                "case_number": "",
+                "incident_type": "",
+                "address": "",
+                "window_start": (now - timedelta(hours=1)).strftime(LOCAL_FORMAT),
+                "window_end": now.strftime(LOCAL_FORMAT),
+                "radius_m": str(settings.request_default_radius_m),
+                "message": translate(self.lang, "request.message_template"),
+            }
+            self.form_version += 1
+        self.page_ready = True
+        return None
+
+    @rx.event
+    def remember(self, name: str, value: Any):
+        """Keep what was typed in a field when it loses focus (a reload keeps it too)."""
+        if name in FIELDS:
+            self.typed[name] = str(value)
+            if name == "radius_m":
+                self.searched = False
+
+    @rx.event
+    def choose_incident(self, value: str):
+        """The incident category picked from the list."""
+        self.typed["incident_type"] = value
+
+    def _draft(self) -> RequestDraft:
+        settings = runtime.settings()
+        try:
+            radius = int(self.typed.get("radius_m") or 0)
+        except ValueError:
+            radius = 0
+        return RequestDraft(
+            case_number=self.typed.get("case_number", ""),
+            incident_type=self.typed.get("incident_type", ""),
+            lat=self.lat if self.has_point else None,
+            lon=self.lon if self.has_point else None,
+            window_start=parse_local(self.typed.get("window_start", ""), settings.timezone),
+            window_end=parse_local(self.typed.get("window_end", ""), settings.timezone),
+            radius_m=radius,
+            message=self.typed.get("message", ""),
+            address_text=self.address_text or None,
+            block=self.block or None,
+            zip_code=self.zip_code or None,
+        )
+
+    async def _place(self, work, *args) -> None:
+        self._clear_errors()
+        try:
+            place = await runtime.in_session_async(work, *args, pool=runtime.geocoding_pool())
+        except DomainError as exc:
+            self._show_error(exc)
+            return
+        self.lat, self.lon, self.has_point = place.lat, place.lon, True
+        self.block, self.zip_code, self.address_text = (
+            place.block,
+            place.zip_code,
+            place.address_text,
+        )
+        self.searched = False
+
+    @rx.event
+    async def look_up_address(self):
+        """Geocode the typed address and put the incident point there."""
+        try:
+            await self._require("request.search")
+        except (NotSignedIn, Forbidden) as exc:
+            yield self._refused(exc)
+            return
+        geocoder, settings = runtime.geocoder(), runtime.settings()
+
+        def work(session, address):
+            return places.locate_incident_address(session, geocoder, address, settings)
+
+        self.busy = True
+        yield
+        await self._place(work, self.typed.get("address", ""))
+        self.busy = False
+
+    @rx.event
+    async def point_moved(self, lat: float, lon: float):
+        """The point placed or dragged on the map; its block is looked up for the SMS."""
+        try:
+            await self._require("request.search")
+        except (NotSignedIn, Forbidden) as exc:
+            yield self._refused(exc)
+            return
+        geocoder = runtime.geocoder()
+        self.lat, self.lon, self.has_point = float(lat), float(lon), True
+        yield
+
+        def work(_session, lat, lon):
+            return places.place_incident_point(geocoder, lat, lon)
+
+        await self._place(work, float(lat), float(lon))
+
+    @rx.event
+    async def find_cameras(self):
+        """The eligible locations in the circle (no owner names or phones); audited."""
+        self._clear_errors()
+        try:
+            actor = await self._require("request.search")
+            sites = await runtime.in_session_async(
+                requests.preview_request, actor, self._draft(), runtime.settings()
+            )
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        except DomainError as exc:
+            self._show_error(exc)
+            return self._focus_first_error()
+        lang = self.lang
+        self.candidates = [
+            {
+                "site_id": str(site.site_id),
+                "lat": str(site.lat),
+                "lon": str(site.lon),
+                "distance": str(round(site.distance_m)),
+                "zip_code": site.zip_code or "",
+                "cameras": ", ".join(
+                    camera_summary(lang, c.camera_kind, c.count, c.faces, c.direction)
+                    for c in site.cameras
+                ),
+            }
+            for site in sites
+        ]
+        self.excluded = []
+        self.searched = True
+        return None
+
+    @rx.event
+    def toggle_site(self, site_id: str):
+        """Tick or untick one location."""
+        if site_id in self.excluded:
+            self.excluded = [s for s in self.excluded if s != site_id]
+        else:
+            self.excluded = [*self.excluded, site_id]
+
+    @rx.event
+    async def submit(self):
+        """Create the request for the ticked locations; its board opens."""
+        self._clear_errors()
+        try:
+            actor = await self._require("request.create")
+            created = await runtime.in_session_async(
+                requests.create_request,
+                actor,
+                self._draft(),
+                {int(s) for s in self.excluded},
+                runtime.settings(),
+            )
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        except DomainError as exc:
+            self._show_error(exc)
+            return self._focus_first_error()
+        self.typed = {}
+        self.page_ready = False  # the next visit shows the form only once it is reset
+        self.candidates, self.excluded, self.searched, self.has_point = [], [], False, False
+        self.block = self.zip_code = self.address_text = ""
+        return rx.redirect(routes.request_board_path(created.request_id))
+
+    def _focus_first_error(self):
+        if isinstance(self.errors, dict) and self.errors:
+            field = next(iter(self.errors))
+            return rx.call_script(f"document.getElementById('f-{field}')?.focus()")
+        return None

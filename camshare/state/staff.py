@@ -1,0 +1,82 @@
+"""The signed-in staff member, checked on the server at every staff event.
+
+The browser holds only a random session token (a cookie); every page load and every
+staff event handler resolves it to an Actor through the sessions use case, which
+refuses an expired, revoked or disabled session at once. Pages never decide access:
+handlers call ``_require`` and the use cases check the role again.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare import routes, runtime
+from camshare.services.errors import DomainError
+from camshare.services.staff.permissions import Actor, Forbidden, may
+from camshare.services.staff.sessions import resolve_session, sign_out
+from camshare.state.base import AppState
+from camshare.state.feedback import FormFeedback
+
+
+class NotSignedIn(Exception):
+    """The staff session is missing or no longer valid."""
+
+
+class StaffState(FormFeedback, AppState):
+    """Who is signed in, for the header; the token itself is only ever checked server-side."""
+
+    session_token: str = rx.Cookie("", name="camshare_staff", same_site="strict", max_age=24 * 3600)
+    staff_name: str = ""
+    staff_role: str = ""
+    # Set when the signed-in role may not see this page: the page says so, shows nothing.
+    # (Each page's own state has a ``page_ready`` flag: a shared one would show a page's
+    # form before its load ran, and the load would then wipe what was typed.)
+    forbidden: bool = False
+
+    @rx.var
+    def can(self) -> dict[str, bool]:
+        """Which links the header offers (display only: handlers check again)."""
+        return {
+            action: may(self.staff_role, action)
+            for action in ("request.create", "request.view", "staff.manage", "audit.view")
+        }
+
+    async def _actor(self) -> Actor | None:
+        settings = runtime.settings()
+        return await runtime.in_session_async(
+            resolve_session,
+            self.session_token,
+            settings=settings,
+            ip_address=self.client_ip(),
+        )
+
+    async def _require(self, action: str) -> Actor:
+        """The signed-in staff member allowed ``action``; raises NotSignedIn or Forbidden."""
+        actor = await self._actor()
+        if actor is None:
+            self.staff_name = self.staff_role = ""
+            raise NotSignedIn
+        self.staff_name, self.staff_role = actor.username, actor.role
+        if not may(actor.role, action):
+            raise Forbidden(action)
+        return actor
+
+    def _refused(self, exc: Exception):
+        """What a handler returns when the session or role does not allow its work."""
+        if isinstance(exc, NotSignedIn):
+            path = self.router.page.raw_path or routes.STAFF_HOME
+            return rx.redirect(f"{routes.STAFF_SIGN_IN}?next={path}")
+        self.forbidden = True
+        if isinstance(exc, DomainError):
+            self._show_error(exc)
+        return None
+
+    @rx.event
+    async def sign_out(self):
+        """End this session on the server and forget the token."""
+        token = self.session_token
+        if token:
+            await runtime.in_session_async(sign_out, token)
+        self.session_token = ""
+        self.staff_name = self.staff_role = ""
+        return rx.redirect(routes.STAFF_SIGN_IN)

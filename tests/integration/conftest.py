@@ -1,0 +1,39 @@
+"""The API app on the test database, and Twilio's request signing, for webhook tests."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from camshare import db
+from camshare.api import create_api
+from camshare.settings import get_settings
+
+TWILIO_TOKEN = "test-auth-token"
+PUBLIC_BASE = "https://registry.example.gov"
+
+
+@pytest.fixture
+def client(monkeypatch, database_url, factory):
+    """The API app configured for Twilio, on the test database."""
+    monkeypatch.setenv("CAMSHARE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CAMSHARE_PUBLIC_BASE_URL", PUBLIC_BASE)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield TestClient(create_api())
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def post_signed(
+    client, path: str, form: dict[str, str], *, sign: bool = True, token: str = TWILIO_TOKEN
+):
+    """POST ``form`` to ``path`` as Twilio would, signed with ``token`` (or not at all)."""
+    headers = {}
+    if sign:
+        headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(
+            f"{PUBLIC_BASE}{path}", form
+        )
+    return client.post(path, data=form, headers=headers)

@@ -1,0 +1,375 @@
+"""Police access requests: guardrails, approval, fan-out, owners' answers, the board."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from camshare.models import AccessRecipient, AccessRequest, AuditEvent, OutboxMessage
+from camshare.services.access import answers, board, requests
+from camshare.services.access.guardrails import check_draft
+from camshare.services.delivery import record_delivery_status
+from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.staff.permissions import Forbidden
+from tests.support.access_builders import NOW, draft, point_at, registered_owner, staff
+
+
+@pytest.fixture
+def police(session):
+    return staff(session, "police")
+
+
+@pytest.fixture
+def supervisor(session):
+    return staff(session, "supervisor")
+
+
+def messages(session, purpose="access_request") -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == purpose).order_by(OutboxMessage.id)
+        )
+    )
+
+
+def link_token(message: OutboxMessage) -> str:
+    return re.search(r"/r/([A-Za-z0-9_-]+)", message.body).group(1)
+
+
+def sent_request(session, settings, police, supervisor, **overrides):
+    created = requests.create_request(session, police, draft(**overrides), set(), settings, NOW)
+    requests.approve_request(session, supervisor, created.request_id, settings, NOW)
+    return session.get(AccessRequest, created.request_id)
+
+
+# --- guardrails ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"case_number": "  "}, "case_number"),
+        ({"case_number": "x"}, "case_number"),
+        ({"incident_type": "protest"}, "incident_type"),
+        ({"incident_type": "other"}, "incident_type"),
+        ({"lat": None}, "location"),
+        ({"window_start": None}, "window"),
+        (
+            {"window_start": NOW - timedelta(hours=1), "window_end": NOW - timedelta(hours=2)},
+            "window",
+        ),
+        ({"window_end": NOW + timedelta(minutes=5)}, "window"),
+        ({"window_start": NOW - timedelta(hours=12, minutes=1), "window_end": NOW}, "window"),
+        ({"radius_m": 401}, "radius_m"),
+        ({"radius_m": 0}, "radius_m"),
+        ({"message": " "}, "message"),
+        ({"message": "x" * 501}, "message"),
+    ],
+)
+def test_each_guardrail_refuses_its_field(settings, overrides, field):
+    with pytest.raises(ValidationFailed) as refused:
+        check_draft(draft(**overrides), settings, NOW)
+    assert list(refused.value.errors) == [field]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"window_start": NOW - timedelta(hours=12), "window_end": NOW},
+        {"radius_m": 400},
+        {"radius_m": 1},
+        {"message": "x" * 500},
+        {"incident_type": "missing_child"},
+    ],
+)
+def test_each_guardrail_accepts_its_limit(settings, overrides):
+    check_draft(draft(**overrides), settings, NOW)
+
+
+def test_limits_come_from_settings(settings):
+    wider = replace(settings, request_max_radius_m=800, request_max_window_hours=24)
+    check_draft(
+        draft(radius_m=800, window_start=NOW - timedelta(hours=24), window_end=NOW), wider, NOW
+    )
+
+
+# --- search, creation, approval, fan-out ---------------------------------------------------
+
+
+def test_the_radius_includes_a_location_on_it_and_not_one_just_outside(
+    session, settings, police, supervisor
+):
+    inside = registered_owner(session, point_at(149.5))
+    outside = registered_owner(session, point_at(150.5, bearing_deg=180))
+    found = requests.preview_request(session, police, draft(), settings, NOW)
+    assert [site.owner_id for site in found] == [inside.id]
+    request = sent_request(session, settings, police, supervisor)
+    assert [r.owner_id for r in request.recipients] == [inside.id]
+    assert outside.id not in {m.owner_id for m in messages(session)}
+
+
+def test_an_owner_with_several_cameras_in_the_circle_gets_one_sms(
+    session, settings, police, supervisor
+):
+    owner = registered_owner(session, point_at(20), point_at(60, 10), point_at(90, 200))
+    request = sent_request(session, settings, police, supervisor)
+    assert len(request.recipients) == 1
+    assert len(request.recipients[0].site_ids["ids"]) == 3
+    assert [m.to_e164 for m in messages(session)] == [owner.phone_e164]
+
+
+def test_a_non_emergency_request_waits_for_a_supervisor_and_sends_nothing(
+    session, settings, police
+):
+    registered_owner(session, point_at(50))
+    created = requests.create_request(session, police, draft(), set(), settings, NOW)
+    assert created.status == "awaiting_approval"
+    assert messages(session) == []
+
+
+def test_approval_sends_one_sms_per_owner_in_their_language(session, settings, police, supervisor):
+    english = registered_owner(session, point_at(40))
+    spanish = registered_owner(session, point_at(80, 0), language="es")
+    request = sent_request(session, settings, police, supervisor)
+    assert request.status == "open"
+    assert request.expires_at == NOW + timedelta(hours=72)
+    sms = {m.to_e164: m for m in messages(session)}
+    assert set(sms) == {english.phone_e164, spanish.phone_e164}
+    en, es = sms[english.phone_e164].body, sms[spanish.phone_e164].body
+    assert "Dallas PD asks for camera footage: Robbery near the 1500 block of Marilla St" in en
+    assert f"YES {request.reply_code}" in en
+    assert "/r/" in en
+    assert "pide video" in es
+    assert "Robo con violencia" in es
+    assert f"SI {request.reply_code}" in es
+    # The exact address and the owner's own address are never in the text.
+    assert "1523" not in en
+    redacted = sms[english.phone_e164].body_redacted
+    assert "/r/..." in redacted
+    assert link_token(sms[english.phone_e164]) not in redacted
+
+
+def test_the_unticked_locations_are_left_out(session, settings, police, supervisor):
+    kept = registered_owner(session, point_at(40))
+    dropped = registered_owner(session, point_at(60, 0))
+    site_id = dropped.sites[0].id
+    created = requests.create_request(session, police, draft(), {site_id}, settings, NOW)
+    request = session.get(AccessRequest, created.request_id)
+    assert [r.owner_id for r in request.recipients] == [kept.id]
+    with pytest.raises(DomainError, match="no_locations"):
+        requests.create_request(
+            session, police, draft(), {site_id, kept.sites[0].id}, settings, NOW
+        )
+
+
+def test_an_emergency_is_sent_at_once_and_supervisors_are_told(session, settings, police):
+    staff(session, "supervisor", phone_e164="+12145550999")
+    registered_owner(session, point_at(40))
+    created = requests.create_request(
+        session, police, draft(incident_type="missing_child"), set(), settings, NOW
+    )
+    assert created.status == "open"
+    assert "EMERGENCY" in messages(session)[0].body
+    notice = messages(session, "emergency_notice")
+    assert [m.to_e164 for m in notice] == ["+12145550999"]
+    assert "24-118842" in notice[0].body
+
+
+def test_a_supervisor_cannot_approve_their_own_request(session, settings, supervisor):
+    registered_owner(session, point_at(40))
+    created = requests.create_request(session, supervisor, draft(), set(), settings, NOW)
+    with pytest.raises(DomainError, match="own_request"):
+        requests.approve_request(session, supervisor, created.request_id, settings, NOW)
+
+
+def test_a_rejected_request_sends_nothing_and_needs_a_reason(session, settings, police, supervisor):
+    registered_owner(session, point_at(40))
+    created = requests.create_request(session, police, draft(), set(), settings, NOW)
+    with pytest.raises(DomainError, match="reason_required"):
+        requests.reject_request(session, supervisor, created.request_id, " ", NOW)
+    requests.reject_request(session, supervisor, created.request_id, "Not enough detail", NOW)
+    assert session.get(AccessRequest, created.request_id).status == "rejected"
+    assert messages(session) == []
+
+
+def test_without_the_approval_setting_requests_go_out_at_once(session, settings, police):
+    registered_owner(session, point_at(40))
+    created = requests.create_request(
+        session, police, draft(), set(), replace(settings, request_needs_approval=False), NOW
+    )
+    assert created.status == "open"
+    assert len(messages(session)) == 1
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+ROLES = ("admin", "supervisor", "police", "outreach")
+ALLOWED = {
+    "search": {"supervisor", "police"},
+    "create": {"supervisor", "police"},
+    "approve": {"supervisor"},
+    "close": {"supervisor", "police"},
+    "board": {"supervisor", "police"},
+    "reveal": {"supervisor", "police"},
+}
+
+
+def _attempt(action, session, settings, actor, request_id, recipient_id):
+    if action == "search":
+        requests.preview_request(session, actor, draft(), settings, NOW)
+    elif action == "create":
+        requests.create_request(session, actor, draft(), set(), settings, NOW)
+    elif action == "approve":
+        requests.approve_request(session, actor, request_id, settings, NOW)
+    elif action == "close":
+        requests.close_request(session, actor, request_id, NOW)
+    elif action == "board":
+        board.request_board(session, actor, request_id, NOW)
+    elif action == "reveal":
+        board.reveal_owner(session, actor, request_id, recipient_id, NOW)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", sorted(ALLOWED))
+def test_each_role_against_each_privileged_action(session, settings, role, action):
+    author = staff(session, "police")
+    registered_owner(session, point_at(40))
+    created = requests.create_request(session, author, draft(), set(), settings, NOW)
+    request = session.get(AccessRequest, created.request_id)
+    if action == "reveal":
+        requests.approve_request(session, staff(session, "supervisor"), request.id, settings, NOW)
+        request.recipients[0].answer = "approved"
+    # Police act on their own requests: the actor is the author when the role is police.
+    actor = author if role == "police" else staff(session, role)
+    args = (session, settings, actor, request.id, request.recipients[0].id)
+    if role in ALLOWED[action]:
+        _attempt(action, *args)
+    else:
+        with pytest.raises(Forbidden):
+            _attempt(action, *args)
+
+
+def test_police_see_only_their_own_requests(session, settings, police, supervisor):
+    registered_owner(session, point_at(40))
+    request = sent_request(session, settings, police, supervisor)
+    other = staff(session, "police")
+    with pytest.raises(Forbidden):
+        board.request_board(session, other, request.id, NOW)
+    assert board.list_requests(session, other) == []
+    assert [r.request_id for r in board.list_requests(session, supervisor)] == [request.id]
+
+
+# --- the owner's answer ----------------------------------------------------------------------
+
+
+def test_opening_the_link_records_opened_and_nothing_else(session, settings, police, supervisor):
+    registered_owner(session, point_at(40))
+    request = sent_request(session, settings, police, supervisor)
+    token = link_token(messages(session)[0])
+    view = answers.open_request_link(session, token, NOW + timedelta(minutes=5))
+    assert view.answer is None
+    assert view.block == "1500 Marilla St"
+    assert [loc.address_line for loc in view.locations] == ["1500 Marilla St"]
+    recipient = request.recipients[0]
+    assert recipient.opened_at is not None
+    assert recipient.answer is None
+    assert board.request_board(session, police, request.id).rows[0].state == "opened"
+
+
+def test_the_owner_approves_then_changes_their_mind_until_it_closes(
+    session, settings, police, supervisor
+):
+    registered_owner(session, point_at(40))
+    request = sent_request(session, settings, police, supervisor)
+    token = link_token(messages(session)[0])
+    answers.answer_by_link(session, token, "approved", "Come by after 5 pm", now=NOW)
+    assert request.recipients[0].answer == "approved"
+    answers.answer_by_link(session, token, "declined", now=NOW + timedelta(hours=1))
+    assert request.recipients[0].answer == "declined"
+    with pytest.raises(DomainError, match=r"answer\.closed"):
+        answers.answer_by_link(session, token, "approved", now=NOW + timedelta(hours=72))
+    requests.expire_due_requests(session, NOW + timedelta(hours=72))
+    assert request.status == "closed"
+    with pytest.raises(DomainError, match=r"answer\.closed"):
+        answers.open_request_link(session, token, NOW + timedelta(hours=1))
+
+
+def test_tampered_unsent_and_closed_links_reveal_nothing(session, settings, police, supervisor):
+    registered_owner(session, point_at(40))
+    request = sent_request(session, settings, police, supervisor)
+    token = link_token(messages(session)[0])
+    for bad in (token[:-1] + ("A" if token[-1] != "A" else "B"), "", "short", token + "x" * 60):
+        with pytest.raises(DomainError, match="link_invalid"):
+            answers.open_request_link(session, bad, NOW)
+    requests.close_request(session, police, request.id, NOW)
+    with pytest.raises(DomainError, match=r"answer\.closed"):
+        answers.answer_by_link(session, token, "approved", now=NOW)
+
+
+# --- the board -------------------------------------------------------------------------------
+
+
+def test_the_board_follows_each_recipient(session, settings, police, supervisor):
+    registered_owner(session, point_at(30))
+    registered_owner(session, point_at(60, 0))
+    request = sent_request(session, settings, police, supervisor)
+    states = lambda: [row.state for row in board.request_board(session, police, request.id).rows]  # noqa: E731
+    assert states() == ["queued", "queued"]
+    first, second = messages(session)
+    first.status, first.provider_sid, first.provider_status = "sent", "SM1", "sent"
+    second.status, second.error_code = "failed", "30003"
+    assert states() == ["sent", "failed"]
+    record_delivery_status(session, "SM1", "delivered", None)
+    assert states() == ["delivered", "failed"]
+    answers.answer_by_link(session, link_token(first), "approved", now=NOW)
+    assert states() == ["approved", "failed"]
+    requests.close_request(session, police, request.id, NOW)
+    assert states() == ["approved", "no_answer"]
+
+
+def test_owner_details_show_only_after_approval_and_each_view_is_logged(
+    session, settings, police, supervisor
+):
+    owner = registered_owner(session, point_at(30), name="Rosa Díaz")
+    request = sent_request(session, settings, police, supervisor)
+    recipient = request.recipients[0]
+    with pytest.raises(DomainError, match="not_approved"):
+        board.reveal_owner(session, police, request.id, recipient.id, NOW)
+    answers.answer_by_link(
+        session, link_token(messages(session)[0]), "approved", "Call me", now=NOW
+    )
+    contact = board.reveal_owner(session, police, request.id, recipient.id, NOW)
+    assert (contact.name, contact.phone_e164, contact.note) == (
+        "Rosa Díaz",
+        owner.phone_e164,
+        "Call me",
+    )
+    board.reveal_owner(session, supervisor, request.id, recipient.id, NOW)
+    views = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "owner.revealed").order_by(AuditEvent.id)
+    ).all()
+    assert [v.actor for v in views] == [police.audit_name, supervisor.audit_name]
+    assert all(v.subject == f"owner:{owner.id}" for v in views)
+
+
+def test_a_search_a_request_an_approval_and_answers_are_audited(
+    session, settings, police, supervisor
+):
+    registered_owner(session, point_at(30))
+    requests.preview_request(session, police, draft(), settings, NOW)
+    request = sent_request(session, settings, police, supervisor)
+    answers.answer_by_link(session, link_token(messages(session)[0]), "declined", now=NOW)
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == [
+        "request.searched",
+        "request.created",
+        "request.approved",
+        "request.sent",
+        "request.answered",
+    ]
+    assert session.scalar(select(AccessRecipient.answered_via)) == "link"
+    assert request.status == "open"

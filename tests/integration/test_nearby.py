@@ -1,0 +1,371 @@
+"""Finding the sites near an incident: the circle's edge, who may be asked, order, cameras,
+the spatial index kept in step with the sites, and the index actually used."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from alembic import command
+from camshare.migrations import alembic_config
+from camshare.models import AgreementVersion, Camera, Consent, Owner, Site, utcnow
+from camshare.services.access import nearby
+from camshare.services.access.geo import EARTH_RADIUS_M, bounding_box, distance_m
+from camshare.services.access.nearby import (
+    CameraSummary,
+    NearbySite,
+    find_sites_near,
+    full_scan_sites_near,
+)
+
+# An incident by the Dallas Farmers Market.
+CENTER = (32.7767, -96.7970)
+_numbers = itertools.count(1)
+
+
+# --- builders -------------------------------------------------------------------------------
+
+
+def destination(lat: float, lon: float, bearing_deg: float, meters: float) -> tuple[float, float]:
+    """The point ``meters`` away from (lat, lon) on a bearing, on geo's sphere."""
+    phi, lam, theta = math.radians(lat), math.radians(lon), math.radians(bearing_deg)
+    delta = meters / EARTH_RADIUS_M
+    phi2 = math.asin(
+        math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(theta)
+    )
+    lam2 = lam + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(phi),
+        math.cos(delta) - math.sin(phi) * math.sin(phi2),
+    )
+    return math.degrees(phi2), math.degrees(lam2)
+
+
+def agreement(session: Session) -> AgreementVersion:
+    """A published agreement for consents to point at."""
+    row = AgreementVersion(
+        version=f"test-{next(_numbers)}",
+        language="en",
+        title="Sharing agreement",
+        summary="Summary",
+        body="Body",
+        text_sha256="0" * 64,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def owner(
+    session: Session,
+    terms: AgreementVersion,
+    *,
+    status: str = "active",
+    verified: bool = True,
+    opted_out: bool = False,
+    consents: tuple[bool, ...] = (True,),
+) -> Owner:
+    """An owner; ``consents`` lists their consents, True for one still standing."""
+    number = next(_numbers)
+    now = utcnow()
+    row = Owner(
+        phone_e164=f"+1214555{number:04d}",
+        full_name=f"Owner {number}",
+        email=f"owner{number}@example.org",
+        status=status,
+        phone_verified_at=now if verified else None,
+        sms_opted_out_at=now if opted_out else None,
+    )
+    session.add(row)
+    session.flush()
+    for standing in consents:
+        session.add(
+            Consent(
+                owner_id=row.id,
+                agreement_version_id=terms.id,
+                text_sha256=terms.text_sha256,
+                language="en",
+                typed_name=row.full_name,
+                accepted_at=now,
+                withdrawn_at=None if standing else now,
+            )
+        )
+    session.flush()
+    return row
+
+
+ONE_DOORBELL = (("doorbell", 1, "street", "N"),)
+
+
+def site(
+    session: Session,
+    of: Owner,
+    point: tuple[float, float],
+    *,
+    status: str = "active",
+    zip_code: str | None = "75201",
+    cameras: tuple[tuple[str, int, str, str | None], ...] = ONE_DOORBELL,
+) -> Site:
+    """A site at ``point`` with camera rows given as (kind, count, faces, direction)."""
+    number = next(_numbers)
+    row = Site(
+        owner_id=of.id,
+        address_line=f"{number} Test St",
+        address_key=f"{number} test st|75201",
+        zip_code=zip_code,
+        lat=point[0],
+        lon=point[1],
+        location_source="geocoder",
+        geocode_status="ok",
+        status=status,
+        cameras=[
+            Camera(
+                camera_kind=kind,
+                count=count,
+                faces=faces,
+                direction=direction,
+                recording="continuous",
+                retention_days=30,
+            )
+            for kind, count, faces, direction in cameras
+        ],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def found(session: Session, radius_m: float = 150.0, point=CENTER) -> list[int]:
+    """The ids of the sites the search finds, in its order."""
+    return [s.site_id for s in find_sites_near(session, *point, radius_m)]
+
+
+@contextmanager
+def statements(session: Session) -> Iterator[list[tuple[str, object]]]:
+    """The SQL (and parameters) the session sends while the block runs."""
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def terms(session) -> AgreementVersion:
+    return agreement(session)
+
+
+# --- geometry, no database ------------------------------------------------------------------
+
+
+def test_distance_is_the_haversine_on_the_mean_earth():
+    one_degree = EARTH_RADIUS_M * math.pi / 180
+    assert distance_m(32.0, -96.0, 33.0, -96.0) == pytest.approx(one_degree, rel=1e-12)
+    assert distance_m(*CENTER, *CENTER) == 0.0
+    north = destination(*CENTER, 0.0, 150.0)
+    assert distance_m(*CENTER, *north) == pytest.approx(150.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("lat", [0.0, 32.7767, 60.0, 89.99])
+def test_the_box_holds_the_whole_circle(lat):
+    south, west, north, east = bounding_box(lat, -96.797, 400.0)
+    for bearing in range(0, 360, 5):
+        point_lat, point_lon = destination(lat, -96.797, bearing, 400.0)
+        assert south < point_lat < north
+        assert west < point_lon < east
+
+
+def test_a_circle_across_the_antimeridian_gets_every_longitude():
+    south, west, north, east = bounding_box(10.0, 179.999, 400.0)
+    assert (west, east) == (-180.0, 180.0)
+    assert south < 10.0 < north
+
+
+def test_radius_and_point_are_checked(session):
+    for bad in (0.0, -5.0, nearby.MAX_RADIUS_M + 1, math.nan):
+        with pytest.raises(ValueError, match="radius"):
+            find_sites_near(session, *CENTER, bad)
+    with pytest.raises(ValueError, match="latitude"):
+        find_sites_near(session, 91.0, -96.8, 150.0)
+
+
+# --- the search -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("radius", [nearby.DEFAULT_RADIUS_M, nearby.MAX_RADIUS_M])
+def test_a_site_on_the_circle_is_in_and_a_metre_beyond_is_out(session, terms, radius):
+    who = owner(session, terms)
+    on_the_line, beyond = [], []
+    for bearing in (0, 45, 90, 137.5, 180, 270, 333):
+        on_the_line.append(site(session, who, destination(*CENTER, bearing, radius)).id)
+        beyond.append(site(session, who, destination(*CENTER, bearing, radius + 1.0)).id)
+
+    assert sorted(found(session, radius)) == sorted(on_the_line)
+
+
+def test_only_sites_whose_owner_may_be_asked_are_found(session, terms):
+    near = destination(*CENTER, 90, 50)
+    eligible = site(session, owner(session, terms), near)
+    # One consent withdrawn, a later one standing: still asked.
+    renewed = site(session, owner(session, terms, consents=(False, True)), near)
+    site(session, owner(session, terms), near, status="paused")
+    site(session, owner(session, terms, status="inactive"), near)
+    site(session, owner(session, terms, verified=False), near)
+    site(session, owner(session, terms, opted_out=True), near)
+    site(session, owner(session, terms, consents=(False,)), near)
+    site(session, owner(session, terms, consents=()), near)
+
+    assert found(session) == sorted([eligible.id, renewed.id])
+
+
+def test_sites_come_nearest_first_then_by_id(session, terms):
+    who = owner(session, terms)
+    far = site(session, who, destination(*CENTER, 10, 120))
+    near = site(session, who, destination(*CENTER, 200, 30))
+    middle_a = site(session, who, destination(*CENTER, 300, 75))
+    middle_b = site(session, owner(session, terms), (middle_a.lat, middle_a.lon))
+
+    results = find_sites_near(session, *CENTER, 150.0)
+
+    assert [r.site_id for r in results] == [near.id, middle_a.id, middle_b.id, far.id]
+    assert [round(r.distance_m, 6) for r in results] == [30.0, 75.0, 75.0, 120.0]
+
+
+def test_each_site_comes_with_its_cameras_and_no_personal_data(session, terms):
+    who = owner(session, terms)
+    two_rows = site(
+        session,
+        who,
+        destination(*CENTER, 0, 20),
+        zip_code="75226",
+        cameras=(("exterior", 2, "parking_lot", None), ("doorbell", 1, "street", "SW")),
+    )
+    bare = site(session, who, destination(*CENTER, 0, 40), zip_code=None, cameras=())
+
+    results = find_sites_near(session, *CENTER, 150.0)
+
+    assert results[0] == NearbySite(
+        site_id=two_rows.id,
+        owner_id=who.id,
+        lat=two_rows.lat,
+        lon=two_rows.lon,
+        distance_m=results[0].distance_m,
+        zip_code="75226",
+        cameras=(
+            CameraSummary("exterior", 2, "parking_lot", None),
+            CameraSummary("doorbell", 1, "street", "SW"),
+        ),
+    )
+    assert results[0].distance_m == pytest.approx(20.0, abs=1e-6)
+    assert (results[1].site_id, results[1].zip_code, results[1].cameras) == (bare.id, None, ())
+
+
+def test_two_queries_whatever_the_number_of_sites_and_no_personal_data(session, terms):
+    who = owner(session, terms)
+    for bearing in range(0, 360, 30):
+        site(session, who, destination(*CENTER, bearing, 100))
+
+    with statements(session) as sent:
+        assert len(find_sites_near(session, *CENTER, 150.0)) == 12
+
+    assert len(sent) == 2
+    text = " ".join(statement for statement, _ in sent).lower()
+    for personal in ("full_name", "phone_e164", "email", "business_name", "typed_name"):
+        assert personal not in text
+
+
+def test_sites_added_moved_and_deleted_are_followed(session, terms):
+    who = owner(session, terms)
+    kept = site(session, who, destination(*CENTER, 45, 100))
+    mover = site(session, who, destination(*CENTER, 90, 2_000))
+    assert found(session) == [kept.id]
+
+    mover.lat, mover.lon = destination(*CENTER, 90, 50)
+    session.flush()
+    assert found(session) == [mover.id, kept.id]
+
+    kept.zip_code = "75202"  # an update that leaves the point alone
+    session.flush()
+    assert found(session) == [mover.id, kept.id]
+
+    kept.lat, kept.lon = destination(*CENTER, 45, 900)
+    session.flush()
+    assert found(session) == [mover.id]
+
+    session.delete(mover)
+    session.flush()
+    assert found(session) == []
+    assert found(session, point=(kept.lat, kept.lon)) == [kept.id]
+
+
+def test_the_indexed_search_finds_what_a_full_scan_finds(session, terms, monkeypatch):
+    rng = random.Random(7)
+    owners = [owner(session, terms) for _ in range(5)]
+    owners.append(owner(session, terms, opted_out=True))
+    for _ in range(300):
+        point = destination(*CENTER, rng.uniform(0, 360), rng.uniform(0, 600))
+        site(session, rng.choice(owners), point, status=rng.choice(["active"] * 9 + ["paused"]))
+
+    for radius in (50.0, 150.0, 400.0):
+        indexed = find_sites_near(session, *CENTER, radius)
+        assert indexed == full_scan_sites_near(session, *CENTER, radius)
+        assert 0 < len(indexed) < 300
+        # The fallback for other databases: a box on the ix_site_lat_lon btree.
+        monkeypatch.setattr(nearby, "_CANDIDATES_BY_DIALECT", {})
+        assert find_sites_near(session, *CENTER, radius) == indexed
+        monkeypatch.undo()
+
+
+def test_the_search_reads_the_spatial_index(session, terms):
+    site(session, owner(session, terms), destination(*CENTER, 0, 10))
+    with statements(session) as sent:
+        find_sites_near(session, *CENTER, 150.0)
+    statement, parameters = sent[0]
+    connection = session.connection()
+
+    if connection.dialect.name == "postgresql":
+        # A handful of rows is cheaper to scan; forbid that to see what the planner can use.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+        plan_text = "\n".join(plan)
+        assert "ix_site_point" in plan_text, plan_text
+        assert "Seq Scan on site" not in plan_text, plan_text
+    else:
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        steps = [row[-1] for row in rows]
+        assert any(s.startswith("SCAN site_rtree VIRTUAL TABLE") for s in steps), steps
+        # Sites and owners are then read by primary key, never scanned.
+        assert not any(s.startswith(("SCAN site ", "SCAN owner")) for s in steps), steps
+        assert "SEARCH site USING INTEGER PRIMARY KEY (rowid=?)" in steps, steps
+
+
+def test_sites_registered_before_the_spatial_index_are_found(database_url, factory):
+    """The migration fills the index from the rows already there (SQLite's R*Tree)."""
+    config = alembic_config(database_url)
+    command.downgrade(config, "0004")
+    try:
+        with factory() as session, session.begin():
+            terms = agreement(session)
+            who = owner(session, terms)
+            before = site(session, who, destination(*CENTER, 180, 60)).id
+            site(session, who, destination(*CENTER, 180, 600))
+    finally:
+        command.upgrade(config, "head")
+
+    with factory() as session:
+        assert found(session) == [before]
+        assert find_sites_near(session, *CENTER, 150.0) == full_scan_sites_near(
+            session, *CENTER, 150.0
+        )

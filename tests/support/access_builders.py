@@ -1,0 +1,143 @@
+"""Rows for access-request tests: registered owners at chosen points, staff members."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from camshare.models import AgreementVersion, Camera, Consent, Owner, Site, StaffUser
+from camshare.services.access.guardrails import RequestDraft
+from camshare.services.staff.permissions import Actor
+
+INCIDENT = (32.7767, -96.7970)
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+_numbers = itertools.count(1000)
+
+
+def point_at(distance_m: float, bearing_deg: float = 90.0, origin=INCIDENT) -> tuple[float, float]:
+    """The point ``distance_m`` from ``origin`` on ``bearing_deg`` (great circle)."""
+    radius = 6_371_008.8
+    lat1, lon1 = math.radians(origin[0]), math.radians(origin[1])
+    bearing, angular = math.radians(bearing_deg), distance_m / radius
+    lat2 = math.asin(
+        math.sin(lat1) * math.cos(angular) + math.cos(lat1) * math.sin(angular) * math.cos(bearing)
+    )
+    lon2 = lon1 + math.atan2(
+        math.sin(bearing) * math.sin(angular) * math.cos(lat1),
+        math.cos(angular) - math.sin(lat1) * math.sin(lat2),
+    )
+    return math.degrees(lat2), math.degrees(lon2)
+
+
+def agreement(session: Session) -> AgreementVersion:
+    """A published agreement version to consent to."""
+    version = AgreementVersion(
+        version="test",
+        language="en",
+        title="t",
+        summary="s",
+        body="b",
+        text_sha256="0" * 64,
+        published_at=NOW,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def registered_owner(
+    session: Session,
+    *points: tuple[float, float],
+    language: str = "en",
+    name: str = "Ana Example",
+    **owner_fields,
+) -> Owner:
+    """A verified owner who consented, with one site (two cameras) at each point."""
+    number = next(_numbers)
+    owner = Owner(
+        phone_e164=f"+1214555{number:04d}",
+        full_name=name,
+        language=language,
+        phone_verified_at=NOW - timedelta(days=1),
+        **owner_fields,
+    )
+    session.add(owner)
+    session.flush()
+    version = session.query(AgreementVersion).first() or agreement(session)
+    session.add(
+        Consent(
+            owner_id=owner.id,
+            agreement_version_id=version.id,
+            text_sha256=version.text_sha256,
+            language=language,
+            typed_name=name,
+            accepted_at=NOW - timedelta(days=1),
+        )
+    )
+    for index, (lat, lon) in enumerate(points):
+        site = Site(
+            owner_id=owner.id,
+            address_line=f"{1500 + index} Marilla St",
+            address_key=f"{number}-{index}",
+            zip_code="75201",
+            lat=lat,
+            lon=lon,
+            location_source="address",
+            geocode_status="ok",
+        )
+        site.cameras = [
+            Camera(
+                camera_kind="doorbell",
+                count=1,
+                faces="street",
+                recording="motion",
+                retention_days=30,
+            ),
+            Camera(
+                camera_kind="outdoor",
+                count=2,
+                faces="driveway",
+                recording="continuous",
+                retention_days=14,
+            ),
+        ]
+        session.add(site)
+    session.flush()
+    return owner
+
+
+def staff(session: Session, role: str, *, phone_e164: str | None = None) -> Actor:
+    """A staff member of ``role`` (no password: these tests start signed in)."""
+    number = next(_numbers)
+    user = StaffUser(
+        username=f"{role}{number}",
+        display_name=f"{role.title()} {number}",
+        role=role,
+        password_hash="-",
+        phone_e164=phone_e164,
+    )
+    session.add(user)
+    session.flush()
+    return Actor(user.id, user.username, role, "127.0.0.9")
+
+
+def draft(**overrides) -> RequestDraft:
+    """A valid request: a robbery at the incident point, the last two hours, 150 m."""
+    values = {
+        "case_number": "24-118842",
+        "incident_type": "robbery",
+        "lat": INCIDENT[0],
+        "lon": INCIDENT[1],
+        "window_start": NOW - timedelta(hours=2),
+        "window_end": NOW - timedelta(minutes=30),
+        "radius_m": 150,
+        "message": "A robbery happened nearby. Your camera may have seen the suspect.",
+        "address_text": "1523 Marilla St",
+        "block": "1500 Marilla St",
+        "zip_code": "75201",
+    }
+    values.update(overrides)
+    return RequestDraft(**values)
