@@ -25,7 +25,7 @@ def _nav_link(label_key: str, href: str) -> rx.Component:
 
 
 def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
-    """A staff page: header and navigation, then the page once ``state`` loaded it (or a refusal)."""
+    """A staff page: header, navigation, then the page once ``state`` has loaded it."""
     nav = rx.el.nav(
         rx.cond(
             StaffState.can["request.view"], _nav_link("staff.nav_requests", routes.STAFF_REQUESTS)

@@ -101,7 +101,9 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     # The officer's board moves on by itself.
     expect(officer.get_by_test_id("request-status")).to_have_text("Open")
 
-    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US").new_page()
+    phone = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US"
+    ).new_page()
     phone.set_default_timeout(20_000)
     phone.goto(f"{base}/outbox")
     message = phone.get_by_test_id("outbox-message").filter(has_text="pide video").first
