@@ -18,9 +18,11 @@ from camshare.pages.join import join_page
 from camshare.pages.manage import manage_page
 from camshare.pages.outbox import outbox_page
 from camshare.pages.owner_answer import owner_answer_page
+from camshare.pages.staff_audit import staff_audit_page
 from camshare.pages.staff_home import StaffHomeState, staff_home_page
 from camshare.pages.staff_requests import board_page, new_request_page, requests_page
 from camshare.pages.staff_sign_in import staff_sign_in_page
+from camshare.pages.staff_users import staff_users_page
 from camshare.settings import get_settings
 from camshare.state.base import AppState
 from camshare.state.join import JoinState
@@ -28,7 +30,9 @@ from camshare.state.outbox import OutboxState
 from camshare.state.owner_answer import OwnerAnswerState
 from camshare.state.request_board import BoardState, RequestListState
 from camshare.state.request_new import NewRequestState
+from camshare.state.staff_audit import StaffAuditState
 from camshare.state.staff_sign_in import SignInState
+from camshare.state.staff_users import StaffUsersState
 from camshare.unhandled import log_backend_error
 
 log = logging.getLogger(__name__)
@@ -90,6 +94,8 @@ STAFF_PAGES = [
     (requests_page, routes.STAFF_REQUESTS, RequestListState.load),
     (new_request_page, routes.STAFF_NEW_REQUEST, NewRequestState.load),
     (board_page, routes.STAFF_REQUEST_BOARD, BoardState.load),
+    (staff_users_page, routes.STAFF_USERS, StaffUsersState.load),
+    (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load),
 ]
 for page, route, on_load in STAFF_PAGES:
     app.add_page(

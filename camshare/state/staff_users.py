@@ -1,0 +1,151 @@
+"""Staff accounts for admins: the list with its per-row actions, and the new-account form."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import reflex as rx
+
+from camshare import runtime
+from camshare.i18n import translate
+from camshare.services.access.wording import format_moment
+from camshare.services.errors import DomainError
+from camshare.services.staff import accounts
+from camshare.services.staff.permissions import ROLES, Forbidden
+from camshare.state.staff import NotSignedIn, StaffState
+
+FIELDS = ("username", "display_name", "role", "phone_e164", "password")
+
+
+def _user_row(summary: accounts.StaffSummary, lang: str) -> dict[str, str]:
+    settings = runtime.settings()
+    return {
+        "id": str(summary.id),
+        "username": summary.username,
+        "display_name": summary.display_name,
+        "role": translate(lang, f"users.role.{summary.role}"),
+        "disabled": "1" if summary.disabled else "",
+        "locked": "1" if summary.locked else "",
+        "totp": "1" if summary.totp_enrolled else "",
+        "last_login": format_moment(summary.last_login_at, lang, settings)
+        if summary.last_login_at
+        else translate(lang, "users.never"),
+    }
+
+
+class StaffUsersState(StaffState):
+    """Every staff account, and what the admin typed for a new one (kept on error)."""
+
+    page_ready: bool = False
+    rows: list[dict[str, str]] = []
+    typed: dict[str, str] = {}
+    form_version: int = 0
+
+    @rx.var
+    def role_options(self) -> list[dict[str, str]]:
+        """The roles an account may have, named in the page's language."""
+        return [{"value": r, "label": translate(self.lang, f"users.role.{r}")} for r in ROLES]
+
+    async def _refresh(self, actor) -> None:
+        summaries = await runtime.in_session_async(accounts.list_staff, actor)
+        self.rows = [_user_row(s, self.lang) for s in summaries]
+
+    @rx.event
+    async def load(self):
+        """Page load: the role check on the server, then the accounts."""
+        self._initial_language()
+        self.forbidden = False
+        self._clear_errors()
+        try:
+            actor = await self._require("staff.manage")
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        if not self.typed:
+            self.typed = dict.fromkeys(FIELDS, "")
+            self.form_version += 1
+        await self._refresh(actor)
+        self.page_ready = True
+        return None
+
+    @rx.event
+    def remember(self, name: str, value: Any):
+        """Keep what was typed in a field when it loses focus."""
+        if name in FIELDS:
+            self.typed[name] = str(value)[:256]
+
+    @rx.event
+    def choose_role(self, value: str):
+        """The role picked from the list."""
+        self.typed["role"] = value
+
+    async def _act(self, work) -> Any:
+        """Check the session and role, run ``work(actor)``, refresh the list."""
+        self._clear_errors()
+        try:
+            actor = await self._require("staff.manage")
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        try:
+            await work(actor)
+        except DomainError as exc:
+            self._show_error(exc)
+        await self._refresh(actor)
+        return None
+
+    @rx.event
+    async def create(self):
+        """Create the account typed; on error each field shows its message, nothing is lost."""
+        typed = dict(self.typed)
+        created: list[str] = []
+
+        async def work(actor):
+            user = await runtime.in_session_async(
+                accounts.create_staff_user,
+                actor,
+                typed.get("username", ""),
+                typed.get("display_name", ""),
+                typed.get("role", ""),
+                typed.get("password", ""),
+                phone_e164=typed.get("phone_e164") or None,
+                settings=runtime.settings(),
+            )
+            created.append(user.username)
+
+        result = await self._act(work)
+        if created:
+            self.typed = dict.fromkeys(FIELDS, "")
+            self.form_version += 1
+            self.notice = "users.created"
+            self.notice_params = {"username": created[0]}
+        return result
+
+    async def _on_row(self, use_case, user_id: str, *args) -> Any:
+        target = 0
+        with contextlib.suppress(TypeError, ValueError):
+            target = int(user_id)
+
+        async def work(actor):
+            await runtime.in_session_async(use_case, actor, target, *args)
+
+        return await self._act(work)
+
+    @rx.event
+    async def disable(self, user_id: str):
+        """Disable an account: its sessions end at once."""
+        return await self._on_row(accounts.set_disabled, user_id, True)
+
+    @rx.event
+    async def enable(self, user_id: str):
+        """Let a disabled account sign in again."""
+        return await self._on_row(accounts.set_disabled, user_id, False)
+
+    @rx.event
+    async def unlock(self, user_id: str):
+        """End a lock after too many failed sign-ins."""
+        return await self._on_row(accounts.unlock, user_id)
+
+    @rx.event
+    async def reset_totp(self, user_id: str):
+        """Forget the account's authenticator: they enrol again at next sign-in."""
+        return await self._on_row(accounts.reset_totp, user_id)
