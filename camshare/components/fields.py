@@ -25,6 +25,33 @@ def described_by(state, name: str, input_id: str, hint: bool) -> rx.Var:
     return rx.cond(state.messages.contains(name), f"{base} {input_id}-error".strip(), base)
 
 
+def labelled_input(
+    state, name: str, label_key: str, *, hint_key: str | None = None, **input_props
+) -> rx.Component:
+    """A label, an optional hint, the input and its error, tied together for screen readers.
+
+    ``state`` supplies ``messages`` (field -> error text); ``input_props`` go to the input.
+    """
+    input_id = f"f-{name}"
+    return rx.el.div(
+        rx.el.label(AppState.t[label_key], html_for=input_id),
+        *(
+            [rx.el.p(AppState.t[hint_key], id=f"{input_id}-hint", class_name="hint")]
+            if hint_key
+            else []
+        ),
+        rx.el.input(
+            id=input_id,
+            name=name,
+            aria_invalid=rx.cond(state.messages.contains(name), "true", "false"),
+            aria_describedby=described_by(state, name, input_id, hint_key is not None),
+            **input_props,
+        ),
+        field_error(state, name, input_id),
+        class_name="field",
+    )
+
+
 def text_field(
     state,
     name: str,
@@ -37,31 +64,22 @@ def text_field(
     required: bool = False,
     max_length: int = 200,
     default=None,
+    **input_props,
 ) -> rx.Component:
-    """A labelled text input that saves what was typed when it loses focus."""
-    input_id = f"f-{name}"
-    return rx.el.div(
-        rx.el.label(AppState.t[label_key], html_for=input_id),
-        *(
-            [rx.el.p(AppState.t[hint_key], id=f"{input_id}-hint", class_name="hint")]
-            if hint_key
-            else []
-        ),
-        rx.el.input(
-            id=input_id,
-            name=name,
-            type=type_,
-            auto_complete=autocomplete,
-            input_mode=input_mode,
-            required=required,
-            max_length=max_length,
-            default_value=default if default is not None else state.typed[name].to(str),
-            aria_invalid=rx.cond(state.messages.contains(name), "true", "false"),
-            aria_describedby=described_by(state, name, input_id, hint_key is not None),
-            on_blur=lambda value: state.remember(name, value),
-        ),
-        field_error(state, name, input_id),
-        class_name="field",
+    """A labelled input that keeps what was typed (``state.remember``) when it loses focus."""
+    return labelled_input(
+        state,
+        name,
+        label_key,
+        hint_key=hint_key,
+        type=type_,
+        auto_complete=autocomplete,
+        input_mode=input_mode,
+        required=required,
+        max_length=max_length,
+        default_value=default if default is not None else state.typed[name].to(str),
+        on_blur=lambda value: state.remember(name, value),
+        **input_props,
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from camshare.components.fields import field_error, text_field
+from camshare.components.fields import text_field
 from camshare.components.staff_frame import staff_frame, staff_notice
+from camshare.components.table import data_table
 from camshare.state.base import AppState
 from camshare.state.staff_audit import StaffAuditState as A
 
@@ -38,20 +39,9 @@ def _action_filter() -> rx.Component:
 
 
 def _date_filter(name: str, label_key: str) -> rx.Component:
-    input_id = f"f-{name}"
-    return rx.el.div(
-        rx.el.label(T[label_key], html_for=input_id),
-        rx.el.input(
-            id=input_id,
-            name=name,
-            type="date",
-            default_value=A.typed[name].to(str),
-            on_blur=lambda value: A.remember(name, value),
-            on_change=lambda value: A.remember(name, value),
-            aria_invalid=rx.cond(A.messages.contains(name), "true", "false"),
-        ),
-        field_error(A, name, input_id),
-        class_name="field",
+    # Date pickers may never blur: keep the value as soon as it changes.
+    return text_field(
+        A, name, label_key, type_="date", on_change=lambda value: A.remember(name, value)
     )
 
 
@@ -119,22 +109,17 @@ def staff_audit_page() -> rx.Component:
         rx.cond(
             A.rows.length() > 0,
             rx.fragment(
-                rx.el.div(
-                    rx.el.table(
-                        rx.el.thead(
-                            rx.el.tr(
-                                rx.el.th(T["audit.time"], scope="col"),
-                                rx.el.th(T["audit.actor"], scope="col"),
-                                rx.el.th(T["audit.action"], scope="col"),
-                                rx.el.th(T["audit.subject"], scope="col"),
-                                rx.el.th(T["audit.ip"], scope="col"),
-                                rx.el.th(T["audit.detail"], scope="col"),
-                            )
-                        ),
-                        rx.el.tbody(rx.foreach(A.rows, _event_row)),
-                        class_name="recipients",
-                    ),
-                    class_name="table-scroll",
+                data_table(
+                    [
+                        "audit.time",
+                        "audit.actor",
+                        "audit.action",
+                        "audit.subject",
+                        "audit.ip",
+                        "audit.detail",
+                    ],
+                    A.rows,
+                    _event_row,
                 ),
                 _pager(),
             ),

@@ -8,6 +8,7 @@ from camshare import routes
 from camshare.components.fields import field_error, text_field
 from camshare.components.pin_map import pin_map
 from camshare.components.staff_frame import staff_frame, staff_notice
+from camshare.components.table import data_table
 from camshare.components.ticker import ticker
 from camshare.runtime import settings
 from camshare.state.base import AppState
@@ -392,20 +393,8 @@ def board_page() -> rx.Component:
             class_name="muted",
             aria_live="polite",
         ),
-        rx.el.div(
-            rx.el.table(
-                rx.el.thead(
-                    rx.el.tr(
-                        rx.el.th(T["board.state"], scope="col"),
-                        rx.el.th(T["board.distance"], scope="col"),
-                        rx.el.th(T["board.cameras"], scope="col"),
-                        rx.el.th(T["board.contact"], scope="col"),
-                    )
-                ),
-                rx.el.tbody(rx.foreach(B.rows, _recipient)),
-                class_name="recipients",
-            ),
-            class_name="table-scroll",
+        data_table(
+            ["board.state", "board.distance", "board.cameras", "board.contact"], B.rows, _recipient
         ),
         rx.cond(
             B.can_close,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from camshare.components.fields import field_error
+from camshare.components.fields import labelled_input
 from camshare.components.staff_frame import staff_frame, staff_notice
 from camshare.state.base import AppState
 from camshare.state.staff_sign_in import SignInState as S
@@ -13,19 +13,8 @@ T = AppState.t
 
 
 def _input(name: str, label_key: str, **props) -> rx.Component:
-    input_id = f"f-{name}"
-    return rx.el.div(
-        rx.el.label(T[label_key], html_for=input_id),
-        rx.el.input(
-            id=input_id,
-            name=name,
-            aria_invalid=rx.cond(S.messages.contains(name), "true", "false"),
-            aria_describedby=rx.cond(S.messages.contains(name), f"{input_id}-error", ""),
-            **props,
-        ),
-        field_error(S, name, input_id),
-        class_name="field",
-    )
+    # Nothing here is kept in the state as typed: passwords and codes stay in the form.
+    return labelled_input(S, name, label_key, **props)
 
 
 def password_form() -> rx.Component:

@@ -6,6 +6,7 @@ import reflex as rx
 
 from camshare.components.fields import field_error, text_field
 from camshare.components.staff_frame import staff_frame, staff_notice
+from camshare.components.table import data_table
 from camshare.state.base import AppState
 from camshare.state.staff_users import StaffUsersState as U
 
@@ -133,21 +134,10 @@ def staff_users_page() -> rx.Component:
     """Every staff account with its actions, then the form for a new one."""
     return staff_frame(
         staff_notice(U),
-        rx.el.div(
-            rx.el.table(
-                rx.el.thead(
-                    rx.el.tr(
-                        rx.el.th(T["users.account"], scope="col"),
-                        rx.el.th(T["users.role"], scope="col"),
-                        rx.el.th(T["users.status"], scope="col"),
-                        rx.el.th(T["users.last_login"], scope="col"),
-                        rx.el.th(T["users.actions"], scope="col"),
-                    )
-                ),
-                rx.el.tbody(rx.foreach(U.rows, _user_row)),
-                class_name="recipients",
-            ),
-            class_name="table-scroll",
+        data_table(
+            ["users.account", "users.role", "users.status", "users.last_login", "users.actions"],
+            U.rows,
+            _user_row,
         ),
         _create_form(),
         title_key="users.title",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from camshare.models import AuditEvent
@@ -13,11 +15,18 @@ def record(
     action: str,
     subject: str | None = None,
     ip_address: str | None = None,
+    *,
+    at: datetime | None = None,
     **detail: object,
 ) -> None:
-    """Add an audit event to the caller's transaction."""
-    session.add(
-        AuditEvent(
-            actor=actor, action=action, subject=subject, ip_address=ip_address, detail=detail
-        )
+    """Add an audit event to the caller's transaction, stamped ``at`` (default: now).
+
+    Use cases that take a ``now`` pass it, so that limits counted from the log (failed
+    sign-ins per address) and tests agree with the clock they were given.
+    """
+    event = AuditEvent(
+        actor=actor, action=action, subject=subject, ip_address=ip_address, detail=detail
     )
+    if at is not None:
+        event.at = at
+    session.add(event)

@@ -50,10 +50,9 @@ class RequestListState(StaffState):
     @rx.event
     async def load(self):
         """Page load: the list, after the role check."""
-        try:
-            actor = await self._require("request.view")
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
+        actor, refusal = await self._open_page("request.view")
+        if actor is None:
+            return refusal
 
         def work(session):
             return board.list_requests(session, actor), board.waiting_for_approval(session, actor)

@@ -77,13 +77,9 @@ class NewRequestState(StaffState):
     @rx.event
     async def load(self):
         """Page load: the role check, then a form with sensible defaults."""
-        self._initial_language()
-        self.forbidden = False
-        self._clear_errors()
-        try:
-            await self._require("request.create")
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
+        actor, refusal = await self._open_page("request.create")
+        if actor is None:
+            return refusal
         settings = runtime.settings()
         now = datetime.now(ZoneInfo(settings.timezone)).replace(second=0, microsecond=0)
         self.now_local = now.strftime(LOCAL_FORMAT)

@@ -71,6 +71,19 @@ class StaffState(FormFeedback, AppState):
             self._show_error(exc)
         return None
 
+    async def _open_page(self, action: str):
+        """A page load's first step: (actor, None) when allowed, else (None, what to return).
+
+        The refusal is a redirect to sign-in, or None with the page marked forbidden.
+        """
+        self._initial_language()
+        self.forbidden = False
+        self._clear_errors()
+        try:
+            return await self._require(action), None
+        except (NotSignedIn, Forbidden) as exc:
+            return None, self._refused(exc)
+
     @rx.event
     async def sign_out(self):
         """End this session on the server and forget the token."""

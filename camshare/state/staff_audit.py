@@ -64,13 +64,9 @@ class StaffAuditState(StaffState):
     @rx.event
     async def load(self):
         """Page load: the role check on the server, then the newest events."""
-        self._initial_language()
-        self.forbidden = False
-        self._clear_errors()
-        try:
-            actor = await self._require("audit.view")
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
+        actor, refusal = await self._open_page("audit.view")
+        if actor is None:
+            return refusal
         if not self.typed:
             self.typed = dict.fromkeys(FIELDS, "")
             self.form_version += 1

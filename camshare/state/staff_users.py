@@ -54,13 +54,9 @@ class StaffUsersState(StaffState):
     @rx.event
     async def load(self):
         """Page load: the role check on the server, then the accounts."""
-        self._initial_language()
-        self.forbidden = False
-        self._clear_errors()
-        try:
-            actor = await self._require("staff.manage")
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
+        actor, refusal = await self._open_page("staff.manage")
+        if actor is None:
+            return refusal
         if not self.typed:
             self.typed = dict.fromkeys(FIELDS, "")
             self.form_version += 1

@@ -20,6 +20,7 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from camshare.models import AuditEvent, StaffSession, StaffUser, utcnow
+from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.staff.passwords import (
     PASSWORD_MAX,
@@ -85,18 +86,8 @@ def _audit(
     ip_address: str | None = None,
     **detail: object,
 ) -> None:
-    # Not audit.record: that stamps the wall clock, and the per-IP limit counts these rows
-    # against the ``now`` the caller gave.
-    session.add(
-        AuditEvent(
-            at=now,
-            actor=actor,
-            action=action,
-            subject=subject,
-            ip_address=ip_address,
-            detail=detail,
-        )
-    )
+    # Stamped with the caller's ``now``: the per-IP limit counts these rows against it.
+    audit.record(session, actor, action, subject, ip_address, at=now, **detail)
 
 
 def _subject(user: StaffUser) -> str:
