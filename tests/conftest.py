@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from camshare import migrations
 from camshare.db import make_engine
 from camshare.settings import Settings, load_settings
+from tests.support.transactions import open_outer_transaction
 
 POSTGRES_URL = os.environ.get("CAMSHARE_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -64,6 +65,7 @@ def session(engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test, commits included."""
     connection = engine.connect()
     outer = connection.begin()
+    open_outer_transaction(connection)
     session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )

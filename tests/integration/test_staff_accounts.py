@@ -6,15 +6,13 @@ import dataclasses
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Connection, create_engine, delete, false, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from camshare import cli
@@ -23,6 +21,7 @@ from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.staff import accounts, passwords, sessions, totp
 from camshare.services.staff.permissions import ROLES, Actor, Forbidden, may
 from camshare.services.tokens import token_hash
+from tests.support.transactions import open_outer_transaction
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 5, 4, 14, 0, 10, tzinfo=UTC)  # 10 s into a TOTP step
@@ -46,35 +45,6 @@ class CountingHasher(PasswordHasher):
     def verify(self, hash, password) -> bool:
         self.verified += 1
         return super().verify(hash, password)
-
-
-def open_outer_transaction(connection: Connection) -> None:
-    """Make SQLite really start the transaction the test rolls back.
-
-    Sign-in commits its failure counts (the caller rolls back on errors). In a test session
-    that commit releases a savepoint; but pysqlite opens its transaction lazily, at the first
-    write, so a SAVEPOINT sent first becomes the transaction and its RELEASE commits for
-    real. A write that changes nothing opens the outer transaction before it.
-    """
-    if connection.dialect.name == "sqlite":
-        connection.execute(delete(AuditEvent).where(false()))
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """conftest's ``session``, rolled back on SQLite too although the use cases commit."""
-    connection = engine.connect()
-    outer = connection.begin()
-    open_outer_transaction(connection)
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
-        yield session
-    finally:
-        session.close()
-        outer.rollback()
-        connection.close()
 
 
 @pytest.fixture(autouse=True)
