@@ -126,3 +126,45 @@ def test_translate_fills_placeholders_and_falls_back_to_english():
 )
 def test_pick_language(header, language):
     assert pick_language(header) == language
+
+
+# Where the source names a message: the page's catalog, a translation, an error raised or
+# a field's error, a function returning a key.
+KEY_USES = (
+    r"""\bT\[\s*"([a-z0-9_.]+)"\s*\]""",
+    r"""\.t\[\s*"([a-z0-9_.]+)"\s*\]""",
+    r"""\btranslate\(\s*[\w.]+,\s*"([a-z0-9_.]+)\"""",
+    r"""\bDomainError\(\s*"([a-z0-9_.]+)\"""",
+    r"""errors\[[^\]]+\]\s*=\s*"([a-z0-9_.]+)\"""",
+    r"""\breturn\s+"([a-z]+\.[a-z0-9_.]+)\"""",
+    r"""_key\s*=\s*"([a-z]+\.[a-z0-9_.]+)\"""",
+)
+
+
+def message_keys_in_source() -> set[str]:
+    keys = set()
+    for path in SOURCE_DIR.rglob("*.py"):
+        text = path.read_text("utf-8")
+        for pattern in KEY_USES:
+            keys |= set(re.findall(pattern, text))
+        # plural() picks "<key>_one" or "<key>_other".
+        for base in re.findall(r"""\bplural\(\s*[\w.]+,\s*"([a-z0-9_.]+)\"""", text):
+            keys |= {f"{base}_one", f"{base}_other"}
+    return keys
+
+
+def test_the_scan_finds_keys_of_every_kind():
+    used = message_keys_in_source()
+
+    assert {
+        "request.find",
+        "signin.failed",
+        "request.error.no_locations",
+        "sms.cameras_one",
+    } <= used
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_message_key_named_in_the_source_is_in_the_catalog(language):
+    missing = sorted(message_keys_in_source() - set(load(language)))
+    assert missing == []
