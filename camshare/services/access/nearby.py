@@ -35,8 +35,6 @@ from sqlalchemy.orm import Session
 from camshare.models import Camera, Consent, Owner, Site
 from camshare.services.access.geo import EARTH_RADIUS_M, bounding_box, distance_from
 
-DEFAULT_RADIUS_M = 150.0
-MAX_RADIUS_M = 400.0
 # A site exactly on the circle is inside; this absorbs the float rounding of "exactly"
 # (a millimetre: far below any pin's precision, far above the arithmetic's error).
 ON_THE_LINE_M = 0.001
@@ -198,8 +196,10 @@ def _check_search(lat: float, lon: float, radius_m: float) -> None:
         raise ValueError(f"latitude out of range: {lat!r}")
     if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
         raise ValueError(f"longitude out of range: {lon!r}")
-    if not (math.isfinite(radius_m) and 0.0 < radius_m <= MAX_RADIUS_M):
-        raise ValueError(f"radius must be above 0 and at most {MAX_RADIUS_M:g} m: {radius_m!r}")
+    # No upper limit here: how far police may search is policy, kept by the request's
+    # guardrails (settings.request_max_radius_m); this only refuses what is not a radius.
+    if not (math.isfinite(radius_m) and radius_m > 0.0):
+        raise ValueError(f"radius must be a positive number of metres: {radius_m!r}")
 
 
 def _within_radius(

@@ -1,0 +1,682 @@
+"""The radius search for an incident, against a full scan, at up to 1,000,000 locations.
+
+Run from the project root:
+
+    source scripts/env.sh && python bench/radius_search.py [--sizes 10000,100000,1000000]
+        [--databases sqlite,postgresql] [--postgres-url URL] [--runs 200] [--explain]
+
+For each database and each size, builds a fresh database: SQLite in a temporary file, and
+PostgreSQL as a temporary database on the server of ``--postgres-url`` (dropped at the end;
+skipped, with the reason printed, when the server does not answer). The schema comes from
+the migrations, in two steps: up to the revision before the spatial index, then the bulk load
+(executemany on SQLite, COPY on PostgreSQL), then the rest, so the spatial index is built, or
+filled, by the migration itself, as on a database that already holds registrations.
+
+The data look like a city: sites over the Dallas area, most of them in neighbourhoods of
+varying size and density, the rest spread evenly; 1.25 sites per owner on average, one
+consent per owner, one or two camera rows per site, and a few per cent of everything not
+eligible (paused sites, owners opted out, unverified, inactive or having withdrawn).
+Incident points are drawn from the same distribution: incidents happen where people live,
+which is also where the search has the most candidates to sort out.
+
+Before each series the database's files are read into the operating system's cache (see
+``warm_cache``): a registry of this size fits in a server's memory, and disk reads of a
+freshly built database are not what a live search waits for. The indexed search
+(``find_sites_near``) then runs ``--runs`` times per radius (150 m, 400 m) on as many random
+points, each in its own transaction, after a warm-up on other points; the full scan
+(``full_scan_sites_near``: the distance of every row, computed by the database) runs
+``--baseline-runs`` times on the first of the same points, and both must find the same sites.
+The table gives the median and 95th percentile of each, and the target: p95 <= 5 ms at
+1,000,000 locations on both databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from alembic.script import ScriptDirectory  # noqa: E402
+from sqlalchemy import Engine, create_engine, event, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from alembic import command  # noqa: E402
+from camshare import migrations  # noqa: E402
+from camshare.db import make_engine  # noqa: E402
+from camshare.services.access.nearby import (  # noqa: E402
+    NearbySite,
+    find_sites_near,
+    full_scan_sites_near,
+)
+
+SPATIAL_REVISION = "0005"  # the migration that adds the R*Tree / GiST index
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+DATABASES = ("sqlite", "postgresql")
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+RADII_M = (150.0, 400.0)
+TARGET_SIZE = 1_000_000
+TARGET_P95_MS = 5.0
+WARM_UP_RUNS = 50
+
+# The Dallas area (south, west, north, east) and how its sites cluster.
+DALLAS = (32.62, -96.99, 33.02, -96.56)
+NEIGHBOURHOODS = 160
+# A neighbourhood's spread (standard deviation, degrees of latitude: about 0.9 to 2.8 km).
+# With 1,000,000 sites the densest spot then holds about 2,200 sites per km², as many as a
+# neighbourhood of small single-family lots where every home registered: denser than that,
+# and the data would be less realistic, not harder in a useful way.
+SPREAD_DEG = (0.008, 0.025)
+SPREAD_SHARE = 0.3  # sites spread evenly over the area; the rest are in neighbourhoods
+SITES_PER_OWNER = 1.25
+TWO_CAMERA_ROWS_SHARE = 0.4
+
+# Every row carries the same timestamps: they play no part in the search.
+SQLITE_TIME = "2026-11-01 12:00:00.000000"  # SQLAlchemy's SQLite DATETIME text format
+POSTGRES_TIME = "2026-11-01 12:00:00+00"
+
+
+@dataclass(frozen=True)
+class City:
+    """Neighbourhood centres with their spread (degrees) and weight, over the Dallas area."""
+
+    centres: tuple[tuple[float, float, float], ...]
+    cumulative_weights: tuple[float, ...]
+
+    @classmethod
+    def generate(cls, rng: random.Random) -> City:
+        """A random city: neighbourhoods of random place, size and weight."""
+        south, west, north, east = DALLAS
+        centres = tuple(
+            (rng.uniform(south, north), rng.uniform(west, east), rng.uniform(*SPREAD_DEG))
+            for _ in range(NEIGHBOURHOODS)
+        )
+        weights = [rng.lognormvariate(0.0, 0.5) for _ in centres]
+        total = 0.0
+        cumulative = []
+        for weight in weights:
+            total += weight
+            cumulative.append(total)
+        return cls(centres, tuple(cumulative))
+
+    def point(self, rng: random.Random) -> tuple[float, float]:
+        """A random location in the city, as likely as its density says."""
+        south, west, north, east = DALLAS
+        while True:
+            if rng.random() < SPREAD_SHARE:
+                lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+            else:
+                ((c_lat, c_lon, sigma),) = rng.choices(
+                    self.centres, cum_weights=self.cumulative_weights
+                )
+                # A degree of longitude is shorter than one of latitude here (cos 32.8°).
+                lat = rng.gauss(c_lat, sigma)
+                lon = rng.gauss(c_lon, sigma / 0.84)
+            if south <= lat <= north and west <= lon <= east:
+                return lat, lon
+
+
+# --- data -----------------------------------------------------------------------------------
+
+Row = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class TableData:
+    """The rows of one table, generated lazily, and their column names."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: Callable[[], Iterator[Row]]
+
+
+def registry_data(sites: int, seed: int, now: str) -> list[TableData]:
+    """Every table the search reads, for ``sites`` locations, in foreign-key order."""
+    owners = max(1, round(sites / SITES_PER_OWNER))
+
+    def agreement() -> Iterator[Row]:
+        yield (1, "2026-11", "en", "Agreement", "Summary", "Body", "0" * 64, now)
+
+    def owner_rows() -> Iterator[Row]:
+        rng = random.Random(seed + 1)
+        for n in range(1, owners + 1):
+            roll = rng.random()
+            status = "inactive" if roll < 0.01 else "active"
+            verified = None if 0.01 <= roll < 0.03 else now
+            opted_out = now if 0.03 <= roll < 0.06 else None
+            yield (
+                n,
+                f"+1{2_000_000_000 + n}",
+                f"Owner {n}",
+                "resident",
+                "en",
+                status,
+                verified,
+                opted_out,
+                now,
+                now,
+            )
+
+    def consent_rows() -> Iterator[Row]:
+        rng = random.Random(seed + 2)
+        for n in range(1, owners + 1):
+            withdrawn = now if rng.random() < 0.03 else None
+            yield (n, n, 1, "0" * 64, "en", f"Owner {n}", now, withdrawn)
+
+    def site_rows() -> Iterator[Row]:
+        rng = random.Random(seed + 3)
+        city = City.generate(random.Random(seed))
+        for n in range(1, sites + 1):
+            # Every owner has a site; the owners drawn again have two or more.
+            owner_id = n if n <= owners else rng.randint(1, owners)
+            lat, lon = city.point(rng)
+            status = "paused" if rng.random() < 0.04 else "active"
+            zip_code = f"752{rng.randint(0, 99):02d}"
+            yield (
+                n,
+                owner_id,
+                f"{n} Main St",
+                "Dallas",
+                "TX",
+                zip_code,
+                f"{n} main st|{zip_code}",
+                lat,
+                lon,
+                "geocoder",
+                "ok",
+                1,
+                status,
+                now,
+                now,
+            )
+
+    def camera_rows() -> Iterator[Row]:
+        rng = random.Random(seed + 4)
+        camera_id = 0
+        for site_id in range(1, sites + 1):
+            rows = 2 if rng.random() < TWO_CAMERA_ROWS_SHARE else 1
+            for kind, faces in (("doorbell", "street"), ("exterior", "parking_lot"))[:rows]:
+                camera_id += 1
+                direction = rng.choice(("N", "E", "S", "W", None))
+                yield (camera_id, site_id, kind, rng.randint(1, 4), faces, direction, "motion", 30)
+
+    return [
+        TableData(
+            "agreement_version",
+            (
+                "id",
+                "version",
+                "language",
+                "title",
+                "summary",
+                "body",
+                "text_sha256",
+                "published_at",
+            ),
+            agreement,
+        ),
+        TableData(
+            "owner",
+            (
+                "id",
+                "phone_e164",
+                "full_name",
+                "owner_kind",
+                "language",
+                "status",
+                "phone_verified_at",
+                "sms_opted_out_at",
+                "created_at",
+                "updated_at",
+            ),
+            owner_rows,
+        ),
+        TableData(
+            "consent",
+            (
+                "id",
+                "owner_id",
+                "agreement_version_id",
+                "text_sha256",
+                "language",
+                "typed_name",
+                "accepted_at",
+                "withdrawn_at",
+            ),
+            consent_rows,
+        ),
+        TableData(
+            "site",
+            (
+                "id",
+                "owner_id",
+                "address_line",
+                "city",
+                "state",
+                "zip_code",
+                "address_key",
+                "lat",
+                "lon",
+                "location_source",
+                "geocode_status",
+                "geocode_attempts",
+                "status",
+                "created_at",
+                "updated_at",
+            ),
+            site_rows,
+        ),
+        TableData(
+            "camera",
+            (
+                "id",
+                "site_id",
+                "camera_kind",
+                "count",
+                "faces",
+                "direction",
+                "recording",
+                "retention_days",
+            ),
+            camera_rows,
+        ),
+    ]
+
+
+def load_sqlite(engine: Engine, tables: Iterable[TableData]) -> None:
+    """Bulk insert with executemany, in one transaction."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        # Nothing to lose in a throwaway database: skip the syncs.
+        cursor.execute("PRAGMA synchronous=OFF")
+        for table in tables:
+            marks = ", ".join("?" for _ in table.columns)
+            names = ", ".join(table.columns)
+            cursor.executemany(
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608 (constants)
+                table.rows(),
+            )
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _copy_field(value: object) -> str:
+    # The generated values hold no tab, newline or backslash: no escaping is needed.
+    return "\\N" if value is None else str(value)
+
+
+def load_postgres(engine: Engine, tables: Iterable[TableData]) -> None:
+    """Bulk insert with COPY (text format, written in large chunks), in one transaction."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for table in tables:
+            names = ", ".join(table.columns)
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                chunk: list[str] = []
+                for row in table.rows():
+                    chunk.append("\t".join(map(_copy_field, row)))
+                    if len(chunk) >= 20_000:
+                        copy.write("\n".join(chunk) + "\n")
+                        chunk.clear()
+                if chunk:
+                    copy.write("\n".join(chunk) + "\n")
+            # Ids were given explicitly: move the sequence past them, as the app would need.
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table.name}))"
+            )
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def build_database(url: str, sites: int, seed: int) -> None:
+    """Migrate up to just before the spatial index, load the data, then migrate to head."""
+    config = migrations.alembic_config(url)
+    before_spatial = ScriptDirectory.from_config(config).get_revision(SPATIAL_REVISION)
+    command.upgrade(config, before_spatial.down_revision)
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            load_sqlite(engine, registry_data(sites, seed, SQLITE_TIME))
+        else:
+            load_postgres(engine, registry_data(sites, seed, POSTGRES_TIME))
+    finally:
+        engine.dispose()
+    migrations.upgrade(url)  # builds ix_site_point / fills site_rtree from the rows
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        else:
+            # Fresh statistics and visibility map, as autovacuum would give a live database.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+    finally:
+        engine.dispose()
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+class PostgresServer:
+    """Temporary databases on one PostgreSQL server, each dropped when done."""
+
+    def __init__(self, url: str) -> None:
+        self.base = make_url(url)
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+
+    def reachable(self) -> str | None:
+        """None when the server answers, else the reason it does not."""
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as error:  # any failure to connect means: skip PostgreSQL
+            return f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        return None
+
+    def create(self) -> str:
+        """A new, empty database; its URL."""
+        name = f"camshare_bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        """Drop a database made by ``create``."""
+        name = make_url(url).database
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+Search = Callable[[Session, float, float, float], list[NearbySite]]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Times of one search over many points, in milliseconds."""
+
+    median_ms: float
+    p95_ms: float
+    runs: int
+    mean_found: float
+    p95_found: float
+
+
+def timed(
+    engine: Engine, search: Search, points: list[tuple[float, float]], radius_m: float
+) -> tuple[Timing, list[list[NearbySite]]]:
+    """Run ``search`` on every point, each in its own transaction; its times and results."""
+    times: list[float] = []
+    results: list[list[NearbySite]] = []
+    # One connection throughout: the pool's checkout (and pre-ping) is not the search's cost.
+    with engine.connect() as connection:
+        session = Session(bind=connection)
+        for lat, lon in points:
+            start = time.perf_counter()
+            found = search(session, lat, lon, radius_m)
+            times.append((time.perf_counter() - start) * 1000)
+            session.rollback()
+            results.append(found)
+        session.close()
+    return Timing(
+        median_ms=statistics.median(times),
+        p95_ms=percentile(times, 95),
+        runs=len(times),
+        mean_found=statistics.fmean(len(r) for r in results),
+        p95_found=percentile([float(len(r)) for r in results], 95),
+    ), results
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The ``pct``-th percentile (linear between the closest ranks)."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(pct) - 1]
+
+
+def explain(engine: Engine, point: tuple[float, float], radius_m: float) -> list[str]:
+    """The plan of the indexed search's candidate query: EXPLAIN ANALYZE on PostgreSQL."""
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    with engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", record)
+        find_sites_near(Session(bind=connection), *point, radius_m)
+        event.remove(connection, "before_cursor_execute", record)
+        statement, parameters = sent[0]
+        if engine.dialect.name == "postgresql":
+            prefix = "EXPLAIN (ANALYZE, BUFFERS) "
+            lines = connection.exec_driver_sql(prefix + statement, parameters).scalars()
+            return list(lines)
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        return [row[-1] for row in rows]
+
+
+SEARCHED_TABLES = ("site", "owner", "consent", "camera")
+
+
+def warm_cache(engine: Engine) -> None:
+    """Read the database's files into the operating system's cache, as on a warm server.
+
+    A registry of a million sites fits in a server's memory, so a live search seldom waits
+    for the disk; without this, the first reads of a freshly built database would be timed.
+    PostgreSQL: pg_prewarm (a contrib extension) in ``read`` mode, which leaves its own
+    shared buffers as they were; skipped with a note when the server lacks it.
+    """
+    if engine.dialect.name == "sqlite":
+        database = Path(engine.url.database or "")
+        for path in (database, database.with_name(database.name + "-wal")):
+            if path.exists():
+                with path.open("rb") as file:
+                    while file.read(1 << 20):
+                        pass
+        return
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            # Each searched table and every index on it.
+            conn.execute(
+                text(
+                    "SELECT pg_prewarm(c.oid, 'read') FROM pg_class c "
+                    "LEFT JOIN pg_index i ON i.indexrelid = c.oid "
+                    "WHERE c.oid = ANY(CAST(:tables AS regclass[])) "
+                    "OR i.indrelid = ANY(CAST(:tables AS regclass[]))"
+                ),
+                {"tables": list(SEARCHED_TABLES)},
+            )
+    except Exception as error:  # a server without contrib: measure as it is, and say so
+        print(f"  (cache not warmed: {str(error).splitlines()[0]})")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the results table."""
+
+    database: str
+    sites: int
+    radius_m: float
+    indexed: Timing
+    full_scan: Timing
+
+
+def bench_one(
+    database: str, url: str, sites: int, args: argparse.Namespace
+) -> tuple[list[Line], float]:
+    """Build one database of ``sites`` locations, measure both searches; lines, load time."""
+    started = time.perf_counter()
+    build_database(url, sites, args.seed)
+    load_s = time.perf_counter() - started
+    print(f"  {database}, {sites:,} sites: built in {load_s:.1f} s; measuring", flush=True)
+    rng = random.Random(args.seed + 100)
+    city = City.generate(random.Random(args.seed))
+    warm_up = [city.point(rng) for _ in range(WARM_UP_RUNS)]
+    points = [city.point(rng) for _ in range(args.runs)]
+    engine = make_engine(url)
+    lines = []
+    try:
+        for radius in RADII_M:
+            warm_cache(engine)
+            timed(engine, find_sites_near, warm_up, radius)
+            indexed, indexed_results = timed(engine, find_sites_near, points, radius)
+            baseline_points = points[: args.baseline_runs]
+            warm_cache(engine)
+            full_scan, full_results = timed(engine, full_scan_sites_near, baseline_points, radius)
+            if full_results != indexed_results[: len(full_results)]:
+                raise AssertionError(f"{database}, {sites}, {radius} m: the searches disagree")
+            lines.append(Line(database, sites, radius, indexed, full_scan))
+        if args.explain:
+            print(f"  plan of a {RADII_M[-1]:.0f} m search:")
+            for step in explain(engine, points[0], RADII_M[-1]):
+                print(f"    {step}")
+    finally:
+        engine.dispose()
+    return lines, load_s
+
+
+TABLE_COLUMNS = (
+    ("database", 10, "<"),
+    ("sites", 9, ">"),
+    ("radius", 6, ">"),
+    ("found mean", 10, ">"),
+    ("found p95", 9, ">"),
+    ("indexed median", 14, ">"),
+    ("indexed p95", 11, ">"),
+    ("full scan median", 16, ">"),
+    ("full scan p95", 13, ">"),
+    ("runs", 9, ">"),
+    ("speed-up", 8, ">"),
+)
+
+
+def print_table(lines: list[Line]) -> None:
+    """The results, one line per database, size and radius."""
+
+    def row(cells: Iterable[str]) -> str:
+        formats = [f"{{:{align}{width}}}" for _, width, align in TABLE_COLUMNS]
+        return "  ".join(form.format(cell) for form, cell in zip(formats, cells, strict=True))
+
+    header = row(title for title, _, _ in TABLE_COLUMNS)
+    print("\n" + header)
+    print("-" * len(header))
+    for line in lines:
+        i, f = line.indexed, line.full_scan
+        cells = (
+            line.database,
+            f"{line.sites:,}",
+            f"{line.radius_m:.0f} m",
+            f"{i.mean_found:.1f}",
+            f"{i.p95_found:.0f}",
+            f"{i.median_ms:.2f} ms",
+            f"{i.p95_ms:.2f} ms",
+            f"{f.median_ms:.1f} ms",
+            f"{f.p95_ms:.1f} ms",
+            f"{i.runs} / {f.runs}",
+            f"{f.median_ms / i.median_ms:.0f}x",
+        )
+        print(row(cells))
+
+
+def print_target(lines: list[Line]) -> None:
+    """Whether p95 <= 5 ms holds at 1,000,000 locations, per database and radius measured."""
+    at_target = [line for line in lines if line.sites == TARGET_SIZE]
+    if not at_target:
+        print(f"target (p95 <= {TARGET_P95_MS:g} ms at {TARGET_SIZE:,} sites): not measured")
+    for line in at_target:
+        verdict = "MET" if line.indexed.p95_ms <= TARGET_P95_MS else "NOT MET"
+        print(
+            f"target p95 <= {TARGET_P95_MS:g} ms at {TARGET_SIZE:,} sites, {line.database}, "
+            f"{line.radius_m:.0f} m: {verdict} ({line.indexed.p95_ms:.2f} ms)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build each database at each size, time both searches, print the table and target."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(size) for size in DEFAULT_SIZES),
+        help="comma-separated numbers of registered locations",
+    )
+    parser.add_argument(
+        "--databases", default=",".join(DATABASES), help="comma-separated: sqlite, postgresql"
+    )
+    parser.add_argument(
+        "--postgres-url", default=DEFAULT_POSTGRES_URL, help="server for the temporary databases"
+    )
+    parser.add_argument("--runs", type=int, default=200, help="indexed searches per radius")
+    parser.add_argument(
+        "--baseline-runs", type=int, default=10, help="full-scan searches per radius"
+    )
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the generated city")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the candidate query's plan at each size"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
+    except ValueError:
+        parser.error("--sizes takes whole numbers, e.g. 10000,100000")
+    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
+    if not sizes or min(sizes) < 1:
+        parser.error("--sizes must list positive numbers")
+    if unknown := set(databases) - set(DATABASES):
+        parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
+    if args.runs < 1 or args.baseline_runs < 1 or args.baseline_runs > args.runs:
+        parser.error("--runs must be at least 1, --baseline-runs between 1 and --runs")
+
+    lines: list[Line] = []
+    started = time.perf_counter()
+    for database in databases:
+        print(f"{database}:", flush=True)
+        if database == "sqlite":
+            for sites in sizes:
+                with tempfile.TemporaryDirectory(prefix="camshare-radius-") as workdir:
+                    url = f"sqlite:///{Path(workdir) / 'camshare.db'}"
+                    lines += bench_one(database, url, sites, args)[0]
+            continue
+        server = PostgresServer(args.postgres_url)
+        try:
+            if reason := server.reachable():
+                print(f"  skipped: {args.postgres_url} does not answer ({reason})")
+                continue
+            for sites in sizes:
+                url = server.create()
+                try:
+                    lines += bench_one(database, url, sites, args)[0]
+                finally:
+                    server.drop(url)
+        finally:
+            server.admin.dispose()
+
+    print_table(lines)
+    print(
+        f"\nfound: sites returned per search. Indexed: {args.runs} random incident points "
+        f"per radius after {WARM_UP_RUNS} warm-up searches; full scan: the first "
+        f"{args.baseline_runs} of them (same results checked). Total "
+        f"{time.perf_counter() - started:.0f} s."
+    )
+    print_target(lines)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
