@@ -65,14 +65,14 @@ def _filters() -> rx.Component:
 
 def _event_row(row: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.el.time(row["at"]), style={"white_space": "nowrap"}),
+        rx.el.td(rx.el.time(row["at"]), class_name="nowrap"),
         rx.el.td(row["actor"]),
         rx.el.td(rx.el.code(row["action"])),
         rx.el.td(row["subject"]),
         rx.el.td(row["ip"]),
         rx.el.td(
-            rx.el.code(row["detail"], style={"word_break": "break-word", "font_size": "13px"}),
-            style={"min_width": "16em"},
+            rx.el.code(row["detail"]),
+            class_name="audit-detail",
         ),
         data_event_id=row["id"],
     )
