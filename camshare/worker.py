@@ -10,6 +10,7 @@ import argparse
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from camshare.db import session_factory, session_scope
@@ -20,6 +21,7 @@ from camshare.services.geocoding import purge_geocode_cache
 from camshare.services.outbox import dispatch_due
 from camshare.services.registration import purge_expired_drafts
 from camshare.services.registry import retry_next_pending_geocode
+from camshare.services.throttle import spaced
 from camshare.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -47,10 +49,23 @@ class Worker:
             return None
         return self.settings.public_url(TWILIO_STATUS)
 
+    def pace(self) -> Callable[[], None] | None:
+        """What waits for the next turn to send under ``sms_per_second``; None: no waiting.
+
+        The limit is the provider's (a US long code takes one message a second) and binds
+        the whole installation: the worker process and every web process that dispatches
+        in-process book turns from one database row (the throttle slot "sms"), so two
+        dispatchers together still send at the configured rate. The on-screen outbox sends
+        nothing and needs no pacing.
+        """
+        if self.gateway.name == "outbox" or self.settings.sms_per_second <= 0:
+            return None
+        return spaced(self.factory, "sms", 1.0 / self.settings.sms_per_second)
+
     def tick(self) -> int:
-        """Send due messages (spaced to the provider's rate); run periodic jobs when due."""
+        """Send due messages (paced app-wide); run periodic jobs when due."""
         sent = 0
-        spacing = 1.0 / self.settings.sms_per_second if self.settings.sms_per_second > 0 else 0
+        pace = self.pace()
         while True:
             tried = dispatch_due(
                 self.factory,
@@ -58,12 +73,11 @@ class Worker:
                 limit=1,
                 status_callback=self.status_callback(),
                 max_attempts=self.settings.sms_max_attempts,
+                pace=pace,
             )
             if not tried:
                 break
             sent += tried
-            if self.gateway.name != "outbox" and spacing:
-                time.sleep(spacing)
         with session_scope() as session:
             # Cheap (an indexed query) and time-critical: answers stop at expiry.
             expire_due_requests(session)

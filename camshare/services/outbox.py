@@ -2,14 +2,25 @@
 
 A change that causes a message (a code, a receipt) adds its outbox row in the same
 transaction, so either both happen or neither. A dispatcher claims one due row at a time
-under a lease (status "sending" until ``next_attempt_at``), sends it with no transaction
-open, then records the outcome. Two dispatchers never send the same message; one that
-dies mid-send leaves a lease that runs out, so the message is retried, never dropped.
+under a lease (status "sending" until ``next_attempt_at``), waits for its turn at the
+app-wide rate limit, sends it with no transaction open, then records the outcome. Two
+dispatchers never send the same message: the claim is one conditional UPDATE (and on
+PostgreSQL the row is read with FOR UPDATE SKIP LOCKED).
+
+Delivery is at least once, not exactly once, and that is chosen: a dispatcher that dies
+(killed, power cut) holds at most one claimed message, the one in flight. Nothing marks a
+message sent before the provider has answered, so that row stays "sending" until its
+lease runs out and another dispatcher sends it. If the provider had accepted it before
+the death, the recipient gets it twice; the opposite order (mark sent, then call) would
+lose it instead. Every other message is untouched: queued rows were never claimed, sent
+rows were committed. See ``send_one``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -25,8 +36,13 @@ from camshare.services.sms import (
 )
 
 log = logging.getLogger(__name__)
-# How long a claimed message is left to its dispatcher: far longer than a provider call.
+# How long a claimed message is left to its dispatcher: far longer than a provider call
+# (``sms_timeout``, 10 s) plus a normal wait for the rate limit (see ``PACE_RECHECK``).
 SEND_LEASE = timedelta(minutes=2)
+# A wait for the rate limit at least this long may have outlasted the lease: the claim is
+# checked again before sending (see ``_wait_turn``). A shorter wait leaves over a minute
+# of lease for the provider call, which ``sms_timeout`` (10 s by default) cuts short.
+PACE_RECHECK = timedelta(seconds=60)
 
 
 def enqueue_sms(
@@ -143,6 +159,45 @@ def _redact(message: OutboxMessage) -> None:
         message.body_redacted = None
 
 
+def _wait_turn(
+    factory: sessionmaker[Session], claimed: OutboxMessage, now: datetime, pace: Callable[[], None]
+) -> datetime | None:
+    """Wait for this dispatcher's turn at the rate limit while holding ``claimed``.
+
+    Returns the time after the wait, or None when the message is no longer this
+    dispatcher's to send. The turn is taken with a message in hand (no turn is spent on an
+    empty queue) and right before the provider call, so the spacing holds at the provider.
+    Each dispatcher books at most one turn ahead, so a wait is about (dispatchers x
+    spacing): a second or two at 1 message a second.
+
+    Only a very low rate or very many dispatchers make a wait approach the lease; then it
+    may have run out meanwhile and another dispatcher may have taken the message. Putting
+    the message back instead of waiting would not help: when due again it would book a
+    new, later turn, and at a low enough rate never reach one. So the wait is kept, and
+    after a long one the claim is renewed if it is still this one (``attempts`` grows with
+    every claim); otherwise the dispatcher that took the message over sends it, not both.
+    """
+    started = time.monotonic()
+    pace()
+    waited = timedelta(seconds=time.monotonic() - started)
+    if waited < PACE_RECHECK:
+        return now + waited
+    with factory() as session, session.begin():
+        renewed = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == claimed.id,
+                OutboxMessage.status == "sending",
+                OutboxMessage.attempts == claimed.attempts,
+            )
+            .values(next_attempt_at=now + waited + SEND_LEASE)
+        )
+    if renewed.rowcount != 1:
+        log.warning("outbox message %s was taken over while waiting to be sent", claimed.id)
+        return None
+    return now + waited
+
+
 def send_one(
     factory: sessionmaker[Session],
     gateway: SmsGateway,
@@ -150,21 +205,39 @@ def send_one(
     status_callback: str | None = None,
     max_attempts: int = 8,
     now: datetime | None = None,
+    pace: Callable[[], None] | None = None,
 ) -> OutboxMessage | None:
     """Send the oldest due message, if any, and record the outcome; returns it.
 
-    No transaction is open while the provider is called. If the process dies between the
-    provider accepting the message and the outcome being committed, the lease runs out
-    and that one message is sent again: at-least-once is the price of never losing one.
+    ``pace`` blocks until this dispatcher may call the provider (the worker's books a turn
+    shared by every process, ``throttle.spaced``); it is called once per message handed
+    to the provider, after the claim. None sends at once.
+
+    Why a message may be sent twice, and only one: no transaction is open while the
+    provider is called, and the row says "sending" (leased) until the outcome is
+    committed after the call. If the process dies between the provider accepting the
+    message and that commit, nothing can tell whether the provider got it, so when the
+    lease runs out the message is claimed and sent again: at-least-once is the price of
+    never losing one. A dispatcher handles one message at a time, so a death costs at most
+    that one duplicate.
     """
-    now = now or utcnow()
-    claimed = _claim(factory, now)
-    while claimed is _LOST_RACE:
-        claimed = _claim(factory, now)
-    if claimed is None or claimed.status in ("expired", "suppressed"):
-        return claimed
+    while True:
+        at = now or utcnow()
+        claimed = _claim(factory, at)
+        while claimed is _LOST_RACE:
+            claimed = _claim(factory, at)
+        if claimed is None or claimed.status in ("expired", "suppressed"):
+            return claimed
+        if pace is None:
+            break
+        after_wait = _wait_turn(factory, claimed, at, pace)
+        if after_wait is not None:
+            at = after_wait
+            break
+        # Taken over during a long wait: its new holder sends it; go on with the next one.
     error: Exception | None = None
     try:
+        # From here until the outcome is committed below, a death means a resend (see above).
         receipt = gateway.send(claimed.to_e164, claimed.body, status_callback)
     except Exception as exc:
         error = exc
@@ -178,19 +251,19 @@ def send_one(
             message.error_code = error.code
             message.error_message = error.message
             if error.code == TWILIO_OPTED_OUT:
-                mark_opted_out(session, message.to_e164, now)
+                mark_opted_out(session, message.to_e164, at)
         elif error is not None:
             message.error_message = str(error)[:400]
             if message.attempts >= max_attempts:
                 message.status = "failed"
             else:
                 message.status = "queued"
-                message.next_attempt_at = now + retry_delay(message.attempts)
+                message.next_attempt_at = at + retry_delay(message.attempts)
         else:
             message.status = "sent"
             message.provider_sid = receipt.sid
             message.provider_status = receipt.status
-            message.sent_at = now
+            message.sent_at = at
             message.error_message = None
         if message.status in ("sent", "failed") and not gateway.keeps_record:
             _redact(message)
@@ -205,12 +278,18 @@ def dispatch_due(
     status_callback: str | None = None,
     max_attempts: int = 8,
     now: datetime | None = None,
+    pace: Callable[[], None] | None = None,
 ) -> int:
-    """Send up to ``limit`` due messages; returns how many were tried."""
+    """Send up to ``limit`` due messages, each after ``pace``; returns how many were tried."""
     tried = 0
     while tried < limit:
         message = send_one(
-            factory, gateway, status_callback=status_callback, max_attempts=max_attempts, now=now
+            factory,
+            gateway,
+            status_callback=status_callback,
+            max_attempts=max_attempts,
+            now=now,
+            pace=pace,
         )
         if message is None:
             break

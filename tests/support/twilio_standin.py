@@ -10,11 +10,14 @@ with a message resource in Twilio's JSON shape on success, and Twilio's error JS
         settings = load_settings({"CAMSHARE_TWILIO_API_BASE_URL": server.base_url, ...})
         server.respond_with(429, 503, "ok")  # the next three answers, in order
         server.recipient_errors["+12145550100"] = 21610  # this number replied STOP
+        server.delay = 0.3  # think this long before answering a message create
+        server.hold = threading.Event()  # answer no message create until it is set
 
-Every request is kept in ``requests`` and every accepted message in ``messages``. It
-listens on 127.0.0.1 on an ephemeral port, serves from daemon threads, stops when the
-``with`` block ends and, in any case, after ``max_lifetime`` seconds (that life cycle is
-``LoopbackServer``'s).
+Every request is kept in ``requests`` (with the moment it arrived) and every accepted
+message in ``messages``; ``in_flight`` counts message creates received and not answered
+yet, so a test can act while a client waits for its answer. It listens on 127.0.0.1 on
+an ephemeral port, serves from daemon threads, stops when the ``with`` block ends and, in
+any case, after ``max_lifetime`` seconds (that life cycle is ``LoopbackServer``'s).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import base64
 import binascii
 import json
 import re
+import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -112,6 +117,7 @@ class RecordedRequest:
     form: dict[str, str]
     auth_user: str | None
     status: int
+    received_at: float = 0.0  # time.monotonic() when it arrived
 
 
 # A scripted answer: "ok" (normal handling), an HTTP status (with the Twilio code that
@@ -126,6 +132,11 @@ class TwilioStandin(LoopbackServer):
     account_sid: str = DEFAULT_ACCOUNT_SID
     auth_token: str = DEFAULT_AUTH_TOKEN
     recipient_errors: dict[str, int] = field(default_factory=dict)
+    # Seconds to wait before answering each message create, as a busy provider does.
+    delay: float = 0.0
+    # When given, message creates wait for it (then ``delay``): a test can hold several
+    # clients' requests at once, e.g. to be sure concurrent clients all got started.
+    hold: threading.Event | None = None
     max_lifetime: float = 600.0
     requests: list[RecordedRequest] = field(default_factory=list, init=False)
     messages: list[AcceptedMessage] = field(default_factory=list, init=False)
@@ -133,6 +144,7 @@ class TwilioStandin(LoopbackServer):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._script: deque[Scripted] = deque()
+        self._in_flight = 0
 
     # Life cycle -----------------------------------------------------------------------
 
@@ -157,6 +169,12 @@ class TwilioStandin(LoopbackServer):
         with self._lock:
             return list(self._script)
 
+    @property
+    def in_flight(self) -> int:
+        """Message creates received and not answered yet (``delay`` keeps them waiting)."""
+        with self._lock:
+            return self._in_flight
+
     def _next_scripted(self) -> Scripted:
         with self._lock:
             return self._script.popleft() if self._script else "ok"
@@ -173,9 +191,25 @@ class TwilioStandin(LoopbackServer):
         self, method: str, path: str, form: dict[str, str], authorization: str | None
     ) -> tuple[int, dict]:
         """The HTTP status and JSON body for one request (called from handler threads)."""
+        received_at = time.monotonic()
         auth_user = _basic_user(authorization)
-        status, payload, accepted = self._decide(method, path, form, authorization)
-        self._record(RecordedRequest(method, path, form, auth_user, status), accepted)
+        creating = method == "POST" and MESSAGES_PATH.match(path) is not None
+        if creating:
+            with self._lock:
+                self._in_flight += 1
+        try:
+            if creating and self.hold is not None:
+                self.hold.wait(self.max_lifetime)
+            if creating and self.delay > 0:
+                time.sleep(self.delay)
+            status, payload, accepted = self._decide(method, path, form, authorization)
+            self._record(
+                RecordedRequest(method, path, form, auth_user, status, received_at), accepted
+            )
+        finally:
+            if creating:
+                with self._lock:
+                    self._in_flight -= 1
         return status, payload
 
     def _decide(
