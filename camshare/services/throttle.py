@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import case, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,13 +20,19 @@ def reserve_slot(
     One UPDATE reads and moves the slot, so callers in any process, at the same instant,
     still get moments ``spacing`` apart (PostgreSQL locks the row, SQLite the database).
     """
-    now = time.time() if now is None else now
     with factory() as session, session.begin():
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
-            insert(ThrottleSlot).values(name=name, next_at=now).on_conflict_do_nothing()
+            insert(ThrottleSlot).values(name=name, next_at=0.0).on_conflict_do_nothing()
         )
+        # Hold the slot before reading the clock: read first, a caller that waited for the
+        # lock would book a moment already past and send too soon after the one before.
+        # (SQLite's write lock is held since the INSERT; PostgreSQL locks the row here.)
+        session.execute(
+            select(ThrottleSlot.next_at).where(ThrottleSlot.name == name).with_for_update()
+        )
+        now = time.time() if now is None else now
         later = case((ThrottleSlot.next_at > now, ThrottleSlot.next_at), else_=now)
         booked_until = session.execute(
             update(ThrottleSlot)
