@@ -364,8 +364,9 @@ def board_page() -> rx.Component:
             rx.el.dd(info["place"], " · ", info["radius_m"], " m"),
             rx.el.dt(T["request.window"]),
             rx.el.dd(info["window"]),
-            rx.el.dt(T["board.expires"]),
-            rx.el.dd(info["expires_at"]),
+            # A request waiting for approval has no closing time yet.
+            rx.cond(info["expires_at"] != "", rx.el.dt(T["board.expires"])),
+            rx.cond(info["expires_at"] != "", rx.el.dd(info["expires_at"])),
             rx.el.dt(T["board.reply_code"]),
             rx.el.dd(info["reply_code"]),
             rx.el.dt(T["request.message"]),

@@ -97,9 +97,9 @@ def registered_owner(
                 retention_days=30,
             ),
             Camera(
-                camera_kind="outdoor",
+                camera_kind="exterior",
                 count=2,
-                faces="driveway",
+                faces="parking_lot",
                 recording="continuous",
                 retention_days=14,
             ),
