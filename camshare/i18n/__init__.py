@@ -1,7 +1,9 @@
 """Message catalogs (English and Spanish) and the one function that reads them.
 
-Catalogs are flat JSON objects in this folder, one per language, with the same keys.
-Placeholders use ``{name}`` and are filled by ``translate``.
+Catalogs are flat JSON objects in this folder with the same keys in every language:
+``<lang>.json``, plus ``<lang>.<area>.json`` files for a part of the product (a file per
+area keeps each one readable and lets work on two areas proceed apart). A key lives in one
+file only. Placeholders use ``{name}`` and are filled by ``translate``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ def catalog(language: str) -> dict[str, str]:
     """Every message in ``language`` (English for an unknown language)."""
     if language not in LANGUAGES:
         language = DEFAULT_LANGUAGE
-    return json.loads((_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    messages: dict[str, str] = {}
+    for path in catalog_files(language):
+        messages.update(json.loads(path.read_text(encoding="utf-8")))
+    return messages
+
+
+def catalog_files(language: str) -> list[Path]:
+    """The files that make up ``language``'s catalog: the main one, then each area's."""
+    return [_DIR / f"{language}.json", *sorted(_DIR.glob(f"{language}.*.json"))]
 
 
 def translate(language: str, key: str, **params: object) -> str:

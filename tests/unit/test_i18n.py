@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import camshare
-from camshare.i18n import catalog, pick_language, translate
+from camshare.i18n import catalog, catalog_files, pick_language, translate
 
 I18N_DIR = Path(camshare.__file__).resolve().parent / "i18n"
 SOURCE_DIR = Path(camshare.__file__).resolve().parent
@@ -19,7 +19,7 @@ DYNAMIC_ERROR_KEYS = {"error.full_name_required", "error.business_name_required"
 
 
 def load(language: str) -> dict[str, str]:
-    return json.loads((I18N_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    return catalog.__wrapped__(language)
 
 
 def placeholders(text: str) -> set[str]:
@@ -42,12 +42,17 @@ def test_both_catalogs_have_exactly_the_same_keys():
 
 def test_no_key_is_written_twice_in_a_catalog():
     for language in ("en", "es"):
-        pairs = json.loads(
-            (I18N_DIR / f"{language}.json").read_text(encoding="utf-8"),
-            object_pairs_hook=lambda items: items,
-        )
-        names = [name for name, _ in pairs]
+        names = []
+        for path in catalog_files(language):
+            pairs = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=lambda i: i)
+            names += [name for name, _ in pairs]
         assert len(names) == len(set(names)), language
+
+
+def test_each_area_file_has_its_counterpart_in_every_language():
+    english = {path.name.removeprefix("en") for path in catalog_files("en")}
+    spanish = {path.name.removeprefix("es") for path in catalog_files("es")}
+    assert english == spanish
 
 
 def test_every_message_has_the_same_placeholders_in_both_languages():
