@@ -25,3 +25,14 @@ def owner_answer_path(token: str) -> str:
 def request_board_path(request_id: int) -> str:
     """A request's live board."""
     return f"/staff/requests/{request_id}"
+TRANSPARENCY = "/transparency"
+STAFF_CAMPAIGNS = "/staff/campaigns"
+STAFF_DASHBOARD = "/staff/dashboard"
+# Files for a campaign's flyer (staff only): qr.png, qr.svg, flyer.pdf?lang=en|es|both
+CAMPAIGN_FILES = "/api/campaigns/{code}/{name}"
+DASHBOARD_CSV = "/api/dashboard.csv"
+
+
+def campaign_file_path(code: str, name: str) -> str:
+    """Where a campaign's QR image or PDF flyer is downloaded."""
+    return CAMPAIGN_FILES.format(code=code, name=name)
