@@ -66,8 +66,13 @@ class Campaign(Base):
     event_date: Mapped[str | None] = mapped_column(String(10))
     place: Mapped[str | None] = mapped_column(String(200))
     zip_code: Mapped[str | None] = mapped_column(String(10))
+    neighbourhood: Mapped[str | None] = mapped_column(String(100))
+    # "en", "es" or "both": the language(s) of its printed flyer.
     flyer_language: Mapped[str] = mapped_column(String(8), default="en")
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
 
 
@@ -84,6 +89,12 @@ class CampaignVisit(Base):
     )
     language: Mapped[str] = mapped_column(String(8))
     visited_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # How far this visit's sign-up went. Kept here, not only on the draft: unfinished drafts
+    # are deleted after a day, and the funnel must still count who gave up where.
+    started_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
 
 
 class AgreementVersion(Base):

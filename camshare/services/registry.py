@@ -14,7 +14,7 @@ from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.geocoding import Geocoder, address_query, geocode_cached
 from camshare.services.outbox import enqueue_sms
-from camshare.services.registration import load_draft, save_draft, site_address_key
+from camshare.services.registration import load_draft, record_progress, save_draft, site_address_key
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -124,6 +124,7 @@ def complete_registration(
     )
     draft.completed_at = now
     draft.owner_id = owner.id
+    record_progress(session, draft, "completed", now, owner_id=owner.id)
     # From now on personal data lives only on the owner: the draft keeps counts (for the
     # outreach funnel) and the codes that proved the phone are no longer needed.
     draft.data = {"sites": len(summaries), "cameras": confirmation.camera_count}

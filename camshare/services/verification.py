@@ -17,7 +17,7 @@ from camshare.i18n import translate
 from camshare.models import OutboxMessage, PhoneVerification, utcnow
 from camshare.services.errors import DomainError
 from camshare.services.outbox import enqueue_sms
-from camshare.services.registration import load_draft, save_draft
+from camshare.services.registration import load_draft, record_progress, save_draft
 from camshare.services.registry import Confirmation, complete_registration
 from camshare.services.sms import TWILIO_OPTED_OUT
 from camshare.services.tokens import code_hash, new_code
@@ -179,6 +179,7 @@ def check_code(
     pending.verified_at = now
     draft.phone_verified_at = now
     draft.data["phone_verified"] = phone
+    record_progress(session, draft, "verified", now)
     save_draft(draft)
     return CodeCheck(True)
 

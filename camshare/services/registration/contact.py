@@ -16,6 +16,7 @@ from camshare.services.registration.drafts import (
     DraftSnapshot,
     forget_signature,
     load_draft,
+    record_progress,
     save_draft,
     snapshot_of,
 )
@@ -96,5 +97,6 @@ def save_contact(
         draft.data.pop("phone_verified", None)
     draft.data["contact"] = contact
     draft.contact_saved_at = draft.contact_saved_at or now or utcnow()
+    record_progress(session, draft, "started", draft.contact_saved_at)
     save_draft(draft, "agreement" if draft.data.get("sites") else "location")
     return snapshot_of(draft, key, None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -156,6 +156,39 @@ def _record_visit(session: Session, draft: RegistrationDraft, campaign_id: int |
             )
     except IntegrityError:
         pass  # a second tab recorded the same visit a moment earlier
+
+
+FUNNEL_STEPS = ("started", "verified", "completed")
+
+
+def record_progress(
+    session: Session,
+    draft: RegistrationDraft,
+    step: str,
+    now: datetime,
+    owner_id: int | None = None,
+) -> None:
+    """Mark how far the sign-up behind ``draft`` went, on the visit it is counted under.
+
+    A draft is counted under its first campaign (or as "direct"); the first time a step is
+    reached is kept, so going back and forth does not move it.
+    """
+    if step not in FUNNEL_STEPS:
+        raise ValueError(step)
+    column = getattr(CampaignVisit, f"{step}_at")
+    values: dict[str, object] = {f"{step}_at": func.coalesce(column, now)}
+    if owner_id is not None:
+        values["owner_id"] = owner_id
+    session.execute(
+        update(CampaignVisit)
+        .where(
+            CampaignVisit.draft_id == draft.id,
+            CampaignVisit.campaign_id.is_(None)
+            if draft.campaign_id is None
+            else CampaignVisit.campaign_id == draft.campaign_id,
+        )
+        .values(**values)
+    )
 
 
 def load_snapshot(session: Session, key: str) -> DraftSnapshot:

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Outreach.
     "campaign.manage": frozenset({"outreach", "admin"}),
     "dashboard.view": frozenset({"outreach", "supervisor", "admin"}),
+    "dashboard.export_personal": frozenset({"admin"}),
 }
 
 
