@@ -19,12 +19,16 @@ from camshare.pages.manage import manage_page
 from camshare.pages.outbox import outbox_page
 from camshare.pages.owner_answer import owner_answer_page
 from camshare.pages.staff_audit import staff_audit_page
+from camshare.pages.staff_campaigns import campaigns_page
+from camshare.pages.staff_dashboard import dashboard_page
 from camshare.pages.staff_home import StaffHomeState, staff_home_page
 from camshare.pages.staff_requests import board_page, new_request_page, requests_page
 from camshare.pages.staff_sign_in import staff_sign_in_page
 from camshare.pages.staff_users import staff_users_page
 from camshare.settings import get_settings
 from camshare.state.base import AppState
+from camshare.state.campaigns import CampaignsState
+from camshare.state.dashboard import DashboardState
 from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
 from camshare.state.owner_answer import OwnerAnswerState
@@ -96,6 +100,8 @@ STAFF_PAGES = [
     (board_page, routes.STAFF_REQUEST_BOARD, BoardState.load),
     (staff_users_page, routes.STAFF_USERS, StaffUsersState.load),
     (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load),
+    (campaigns_page, routes.STAFF_CAMPAIGNS, CampaignsState.load),
+    (dashboard_page, routes.STAFF_DASHBOARD, DashboardState.load),
 ]
 for page, route, on_load in STAFF_PAGES:
     app.add_page(

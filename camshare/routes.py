@@ -25,6 +25,8 @@ def owner_answer_path(token: str) -> str:
 def request_board_path(request_id: int) -> str:
     """A request's live board."""
     return f"/staff/requests/{request_id}"
+
+
 TRANSPARENCY = "/transparency"
 STAFF_CAMPAIGNS = "/staff/campaigns"
 STAFF_DASHBOARD = "/staff/dashboard"

@@ -11,7 +11,7 @@ const pinIcon = L.divIcon({
   iconAnchor: [20, 52],
 });
 
-export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, radius, points, onMove }) {
+export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, radius, points, showPin = true, onMove }) {
   const container = useRef(null);
   const map = useRef(null);
   const marker = useRef(null);
@@ -25,19 +25,21 @@ export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabe
     // Leaflet's own zoom buttons speak English; these carry the page's language.
     L.control.zoom({ zoomInTitle: zoomInLabel, zoomOutTitle: zoomOutLabel }).addTo(map.current);
     L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(map.current);
-    marker.current = L.marker([lat, lon], {
-      draggable: true,
-      autoPan: true,
-      icon: pinIcon,
-      title: label,
-      alt: label,
-    }).addTo(map.current);
-    const report = (point) => moved.current && moved.current(point.lat, point.lng);
-    marker.current.on("dragend", () => report(marker.current.getLatLng()));
-    map.current.on("click", (event) => {
-      marker.current.setLatLng(event.latlng);
-      report(event.latlng);
-    });
+    if (showPin) {
+      marker.current = L.marker([lat, lon], {
+        draggable: true,
+        autoPan: true,
+        icon: pinIcon,
+        title: label,
+        alt: label,
+      }).addTo(map.current);
+      const report = (point) => moved.current && moved.current(point.lat, point.lng);
+      marker.current.on("dragend", () => report(marker.current.getLatLng()));
+      map.current.on("click", (event) => {
+        marker.current.setLatLng(event.latlng);
+        report(event.latlng);
+      });
+    }
     dots.current = L.layerGroup().addTo(map.current);
     return () => map.current.remove();
   }, []);

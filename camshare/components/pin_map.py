@@ -24,6 +24,8 @@ class PinMap(rx.NoSSRComponent):
     # (dicts with "lat" and "lon"), for a police search.
     radius: rx.Var[int]
     points: rx.Var[list[dict[str, str]]]
+    # False: a map of points only (no pin to move), e.g. the outreach dashboard.
+    show_pin: rx.Var[bool]
 
     on_move: rx.EventHandler[lambda lat, lon: [lat, lon]]
 

@@ -14,9 +14,16 @@ T = AppState.t
 
 
 def staff_notice(state) -> rx.Component:
-    """The message above a staff form, announced to screen readers."""
-    return rx.cond(
-        state.notice_text != "", rx.el.p(state.notice_text, role="alert", class_name="notice")
+    """The message above a staff form: an error (alert) or a confirmation (status)."""
+    return rx.fragment(
+        rx.cond(
+            state.notice_text != "",
+            rx.el.p(state.notice_text, role="alert", class_name="notice"),
+        ),
+        rx.cond(
+            state.done_text != "",
+            rx.el.p(state.done_text, role="status", class_name="notice done"),
+        ),
     )
 
 
@@ -33,6 +40,14 @@ def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
         rx.cond(
             StaffState.can["request.create"],
             _nav_link("staff.nav_new_request", routes.STAFF_NEW_REQUEST),
+        ),
+        rx.cond(
+            StaffState.can["campaign.manage"],
+            _nav_link("staff.nav_campaigns", routes.STAFF_CAMPAIGNS),
+        ),
+        rx.cond(
+            StaffState.can["dashboard.view"],
+            _nav_link("staff.nav_dashboard", routes.STAFF_DASHBOARD),
         ),
         rx.cond(StaffState.can["staff.manage"], _nav_link("staff.nav_users", routes.STAFF_USERS)),
         rx.cond(StaffState.can["audit.view"], _nav_link("staff.nav_audit", routes.STAFF_AUDIT)),

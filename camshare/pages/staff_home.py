@@ -53,6 +53,18 @@ def staff_home_page() -> rx.Component:
                 "staff.nav_new_request",
                 "staff.new_request_lead",
             ),
+            _section(
+                "campaign.manage",
+                routes.STAFF_CAMPAIGNS,
+                "staff.nav_campaigns",
+                "staff.campaigns_lead",
+            ),
+            _section(
+                "dashboard.view",
+                routes.STAFF_DASHBOARD,
+                "staff.nav_dashboard",
+                "staff.dashboard_lead",
+            ),
             _section("staff.manage", routes.STAFF_USERS, "staff.nav_users", "staff.users_lead"),
             _section("audit.view", routes.STAFF_AUDIT, "staff.nav_audit", "staff.audit_lead"),
             class_name="sections",

@@ -256,3 +256,16 @@ def list_campaigns_for_staff(
         )
         for c, responsible in rows
     ]
+
+
+def responsible_choices(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """Active staff who may run a campaign, as (id, name), for the form's list."""
+    authorize(actor, "campaign.manage")
+    return [
+        (user.id, user.display_name)
+        for user in session.scalars(
+            select(StaffUser)
+            .where(StaffUser.disabled_at.is_(None), StaffUser.role.in_(("outreach", "admin")))
+            .order_by(StaffUser.display_name)
+        )
+    ]

@@ -17,6 +17,9 @@ class FormFeedback(rx.State, mixin=True):
     error_params: dict[str, dict[str, Any]] = {}
     notice: str = ""
     notice_params: dict[str, Any] = {}
+    # A success to confirm ("Campaign saved."), shown apart from errors.
+    done: str = ""
+    done_params: dict[str, Any] = {}
 
     @rx.var
     def messages(self) -> dict[str, str]:
@@ -31,11 +34,21 @@ class FormFeedback(rx.State, mixin=True):
         """The message shown above the form, in the current language."""
         return translate(self.lang, self.notice, **self.notice_params) if self.notice else ""
 
+    @rx.var
+    def done_text(self) -> str:
+        """The confirmation of the last success, in the current language."""
+        return translate(self.lang, self.done, **self.done_params) if self.done else ""
+
     def _clear_errors(self) -> None:
         self.errors = {}
         self.error_params = {}
         self.notice = ""
         self.notice_params = {}
+        self.done = ""
+        self.done_params = {}
+
+    def _show_done(self, key: str, **params: Any) -> None:
+        self.done, self.done_params = key, params
 
     def _show_error(self, exc: DomainError) -> None:
         if isinstance(exc, ValidationFailed):

@@ -38,7 +38,15 @@ class StaffState(FormFeedback, AppState):
         """Which links the header offers (display only: handlers check again)."""
         return {
             action: may(self.staff_role, action)
-            for action in ("request.create", "request.view", "staff.manage", "audit.view")
+            for action in (
+                "request.create",
+                "request.view",
+                "staff.manage",
+                "audit.view",
+                "campaign.manage",
+                "dashboard.view",
+                "dashboard.export_personal",
+            )
         }
 
     async def _actor(self) -> Actor | None:
@@ -83,6 +91,23 @@ class StaffState(FormFeedback, AppState):
             return await self._require(action), None
         except (NotSignedIn, Forbidden) as exc:
             return None, self._refused(exc)
+
+    async def _run(self, action: str, work=None, refresh=None):
+        """An event's work as the signed-in member allowed ``action``: ``work(actor)``,
+        then ``refresh(actor)``; refusals redirect or mark the page, errors are shown."""
+        self._clear_errors()
+        try:
+            actor = await self._require(action)
+        except (NotSignedIn, Forbidden) as exc:
+            return self._refused(exc)
+        try:
+            if work is not None:
+                await work(actor)
+        except DomainError as exc:
+            self._show_error(exc)
+        if refresh is not None:
+            await refresh(actor)
+        return None
 
     @rx.event
     async def sign_out(self):

@@ -10,10 +10,9 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import translate
 from camshare.services.access.wording import format_moment
-from camshare.services.errors import DomainError
 from camshare.services.staff import accounts
-from camshare.services.staff.permissions import ROLES, Forbidden
-from camshare.state.staff import NotSignedIn, StaffState
+from camshare.services.staff.permissions import ROLES
+from camshare.state.staff import StaffState
 
 FIELDS = ("username", "display_name", "role", "phone_e164", "password")
 
@@ -77,17 +76,7 @@ class StaffUsersState(StaffState):
 
     async def _act(self, work) -> Any:
         """Check the session and role, run ``work(actor)``, refresh the list."""
-        self._clear_errors()
-        try:
-            actor = await self._require("staff.manage")
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
-        try:
-            await work(actor)
-        except DomainError as exc:
-            self._show_error(exc)
-        await self._refresh(actor)
-        return None
+        return await self._run("staff.manage", work, self._refresh)
 
     @rx.event
     async def create(self):
@@ -112,8 +101,7 @@ class StaffUsersState(StaffState):
         if created:
             self.typed = dict.fromkeys(FIELDS, "")
             self.form_version += 1
-            self.notice = "users.created"
-            self.notice_params = {"username": created[0]}
+            self._show_done("users.created", username=created[0])
         return result
 
     async def _on_row(self, use_case, user_id: str, *args) -> Any:

@@ -16,8 +16,8 @@ import camshare.camshare  # noqa: F401 - registers every page's state
 from camshare.state.staff import StaffState
 from camshare.state.staff_sign_in import SignInState
 
-# The checks, and the helpers that begin with one (StaffUsersState._act, BoardState._with_actor).
-CHECKS = ("_require(", "_open_page(", "_with_actor(", "_actor(", "self._act(")
+# The checks, and the helpers that begin with one (StaffState._run, BoardState._with_actor…).
+CHECKS = ("_require(", "_open_page(", "_with_actor(", "_actor(", "self._act(", "self._run(")
 # Signing out ends the caller's own session: no role is needed for that.
 ALLOWED = {("StaffState", "sign_out")}
 # The sign-in page is where a session is made: its handlers are the check.
