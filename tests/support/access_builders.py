@@ -53,6 +53,7 @@ def registered_owner(
     *points: tuple[float, float],
     language: str = "en",
     name: str = "Ana Example",
+    zip_code: str | None = "75201",
     **owner_fields,
 ) -> Owner:
     """A verified owner who consented, with one site (two cameras) at each point."""
@@ -82,7 +83,7 @@ def registered_owner(
             owner_id=owner.id,
             address_line=f"{1500 + index} Marilla St",
             address_key=f"{number}-{index}",
-            zip_code="75201",
+            zip_code=zip_code,
             lat=lat,
             lon=lon,
             location_source="address",
