@@ -25,6 +25,7 @@ from camshare.pages.staff_home import StaffHomeState, staff_home_page
 from camshare.pages.staff_requests import board_page, new_request_page, requests_page
 from camshare.pages.staff_sign_in import staff_sign_in_page
 from camshare.pages.staff_users import staff_users_page
+from camshare.pages.transparency import transparency_page
 from camshare.settings import get_settings
 from camshare.state.base import AppState
 from camshare.state.campaigns import CampaignsState
@@ -37,6 +38,7 @@ from camshare.state.request_new import NewRequestState
 from camshare.state.staff_audit import StaffAuditState
 from camshare.state.staff_sign_in import SignInState
 from camshare.state.staff_users import StaffUsersState
+from camshare.state.transparency import TransparencyState
 from camshare.unhandled import log_backend_error
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,9 @@ app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
 app.add_page(join_page, route=routes.JOIN_CAMPAIGN, title=title, on_load=JoinState.load)
 app.add_page(manage_page, route=routes.MANAGE, title=title, on_load=AppState.pick_initial_language)
 app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
+app.add_page(
+    transparency_page, route=routes.TRANSPARENCY, title=title, on_load=TransparencyState.load
+)
 app.add_page(
     owner_answer_page, route=routes.OWNER_ANSWER, title=title, on_load=OwnerAnswerState.load
 )

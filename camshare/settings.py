@@ -161,6 +161,9 @@ class Settings:
         default=True, metadata=_env(doc="Non-emergency requests wait for a supervisor")
     )
     request_message_max: int = field(default=500, metadata=_env(doc="Characters"))
+    transparency_cache_seconds: float = field(
+        default=300.0, metadata=_env(doc="How long the public figures are served from memory")
+    )
     # Staff accounts
     staff_session_hours: float = field(
         default=12.0, metadata=_env(doc="A staff sign-in lasts at most this long")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare import routes
 from camshare.runtime import settings
 from camshare.state.base import AppState
 
@@ -48,7 +49,15 @@ def page_frame(*children: rx.Component, on_switch=None) -> rx.Component:
             class_name="site-header",
         ),
         rx.el.main(*children, id="main", class_name="content"),
-        rx.el.footer(rx.el.p(AppState.t["app.footer"]), class_name="site-footer"),
+        rx.el.footer(
+            rx.el.p(AppState.t["app.footer"]),
+            rx.el.p(
+                rx.el.a(AppState.t["app.transparency_link"], href=routes.TRANSPARENCY),
+                " · ",
+                rx.el.a(AppState.t["app.staff_link"], href=routes.STAFF_SIGN_IN),
+            ),
+            class_name="site-footer",
+        ),
         class_name="page",
         lang=AppState.lang,
     )

@@ -29,7 +29,10 @@ from camshare.state.base import AppState
 
 log = logging.getLogger(__name__)
 
-FIGURES = cached_public_figures(lambda: runtime.in_session(public_figures, runtime.settings()))
+FIGURES = cached_public_figures(
+    lambda: runtime.in_session(public_figures, runtime.settings()),
+    ttl_seconds=runtime.settings().transparency_cache_seconds,
+)
 
 
 def count_text(n: int | None, lang: str) -> str:
