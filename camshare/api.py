@@ -5,19 +5,31 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.db import session_scope
-from camshare.routes import TWILIO_INBOUND, TWILIO_STATUS
+from camshare.routes import CAMPAIGN_FILES, TWILIO_INBOUND, TWILIO_STATUS
 from camshare.runtime import in_session
+from camshare.services.campaigns import FLYER_LANGUAGES
 from camshare.services.delivery import record_delivery_status
+from camshare.services.errors import DomainError
+from camshare.services.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
+from camshare.services.flyers import CampaignFile, campaign_file
 from camshare.services.inbound_sms import handle_inbound_sms
+from camshare.services.staff.permissions import Forbidden
+from camshare.services.staff.sessions import resolve_session
 from camshare.settings import get_settings
+
+# The cookie the staff pages keep the session token in (camshare.state.staff.StaffState).
+STAFF_COOKIE = "camshare_staff"
+# Staff files hold nothing a shared cache or a later user of the browser should keep.
+PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -81,6 +93,54 @@ async def twilio_inbound(request: Request) -> Response:
     return Response(str(twiml), media_type="application/xml")
 
 
+def _staff_campaign_file(
+    session: Session, token: str | None, code: str, name: str, language: str | None, ip: str | None
+) -> CampaignFile | int:
+    """The file for the staff member signed in with ``token``, or the HTTP status refusing it."""
+    settings = get_settings()
+    actor = resolve_session(session, token, settings=settings, ip_address=ip)
+    if actor is None:
+        return 401
+    try:
+        return campaign_file(session, actor, code, name, settings, language)
+    except Forbidden:
+        return 403
+    except DomainError:
+        return 404
+
+
+async def campaign_file_download(request: Request) -> Response:
+    """A campaign's QR code (qr.png, qr.svg) or flyer (flyer.pdf?lang=en|es|both), for
+    outreach staff and admins signed in on this browser; each download is audited."""
+    code, name = request.path_params["code"], request.path_params["name"]
+    language = (request.query_params.get("lang") or None) if name == "flyer.pdf" else None
+    if name not in CAMPAIGN_FILE_TYPES:
+        return PlainTextResponse("Not found", status_code=404, headers=PRIVATE)
+    if language is not None and language not in FLYER_LANGUAGES:
+        return PlainTextResponse("lang must be en, es or both", status_code=400, headers=PRIVATE)
+    found = await asyncio.to_thread(
+        in_session,
+        _staff_campaign_file,
+        request.cookies.get(STAFF_COOKIE),
+        code,
+        name,
+        language,
+        request.client.host if request.client else None,
+    )
+    if isinstance(found, int):
+        message = {401: "Sign in as staff first", 403: "Forbidden", 404: "Not found"}[found]
+        return PlainTextResponse(message, status_code=found, headers=PRIVATE)
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={
+            **PRIVATE,
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def create_api() -> Starlette:
     """A fresh Starlette app (Reflex's test harness re-imports the app module)."""
     return Starlette(
@@ -88,5 +148,6 @@ def create_api() -> Starlette:
             Route("/api/health", health),
             Route(TWILIO_STATUS, twilio_status, methods=["POST"]),
             Route(TWILIO_INBOUND, twilio_inbound, methods=["POST"]),
+            Route(CAMPAIGN_FILES, campaign_file_download, methods=["GET"]),
         ]
     )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what camshare needs into the project folder: a Python virtualenv (.venv) and
 # the bun binary Reflex builds the frontend with (.tooling, from the npm registry).
-# With --dev: the test tools too, and Debian's Chromium for the browser tests.
+# With --dev: the test tools too, and the Debian packages they use (Chromium, zbar, poppler).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,13 +38,33 @@ if [ ! -x .tooling/node_modules/.bin/bun ]; then
     || npm install --no-audit --no-fund --no-save --prefix .tooling bun@1.4.5
 fi
 
-if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "Chromium is needed for the browser tests: install Debian's 'chromium' package." >&2
-    exit 1
+# The test tools' Debian packages: Chromium for the browser tests, zbar (libzbar0, renamed
+# libzbar0t64 in Debian 13) to decode QR codes, poppler's pdftoppm to look at flyers.
+# Only what is missing is installed, so running this again changes nothing.
+installed() { [[ "$(dpkg-query -W -f='${Status}\n' "$@" 2>/dev/null || true)" == *"ok installed"* ]]; }
+if [ "$dev" = 1 ]; then
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  installed libzbar0 libzbar0t64 || missing+=(zbar)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then
+      if command -v sudo >/dev/null 2>&1; then
+        sudo=sudo
+      else
+        echo "The tests need Debian's packages chromium, libzbar0 and poppler-utils: install them." >&2
+        exit 1
+      fi
+    fi
+    $sudo apt-get update -qq
+    packages=()
+    for name in "${missing[@]}"; do
+      if [ "$name" = zbar ]; then
+        if apt-cache show libzbar0 >/dev/null 2>&1; then name=libzbar0; else name=libzbar0t64; fi
+      fi
+      packages+=("$name")
+    done
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
   fi
 fi
