@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -14,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.db import session_scope
-from camshare.routes import CAMPAIGN_FILES, TWILIO_INBOUND, TWILIO_STATUS
+from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, TWILIO_INBOUND, TWILIO_STATUS
 from camshare.runtime import in_session
 from camshare.services.campaigns import FLYER_LANGUAGES
 from camshare.services.delivery import record_delivery_status
@@ -22,10 +25,12 @@ from camshare.services.errors import DomainError
 from camshare.services.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
 from camshare.services.flyers import CampaignFile, campaign_file
 from camshare.services.inbound_sms import handle_inbound_sms
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.signups import ALL, dashboard_csv
+from camshare.services.staff.permissions import Actor, Forbidden
 from camshare.services.staff.sessions import resolve_session
 from camshare.settings import get_settings
 
+T = TypeVar("T")
 # The cookie the staff pages keep the session token in (camshare.state.staff.StaffState).
 STAFF_COOKIE = "camshare_staff"
 # Staff files hold nothing a shared cache or a later user of the browser should keep.
@@ -93,20 +98,50 @@ async def twilio_inbound(request: Request) -> Response:
     return Response(str(twiml), media_type="application/xml")
 
 
-def _staff_campaign_file(
-    session: Session, token: str | None, code: str, name: str, language: str | None, ip: str | None
-) -> CampaignFile | int:
-    """The file for the staff member signed in with ``token``, or the HTTP status refusing it."""
-    settings = get_settings()
-    actor = resolve_session(session, token, settings=settings, ip_address=ip)
+def _as_staff(
+    session: Session,
+    token: str | None,
+    ip: str | None,
+    work: Callable[[Session, Actor], T],
+    refused_input: int = 404,
+) -> T | int:
+    """``work(session, actor)`` for the staff member signed in with ``token``, or the HTTP
+    status refusing it: 401 not signed in, 403 wrong role, ``refused_input`` bad input."""
+    actor = resolve_session(session, token, settings=get_settings(), ip_address=ip)
     if actor is None:
         return 401
     try:
-        return campaign_file(session, actor, code, name, settings, language)
+        return work(session, actor)
     except Forbidden:
         return 403
     except DomainError:
-        return 404
+        return refused_input
+
+
+REFUSALS = {
+    400: "Check the dates and the table asked for",
+    401: "Sign in as staff first",
+    403: "Forbidden",
+    404: "Not found",
+}
+
+
+def _download(found, media_type: str, filename: str, content) -> Response:
+    if isinstance(found, int):
+        return PlainTextResponse(REFUSALS[found], status_code=found, headers=PRIVATE)
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            **PRIVATE,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 async def campaign_file_download(request: Request) -> Response:
@@ -118,27 +153,51 @@ async def campaign_file_download(request: Request) -> Response:
         return PlainTextResponse("Not found", status_code=404, headers=PRIVATE)
     if language is not None and language not in FLYER_LANGUAGES:
         return PlainTextResponse("lang must be en, es or both", status_code=400, headers=PRIVATE)
+
+    def work(session: Session, actor: Actor) -> CampaignFile:
+        return campaign_file(session, actor, code, name, get_settings(), language)
+
     found = await asyncio.to_thread(
-        in_session,
-        _staff_campaign_file,
-        request.cookies.get(STAFF_COOKIE),
-        code,
-        name,
-        language,
-        request.client.host if request.client else None,
+        in_session, _as_staff, request.cookies.get(STAFF_COOKIE), _client_ip(request), work
     )
     if isinstance(found, int):
-        message = {401: "Sign in as staff first", 403: "Forbidden", 404: "Not found"}[found]
-        return PlainTextResponse(message, status_code=found, headers=PRIVATE)
-    return Response(
-        found.content,
-        media_type=found.media_type,
-        headers={
-            **PRIVATE,
-            "Content-Disposition": f'attachment; filename="{found.filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
+        return _download(found, "", "", b"")
+    return _download(found, found.media_type, found.filename, found.content)
+
+
+async def dashboard_csv_download(request: Request) -> Response:
+    """One of the sign-up dashboard's tables as CSV, with its filters; audited."""
+    query = request.query_params
+    table = query.get("table", "")
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(query.get(name, ""))
+        except ValueError:
+            return None
+
+    def work(session: Session, actor: Actor) -> str:
+        return dashboard_csv(
+            session,
+            actor,
+            table,
+            day("since"),
+            day("until"),
+            get_settings(),
+            query.get("campaign") or ALL,
+        )
+
+    found = await asyncio.to_thread(
+        in_session,
+        _as_staff,
+        request.cookies.get(STAFF_COOKIE),
+        _client_ip(request),
+        work,
+        400,
     )
+    name = f"camshare-{table}-{query.get('since', '')}-{query.get('until', '')}.csv"
+    content = found.encode("utf-8-sig") if isinstance(found, str) else b""
+    return _download(found, "text/csv; charset=utf-8", name, content)
 
 
 def create_api() -> Starlette:
@@ -149,5 +208,6 @@ def create_api() -> Starlette:
             Route(TWILIO_STATUS, twilio_status, methods=["POST"]),
             Route(TWILIO_INBOUND, twilio_inbound, methods=["POST"]),
             Route(CAMPAIGN_FILES, campaign_file_download, methods=["GET"]),
+            Route(DASHBOARD_CSV, dashboard_csv_download, methods=["GET"]),
         ]
     )

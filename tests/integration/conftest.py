@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from camshare import db
 from camshare.api import create_api
+from camshare.models import StaffSession, StaffUser, utcnow
+from camshare.services.tokens import new_token, token_hash
 from camshare.settings import get_settings
+from tests.support.access_builders import staff
 
 TWILIO_TOKEN = "test-auth-token"
 PUBLIC_BASE = "https://registry.example.gov"
@@ -37,3 +42,22 @@ def post_signed(
             f"{PUBLIC_BASE}{path}", form
         )
     return client.post(path, data=form, headers=headers)
+
+
+def sign_in(factory, role: str, *, signed_in: bool = True) -> tuple[str, str]:
+    """A staff member of ``role`` with a live session: (cookie token, username)."""
+    token, now = new_token(), utcnow()
+    with factory() as session, session.begin():
+        actor = staff(session, role)
+        session.get(StaffUser, actor.user_id).totp_enabled_at = now  # as if enrolled
+        session.add(
+            StaffSession(
+                user_id=actor.user_id,
+                token_sha256=token_hash(token),
+                created_at=now,
+                last_seen_at=now,
+                authenticated_at=now if signed_in else None,
+                expires_at=now + timedelta(hours=1),
+            )
+        )
+    return token, actor.username

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
-from datetime import timedelta
 
 import pytest
 from pdfminer.high_level import extract_text
@@ -14,35 +13,14 @@ from pyzbar.pyzbar import decode
 from sqlalchemy import select
 
 from camshare.i18n import catalog
-from camshare.models import AuditEvent, Campaign, StaffSession, StaffUser, utcnow
+from camshare.models import AuditEvent, Campaign, StaffUser, utcnow
 from camshare.routes import campaign_file_path
 from camshare.services.agreements import publish_agreement
 from camshare.services.campaigns import create_campaign
-from camshare.services.tokens import new_token, token_hash
-from tests.integration.conftest import PUBLIC_BASE
-from tests.support.access_builders import staff
+from tests.integration.conftest import PUBLIC_BASE, sign_in
 
 FILES = ("qr.png", "qr.svg", "flyer.pdf")
 DOWNLOADED = "campaign.flyer_downloaded"
-
-
-def sign_in(factory, role: str, *, signed_in: bool = True) -> tuple[str, str]:
-    """A staff member of ``role`` with a live session: (cookie token, username)."""
-    token, now = new_token(), utcnow()
-    with factory() as session, session.begin():
-        actor = staff(session, role)
-        session.get(StaffUser, actor.user_id).totp_enabled_at = now  # as if enrolled
-        session.add(
-            StaffSession(
-                user_id=actor.user_id,
-                token_sha256=token_hash(token),
-                created_at=now,
-                last_seen_at=now,
-                authenticated_at=now if signed_in else None,
-                expires_at=now + timedelta(hours=1),
-            )
-        )
-    return token, actor.username
 
 
 def new_campaign(factory, code: str, flyer_language: str = "en", archived: bool = False) -> str:
