@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.components.download import download_link
 from camshare.components.fields import field_error, text_field
 from camshare.components.staff_frame import staff_frame, staff_notice
 from camshare.services.campaigns import CAMPAIGN_KINDS, FLYER_LANGUAGES
@@ -101,25 +102,9 @@ def _campaign(row: rx.Var) -> rx.Component:
             )
         ),
         rx.el.p(
-            rx.el.a(
-                T["campaigns.download_png"],
-                href=row["png"],
-                download=True,
-                class_name="button secondary small",
-                data_testid="download-png",
-            ),
-            rx.el.a(
-                T["campaigns.download_svg"],
-                href=row["svg"],
-                download=True,
-                class_name="button secondary small",
-            ),
-            rx.el.a(
-                T["campaigns.download_pdf"],
-                href=row["pdf"],
-                download=True,
-                class_name="button secondary small",
-            ),
+            download_link(T["campaigns.download_png"], row["png"], data_testid="download-png"),
+            download_link(T["campaigns.download_svg"], row["svg"]),
+            download_link(T["campaigns.download_pdf"], row["pdf"], data_testid="download-pdf"),
             class_name="downloads",
         ),
         rx.el.p(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.components.download import download_link
 from camshare.components.fields import field_error, text_field
 from camshare.components.pin_map import pin_map
 from camshare.components.staff_frame import staff_frame, staff_notice
@@ -106,9 +107,7 @@ def _campaign_row(row: rx.Var) -> rx.Component:
 
 def _downloads() -> rx.Component:
     def link(table: str, key: str) -> rx.Component:
-        return rx.el.a(
-            T[key], href=D.csv_links[table], download=True, class_name="button secondary small"
-        )
+        return download_link(T[key], D.csv_links[table])
 
     return rx.el.p(
         link("campaigns", "dashboard.csv_campaigns"),
