@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from camshare.models import (
     AccessRecipient,
@@ -129,8 +129,16 @@ def list_requests(session: Session, actor: Actor, limit: int = 100) -> list[Requ
     query = select(AccessRequest).order_by(AccessRequest.id.desc()).limit(limit)
     if not may(actor.role, "request.view_all"):
         query = query.where(AccessRequest.created_by_id == actor.user_id)
-    requests = session.scalars(query).all()
-    return [_summary(session, r) for r in requests]
+    requests = session.scalars(query.options(selectinload(AccessRequest.recipients))).all()
+    # Authors in one query, not one per request.
+    authors = dict(
+        session.execute(
+            select(StaffUser.id, StaffUser.display_name).where(
+                StaffUser.id.in_({r.created_by_id for r in requests})
+            )
+        ).all()
+    )
+    return [_summary(session, r, author=authors.get(r.created_by_id, "")) for r in requests]
 
 
 def waiting_for_approval(session: Session, actor: Actor) -> int:
@@ -220,18 +228,23 @@ def reveal_owner(
 
 
 def _summary(
-    session: Session, request: AccessRequest, recipients: list[AccessRecipient] | None = None
+    session: Session,
+    request: AccessRequest,
+    recipients: list[AccessRecipient] | None = None,
+    author: str | None = None,
 ) -> RequestSummary:
     if recipients is None:
         recipients = list(request.recipients)
-    author = session.get(StaffUser, request.created_by_id)
+    if author is None:
+        user = session.get(StaffUser, request.created_by_id)
+        author = user.display_name if user else ""
     return RequestSummary(
         request_id=request.id,
         case_number=request.case_number,
         incident_type=request.incident_type,
         emergency=request.emergency,
         status=request.status,
-        created_by=author.display_name if author else "",
+        created_by=author,
         created_at=request.created_at,
         expires_at=request.expires_at,
         radius_m=request.radius_m,
