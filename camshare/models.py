@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -174,6 +175,13 @@ class Camera(Base):
     """One row of identical cameras at a site."""
 
     __tablename__ = "camera"
+    __table_args__ = (
+        # Every column the radius search shows, in camera order per site: the search reads
+        # a site's cameras from this index alone, never the rows (migration 0007).
+        Index(
+            "ix_camera_site_summary", "site_id", "id", "camera_kind", "count", "faces", "direction"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
@@ -191,6 +199,17 @@ class Consent(Base):
     """The receipt of one owner accepting one agreement version."""
 
     __tablename__ = "consent"
+    __table_args__ = (
+        # The consents still standing, by owner: whether an owner may be asked, from the index
+        # alone (withdrawn_at is in it so that SQLite, too, never reads the row; migration 0007).
+        Index(
+            "ix_consent_standing",
+            "owner_id",
+            "withdrawn_at",
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)

@@ -1,5 +1,5 @@
 """Finding the sites near an incident: the circle's edge, who may be asked, order, cameras,
-the spatial index kept in step with the sites, and the index actually used."""
+the spatial index kept in step with the sites, and the indexes actually used."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from alembic import command
+from camshare.db import SQLITE_MMAP_BYTES
 from camshare.migrations import alembic_config
 from camshare.models import AgreementVersion, Camera, Consent, Owner, Site, utcnow
 from camshare.services.access import nearby
@@ -193,6 +194,33 @@ def test_a_circle_across_the_antimeridian_gets_every_longitude():
     assert south < 10.0 < north
 
 
+@pytest.mark.parametrize("lat", [0.0, -33.9, 32.7767, 60.0, 75.0, 84.0, 89.9])
+@pytest.mark.parametrize("radius", [1.0, 150.0, 400.0, 5_000.0, 200_000.0])
+def test_the_ellipse_holds_every_point_within_the_radius(lat, radius):
+    """The SQL pre-filter (see nearby._search_parameters) never drops a site that is in."""
+    lon = -96.797
+    p = nearby._search_parameters(lat, lon, radius)
+    for bearing in [b / 4 for b in range(0, 360 * 4, 7)]:
+        for meters in (radius, radius + nearby.ON_THE_LINE_M, radius * 0.999):
+            point_lat, point_lon = destination(lat, lon, bearing, meters)
+            if distance_m(lat, lon, point_lat, point_lon) > radius + nearby.ON_THE_LINE_M:
+                continue
+            d_lat, d_lon = point_lat - lat, point_lon - lon
+            assert d_lat * d_lat + d_lon * d_lon * p["lon_scale_sq"] <= p["reach_sq"], bearing
+
+
+def test_the_ellipse_is_used_where_it_holds_and_only_there():
+    # A police search: the ellipse is about the circle (a 1% pad), much smaller than the box.
+    p = nearby._search_parameters(*CENTER, 150.0)
+    assert p["reach_sq"] < 1e-5
+    assert 0.6 < p["lon_scale_sq"] < 0.8
+    # Across the antimeridian, over a pole, or wider than 0.1 rad: every candidate is let
+    # through (a zero weight on longitude, no limit on the sum).
+    for lat, lon, radius in ((10.0, 179.999, 400.0), (89.9999, 0.0, 400.0), (0.0, 0.0, 1e6)):
+        p = nearby._search_parameters(lat, lon, radius)
+        assert (p["lon_scale_sq"], p["reach_sq"]) == (0.0, math.inf)
+
+
 def test_radius_and_point_are_checked(session):
     for bad in (0.0, -5.0, math.nan, math.inf):
         with pytest.raises(ValueError, match="radius"):
@@ -272,7 +300,7 @@ def test_each_site_comes_with_its_cameras_and_no_personal_data(session, terms):
     assert (results[1].site_id, results[1].zip_code, results[1].cameras) == (bare.id, None, ())
 
 
-def test_two_queries_whatever_the_number_of_sites_and_no_personal_data(session, terms):
+def test_one_query_whatever_the_number_of_sites_and_no_personal_data(session, terms):
     who = owner(session, terms)
     for bearing in range(0, 360, 30):
         site(session, who, destination(*CENTER, bearing, 100))
@@ -280,10 +308,47 @@ def test_two_queries_whatever_the_number_of_sites_and_no_personal_data(session, 
     with statements(session) as sent:
         assert len(find_sites_near(session, *CENTER, 150.0)) == 12
 
-    assert len(sent) == 2
+    assert len(sent) == 1
     text = " ".join(statement for statement, _ in sent).lower()
     for personal in ("full_name", "phone_e164", "email", "business_name", "typed_name"):
         assert personal not in text
+
+
+def test_the_corners_of_the_box_are_left_out_before_any_owner_is_read(session, terms):
+    who = owner(session, terms)
+    inside = site(session, who, destination(*CENTER, 45, 149)).id
+    # 180 m to the north-east: inside the box (its half-side is about 152.5 m), not the circle.
+    corner = site(session, who, destination(*CENTER, 45, 180)).id
+    south, west, north, east = bounding_box(*CENTER, 150.0)
+    corner_site = session.get(Site, corner)
+    assert south < corner_site.lat < north
+    assert west < corner_site.lon < east
+
+    dialect = session.get_bind().dialect.name
+    query = nearby._CANDIDATES_BY_DIALECT.get(dialect, nearby._BTREE_CANDIDATES)
+    rows = session.connection().execute(query, nearby._search_parameters(*CENTER, 150.0)).all()
+
+    assert [row[0] for row in rows] == [inside]
+
+
+@pytest.mark.parametrize(
+    "center",
+    [(89.9, 30.0), (-75.0, 140.0), (10.0, 179.9995), (10.0, -179.9995)],
+    ids=["near-the-pole", "far-south", "antimeridian-east", "antimeridian-west"],
+)
+def test_sites_on_the_circle_are_found_anywhere_on_earth(session, terms, center, monkeypatch):
+    who = owner(session, terms)
+    expected = []
+    for bearing in range(0, 360, 15):
+        point_lat, point_lon = destination(*center, bearing, 400.0)
+        point_lon = (point_lon + 180.0) % 360.0 - 180.0  # as a geocoder would give it
+        expected.append(site(session, who, (point_lat, point_lon)).id)
+        site(session, who, destination(*center, bearing, 402.0))  # a little too far
+
+    assert sorted(found(session, 400.0, center)) == sorted(expected)
+    assert find_sites_near(session, *center, 400.0) == full_scan_sites_near(session, *center, 400.0)
+    monkeypatch.setattr(nearby, "_CANDIDATES_BY_DIALECT", {})
+    assert sorted(found(session, 400.0, center)) == sorted(expected)
 
 
 def test_sites_added_moved_and_deleted_are_followed(session, terms):
@@ -342,6 +407,9 @@ def test_the_search_reads_the_spatial_index(session, terms):
         plan_text = "\n".join(plan)
         assert "ix_site_point" in plan_text, plan_text
         assert "Seq Scan on site" not in plan_text, plan_text
+        # The standing consents and the cameras from their own indexes.
+        assert "ix_consent_standing" in plan_text, plan_text
+        assert "ix_camera_site_summary" in plan_text, plan_text
     else:
         rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
         steps = [row[-1] for row in rows]
@@ -349,6 +417,58 @@ def test_the_search_reads_the_spatial_index(session, terms):
         # Sites and owners are then read by primary key, never scanned.
         assert not any(s.startswith(("SCAN site ", "SCAN owner")) for s in steps), steps
         assert "SEARCH site USING INTEGER PRIMARY KEY (rowid=?)" in steps, steps
+        # Consents and cameras from their indexes alone, never their rows.
+        assert any(
+            s.startswith("SEARCH consent USING COVERING INDEX ix_consent_standing") for s in steps
+        ), steps
+        assert any(
+            s.startswith("SEARCH camera USING COVERING INDEX ix_camera_site_summary") for s in steps
+        ), steps
+
+
+def test_the_standing_consent_index_holds_only_consents_not_withdrawn(session, terms):
+    """The partial index answers "may this owner be asked" without a withdrawn consent."""
+    withdrawn = owner(session, terms, consents=(False,))
+    renewed = owner(session, terms, consents=(False, True))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        definition = connection.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_consent_standing'"
+        ).scalar_one()
+        assert definition.endswith("WHERE (withdrawn_at IS NULL)"), definition
+        return
+    # SQLite: read the index itself (INDEXED BY fails rather than fall back to another plan).
+    standing = (
+        connection.exec_driver_sql(
+            "SELECT owner_id FROM consent INDEXED BY ix_consent_standing "
+            "WHERE owner_id IN (?, ?) AND withdrawn_at IS NULL",
+            (withdrawn.id, renewed.id),
+        )
+        .scalars()
+        .all()
+    )
+    assert standing == [renewed.id]
+
+
+def test_the_spatial_index_carries_what_the_search_reads(session):
+    """PostgreSQL: ix_site_point covers the candidate's columns, for an index-only scan."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        pytest.skip("SQLite's R*Tree holds boxes only; the site's row is read by rowid")
+    definition = connection.exec_driver_sql(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_site_point'"
+    ).scalar_one()
+    assert "USING gist (point(lon, lat))" in definition, definition
+    assert "INCLUDE (id, owner_id, lat, lon, zip_code, status)" in definition, definition
+
+
+def test_sqlite_reads_the_database_through_a_memory_map(engine):
+    """The search's index probes read mapped pages, not copies into SQLite's page cache."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with engine.connect() as connection:
+        mapped = connection.exec_driver_sql("PRAGMA mmap_size").scalar_one()
+    assert mapped == SQLITE_MMAP_BYTES
 
 
 def test_sites_registered_before_the_spatial_index_are_found(database_url, factory):
