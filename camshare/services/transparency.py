@@ -70,7 +70,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import distinct, exists, func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from camshare.i18n import LANGUAGES
@@ -79,11 +79,11 @@ from camshare.models import (
     AccessRequest,
     AgreementVersion,
     Camera,
-    Consent,
     Owner,
     Site,
     utcnow,
 )
+from camshare.services.access.nearby import ELIGIBLE
 from camshare.services.agreements import AgreementText, current_agreement
 from camshare.settings import Settings
 
@@ -245,13 +245,8 @@ def public_figures(
 # --- registrations ---------------------------------------------------------------------------
 
 # The rule of services.access.nearby: the locations police could ask about today.
-_ACTIVE = (
-    Site.status == "active",
-    Owner.status == "active",
-    Owner.phone_verified_at.is_not(None),
-    Owner.sms_opted_out_at.is_(None),
-    exists().where(Consent.owner_id == Owner.id, Consent.withdrawn_at.is_(None)),
-)
+# Registrations that count are those police may ask: the same rule, from one place.
+_ACTIVE = ELIGIBLE
 
 
 def _registrations(session: Session) -> tuple[Registrations, tuple[ZipRow, ...]]:
