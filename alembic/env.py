@@ -39,6 +39,12 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Batch migrations rebuild a table and drop the old copy; with foreign keys on,
+        # that drop would cascade-delete the children (every consent when "owner" is
+        # rebuilt). SQLite ignores this pragma inside a transaction: set it first.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

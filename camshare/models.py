@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -134,8 +135,43 @@ class Owner(Base):
     manage_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Sharing paused by the owner (status "paused"), optionally until a date.
+    paused_at: Mapped[datetime | None]
+    paused_until: Mapped[datetime | None]
+    # Last time the owner said they still have these cameras (registration counts).
+    confirmed_at: Mapped[datetime | None]
+    reconfirm_requested_at: Mapped[datetime | None]
+    reconsent_requested_at: Mapped[datetime | None]
 
     sites: Mapped[list[Site]] = relationship(back_populates="owner")
+
+
+class OwnerLink(Base):
+    """A link texted to an owner (manage, re-consent, re-confirm): single use, short-lived."""
+
+    __tablename__ = "owner_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class OwnerSession(Base):
+    """An owner signed in on a phone (by SMS code or a manage link); only the hash is kept."""
+
+    __tablename__ = "owner_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
 
 
 class Site(Base):
@@ -256,6 +292,8 @@ class PhoneVerification(Base):
     draft_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration_draft.id", ondelete="CASCADE"), index=True
     )
+    # "signup" (a draft's phone) or "signin" (an owner signing in to their pages).
+    purpose: Mapped[str] = mapped_column(String(16), default="signup", server_default="signup")
     phone_e164: Mapped[str] = mapped_column(String(20), index=True)
     code_sha256: Mapped[str] = mapped_column(String(64))
     ip_address: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -290,6 +328,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     # Past this, the message is useless (a code that has expired): not sent at all.
     expires_at: Mapped[datetime | None]
+    # A withdrawn owner's last message: once sent, even the number is forgotten.
+    forget_recipient: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class GeocodeCacheEntry(Base):

@@ -80,6 +80,7 @@ def complete_registration(
     owner.language = draft.language
     owner.status = "active"
     owner.phone_verified_at = now
+    owner.confirmed_at = now
     token = new_token()
     owner.manage_token_sha256 = token_hash(token)
     session.flush()
