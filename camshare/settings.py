@@ -164,6 +164,32 @@ class Settings:
     transparency_cache_seconds: float = field(
         default=300.0, metadata=_env(doc="How long the public figures are served from memory")
     )
+    # Owners' own pages, agreement versions, keeping the registry current
+    owner_session_hours: float = field(
+        default=2.0, metadata=_env(doc="An owner's sign-in on their own pages lasts this long")
+    )
+    manage_link_hours: float = field(
+        default=72.0, metadata=_env(doc="The receipt's manage link works once, this long")
+    )
+    reconsent_pauses: bool = field(
+        default=True,
+        metadata=_env(doc="Owners on an older agreement get no request until they accept again"),
+    )
+    reconfirm_after_days: int = field(
+        default=365, metadata=_env(doc="Ask owners to confirm their cameras after this long")
+    )
+    reconfirm_grace_days: int = field(
+        default=30, metadata=_env(doc="Pause owners who have not confirmed after this long")
+    )
+    retention_request_details_days: int = field(
+        default=180, metadata=_env(doc="Closed requests' personal details are purged after")
+    )
+    retention_audit_days: int = field(
+        default=1095, metadata=_env(doc="Audit entries are deleted after this long (3 years)")
+    )
+    retention_tokens_hours: int = field(
+        default=24, metadata=_env(doc="Used or expired links, sessions and codes are deleted after")
+    )
     # Staff accounts
     staff_session_hours: float = field(
         default=12.0, metadata=_env(doc="A staff sign-in lasts at most this long")
