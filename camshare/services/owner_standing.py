@@ -1,0 +1,49 @@
+"""Whether police may ask an owner: one status, worked out from every reason to hold back.
+
+``Owner.status`` is what the radius search filters on (only "active" owners are asked), so
+it must be recomputed whenever one of its reasons changes. The reasons, in order:
+
+- "paused": the owner paused sharing (``paused_at``), until ``paused_until`` if set;
+- "reconsent": a newer agreement was published and, with ``reconsent_pauses`` on, the
+  owner has not accepted it yet (``reconsent_requested_at`` set, cleared on acceptance);
+- "unconfirmed": asked whether they still have these cameras (``reconfirm_requested_at``)
+  and silent for ``reconfirm_grace_days``;
+- otherwise "active".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from camshare.models import Owner
+from camshare.settings import Settings
+
+STATUSES = ("active", "paused", "reconsent", "unconfirmed")
+
+
+def standing(owner: Owner, settings: Settings, now: datetime) -> str:
+    """The status ``owner`` should have at ``now``."""
+    if owner.paused_at is not None and (owner.paused_until is None or owner.paused_until > now):
+        return "paused"
+    if owner.reconsent_requested_at is not None and settings.reconsent_pauses:
+        return "reconsent"
+    asked = owner.reconfirm_requested_at
+    confirmed = owner.confirmed_at
+    if (
+        asked is not None
+        and (confirmed is None or confirmed < asked)
+        and now >= asked + timedelta(days=settings.reconfirm_grace_days)
+    ):
+        return "unconfirmed"
+    return "active"
+
+
+def refresh_status(owner: Owner, settings: Settings, now: datetime) -> bool:
+    """Set ``owner.status`` from its reasons; True when it changed."""
+    status = standing(owner, settings, now)
+    if owner.paused_at is not None and status != "paused":
+        # A pause that ran out ends by itself.
+        owner.paused_at = owner.paused_until = None
+    changed = owner.status != status
+    owner.status = status
+    return changed
