@@ -1,0 +1,81 @@
+"""Links texted to an owner (manage, re-consent, re-confirm): random, hashed, single use.
+
+The token in the SMS is the owner's only key, so it is long (192 bits), stored only as a
+hash, expires, and works once. Opening a link's page only reads it (``peek``); the button
+on that page uses it (``use``), because link previewers fetch URLs on their own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from camshare.models import Owner, OwnerLink, utcnow
+from camshare.services.errors import DomainError
+from camshare.services.tokens import new_token, token_hash
+
+PURPOSES = ("manage", "reconsent", "reconfirm")
+
+
+def new_owner_link(
+    session: Session, owner: Owner, purpose: str, hours: float, now: datetime | None = None
+) -> str:
+    """A fresh link token for ``owner``; earlier unused links for the same purpose end."""
+    if purpose not in PURPOSES:
+        raise ValueError(purpose)
+    now = now or utcnow()
+    for earlier in session.scalars(
+        select(OwnerLink).where(
+            OwnerLink.owner_id == owner.id,
+            OwnerLink.purpose == purpose,
+            OwnerLink.used_at.is_(None),
+        )
+    ):
+        earlier.expires_at = min(earlier.expires_at, now)
+    token = new_token()
+    session.add(
+        OwnerLink(
+            owner_id=owner.id,
+            purpose=purpose,
+            token_sha256=token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def peek_owner_link(
+    session: Session, token: str, purpose: str, now: datetime | None = None
+) -> tuple[OwnerLink, Owner]:
+    """The live link behind ``token`` and its owner, without using it.
+
+    Raises DomainError("owner.link_invalid") for an unknown, expired, used or other-purpose
+    link: the page says the same in every case and reveals nothing.
+    """
+    now = now or utcnow()
+    if not token or not 20 <= len(token) <= 64:
+        raise DomainError("owner.link_invalid")
+    row = session.execute(
+        select(OwnerLink, Owner)
+        .join(Owner, Owner.id == OwnerLink.owner_id)
+        .where(OwnerLink.token_sha256 == token_hash(token))
+    ).first()
+    if row is None:
+        raise DomainError("owner.link_invalid")
+    link, owner = row
+    if link.purpose != purpose or link.used_at is not None or link.expires_at <= now:
+        raise DomainError("owner.link_invalid")
+    return link, owner
+
+
+def use_owner_link(
+    session: Session, token: str, purpose: str, now: datetime | None = None
+) -> Owner:
+    """Use the link behind ``token`` once; its owner. A second use is refused."""
+    now = now or utcnow()
+    link, owner = peek_owner_link(session, token, purpose, now)
+    link.used_at = now
+    return owner
