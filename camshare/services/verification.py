@@ -64,6 +64,37 @@ def send_code(
         .order_by(PhoneVerification.created_at.desc())
         .limit(1)
     )
+    sent = issue_code(
+        session,
+        phone,
+        draft.language,
+        settings,
+        ip_address,
+        now,
+        last=last,
+        draft_id=draft.id,
+    )
+    draft.data["code_requested"] = True
+    save_draft(draft)
+    return sent
+
+
+def issue_code(
+    session: Session,
+    phone: str,
+    language: str,
+    settings: Settings,
+    ip_address: str | None,
+    now: datetime,
+    *,
+    last: PhoneVerification | None,
+    draft_id: int | None = None,
+    purpose: str = "signup",
+    send: bool = True,
+) -> CodeSent:
+    """A new code for ``phone`` within the throttles, queued as an SMS (unless ``send`` is
+    False: a sign-in attempt for an unknown number counts against the limits all the same,
+    so the answer cannot tell which numbers are registered)."""
     if last is not None:
         wait = int(
             (last.created_at + timedelta(seconds=settings.otp_resend_seconds) - now).total_seconds()
@@ -91,7 +122,8 @@ def send_code(
     expires_at = now + timedelta(minutes=settings.otp_ttl_minutes)
     session.add(
         PhoneVerification(
-            draft_id=draft.id,
+            draft_id=draft_id,
+            purpose=purpose,
             phone_e164=phone,
             code_sha256=code_hash(settings.secret_key, phone, code),
             ip_address=(ip_address or "")[:64] or None,
@@ -99,29 +131,28 @@ def send_code(
             expires_at=expires_at,
         )
     )
+    if send:
 
-    def body(shown_code: str) -> str:
-        return translate(
-            draft.language,
-            "sms.code",
-            program=settings.program(draft.language),
-            code=shown_code,
-            minutes=settings.otp_ttl_minutes,
+        def body(shown_code: str) -> str:
+            return translate(
+                language,
+                "sms.code",
+                program=settings.program(language),
+                code=shown_code,
+                minutes=settings.otp_ttl_minutes,
+            )
+
+        # Once Twilio has it, the stored copy loses the code; a code that arrives after it
+        # expired is useless, so it is not sent at all.
+        enqueue_sms(
+            session,
+            phone,
+            body(code),
+            "verification_code",
+            language,
+            redacted_body=body("••••••"),
+            expires_at=expires_at,
         )
-
-    # Once Twilio has it, the stored copy loses the code; a code that arrives after it
-    # expired is useless, so it is not sent at all.
-    enqueue_sms(
-        session,
-        phone,
-        body(code),
-        "verification_code",
-        draft.language,
-        redacted_body=body("••••••"),
-        expires_at=expires_at,
-    )
-    draft.data["code_requested"] = True
-    save_draft(draft)
     return CodeSent(phone, settings.otp_resend_seconds, expires_at)
 
 
@@ -163,11 +194,25 @@ def check_code(
         ).get("phone_e164"):
             return CodeCheck(True)  # already proved: a retry after a failed finish
         return CodeCheck(False, "error.code_none_sent")
+    phone = draft.data["contact"]["phone_e164"]
+    check = check_pending(pending, phone, code, settings, now)
+    if not check.ok:
+        return check
+    draft.phone_verified_at = now
+    draft.data["phone_verified"] = phone
+    record_progress(session, draft, "verified", now)
+    save_draft(draft)
+    return CodeCheck(True)
+
+
+def check_pending(
+    pending: PhoneVerification, phone: str, code: str, settings: Settings, now: datetime
+) -> CodeCheck:
+    """Check ``code`` (six digits) against the latest code sent; count a wrong try."""
     if pending.expires_at <= now:
         return CodeCheck(False, "error.code_expired")
     if pending.failed_attempts >= settings.otp_max_attempts:
         return CodeCheck(False, "error.code_too_many_tries")
-    phone = draft.data["contact"]["phone_e164"]
     if pending.phone_e164 != phone or pending.code_sha256 != code_hash(
         settings.secret_key, phone, code
     ):
@@ -177,10 +222,6 @@ def check_code(
             return CodeCheck(False, "error.code_too_many_tries")
         return CodeCheck(False, "error.code_wrong", left)
     pending.verified_at = now
-    draft.phone_verified_at = now
-    draft.data["phone_verified"] = phone
-    record_progress(session, draft, "verified", now)
-    save_draft(draft)
     return CodeCheck(True)
 
 
