@@ -131,10 +131,12 @@ def _claim(factory: sessionmaker[Session], now: datetime) -> OutboxMessage | obj
         if message.expires_at is not None and message.expires_at <= now:
             message.status = "expired"
             _redact(message)
+            _forget_recipient_if_asked(message)
         elif _opted_out(session, message.to_e164):
             # The number replied STOP after this was queued: carriers' rules say nothing more.
             message.status = "suppressed"
             _redact(message)
+            _forget_recipient_if_asked(message)
         return message
 
 
@@ -151,6 +153,14 @@ def _opted_out(session: Session, phone_e164: str) -> bool:
 
 # A claim that another dispatcher won: try the next message.
 _LOST_RACE = object()
+
+
+def _forget_recipient_if_asked(message: OutboxMessage) -> None:
+    """A withdrawn owner's confirmation: once done with, nothing of them stays."""
+    if message.forget_recipient:
+        message.to_e164 = ""
+        message.body = ""
+        message.body_redacted = None
 
 
 def _redact(message: OutboxMessage) -> None:
@@ -267,6 +277,8 @@ def send_one(
             message.error_message = None
         if message.status in ("sent", "failed") and not gateway.keeps_record:
             _redact(message)
+        if message.status in ("sent", "failed"):
+            _forget_recipient_if_asked(message)
         return message
 
 

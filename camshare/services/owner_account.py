@@ -1,0 +1,231 @@
+"""An owner's own account: signing in without a password, pausing, withdrawing, their data.
+
+Owners sign in with their phone number and an SMS code, or once with the manage link of
+their receipt SMS; either gives a short session (a random token, stored as a hash, in a
+cookie). Nothing here says whether a number is registered: an unknown number gets the
+same answer and counts against the same limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from camshare.models import (
+    AccessRecipient,
+    AccessRequest,
+    AuditEvent,
+    Owner,
+    OwnerSession,
+    PhoneVerification,
+    utcnow,
+)
+from camshare.services import audit
+from camshare.services.errors import DomainError
+from camshare.services.owner_links import use_owner_link
+from camshare.services.owner_standing import refresh_status
+from camshare.services.phones import normalize_mobile
+from camshare.services.tokens import new_token, token_hash
+from camshare.services.verification import CodeSent, check_pending, issue_code
+from camshare.settings import Settings
+
+
+def _phone(raw: str, settings: Settings) -> str:
+    return normalize_mobile(raw, settings.default_region, settings.sms_region_list)
+
+
+def send_signin_code(
+    session: Session, phone_raw: str, settings: Settings, ip_address: str | None, now=None
+) -> CodeSent:
+    """Text a sign-in code to a registered number (an unknown one gets nothing, silently)."""
+    now = now or utcnow()
+    phone = _phone(phone_raw, settings)
+    owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone))
+    last = session.scalar(
+        select(PhoneVerification)
+        .where(PhoneVerification.phone_e164 == phone, PhoneVerification.purpose == "signin")
+        .order_by(PhoneVerification.created_at.desc())
+        .limit(1)
+    )
+    return issue_code(
+        session,
+        phone,
+        owner.language if owner else "en",
+        settings,
+        ip_address,
+        now,
+        last=last,
+        purpose="signin",
+        send=owner is not None and owner.sms_opted_out_at is None,
+    )
+
+
+def sign_in_with_code(
+    session: Session,
+    phone_raw: str,
+    code: str,
+    settings: Settings,
+    ip_address: str | None,
+    now: datetime | None = None,
+) -> str:
+    """A session token when ``code`` is the one sent to the number; DomainError otherwise.
+
+    A wrong code is counted (and committed by the caller's own transaction) before the
+    refusal: the refusal carries the count, so callers must commit on this error.
+    """
+    now = now or utcnow()
+    phone = _phone(phone_raw, settings)
+    digits = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(digits) != 6:
+        raise DomainError("error.code_format", field="code")
+    pending = session.scalar(
+        select(PhoneVerification)
+        .where(
+            PhoneVerification.phone_e164 == phone,
+            PhoneVerification.purpose == "signin",
+            PhoneVerification.verified_at.is_(None),
+        )
+        .order_by(PhoneVerification.created_at.desc())
+        .limit(1)
+    )
+    if pending is None:
+        raise DomainError("error.code_none_sent", field="code")
+    check = check_pending(pending, phone, digits, settings, now)
+    owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone))
+    if not check.ok or owner is None:
+        session.commit()  # the wrong try must count even though we refuse
+        raise DomainError(check.error_key or "error.code_wrong", field="code", left=check.left)
+    audit.record(
+        session, f"owner:{owner.id}", "owner.signed_in", ip_address=ip_address, via="code", at=now
+    )
+    return _new_session(session, owner, settings, now)
+
+
+def sign_in_with_link(
+    session: Session, token: str, settings: Settings, ip_address: str | None, now=None
+) -> str:
+    """A session from the receipt's manage link, which then stops working."""
+    now = now or utcnow()
+    owner = use_owner_link(session, token, "manage", now)
+    audit.record(
+        session, f"owner:{owner.id}", "owner.signed_in", ip_address=ip_address, via="link", at=now
+    )
+    return _new_session(session, owner, settings, now)
+
+
+def _new_session(session: Session, owner: Owner, settings: Settings, now: datetime) -> str:
+    token = new_token()
+    session.add(
+        OwnerSession(
+            owner_id=owner.id,
+            token_sha256=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.owner_session_hours),
+        )
+    )
+    return token
+
+
+def signed_in_owner(session: Session, token: str | None, now: datetime | None = None) -> int | None:
+    """The id of the owner signed in with ``token``, or None."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.scalar(
+        select(OwnerSession).where(
+            OwnerSession.token_sha256 == token_hash(token),
+            OwnerSession.revoked_at.is_(None),
+            OwnerSession.expires_at > now,
+        )
+    )
+    return row.owner_id if row else None
+
+
+def sign_out_owner(session: Session, token: str, now: datetime | None = None) -> None:
+    """End the session."""
+    session.execute(
+        update(OwnerSession)
+        .where(OwnerSession.token_sha256 == token_hash(token))
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def pause(
+    session: Session, owner_id: int, settings: Settings, until: datetime | None = None, now=None
+) -> Owner:
+    """Stop requests reaching the owner, until ``until`` if given."""
+    now = now or utcnow()
+    if until is not None and until <= now:
+        raise DomainError("owner.pause_until_past", field="until")
+    owner = session.get(Owner, owner_id)
+    owner.paused_at, owner.paused_until = now, until
+    refresh_status(owner, settings, now)
+    audit.record(
+        session,
+        f"owner:{owner.id}",
+        "owner.paused",
+        until=until.isoformat() if until else None,
+        at=now,
+    )
+    return owner
+
+
+def resume(session: Session, owner_id: int, settings: Settings, now=None) -> Owner:
+    """Let requests reach the owner again (unless another reason holds them back)."""
+    now = now or utcnow()
+    owner = session.get(Owner, owner_id)
+    owner.paused_at = owner.paused_until = None
+    refresh_status(owner, settings, now)
+    audit.record(session, f"owner:{owner.id}", "owner.resumed", at=now)
+    return owner
+
+
+@dataclass(frozen=True)
+class RequestSeen:
+    """A request that reached the owner, their answer, and who saw their details."""
+
+    request_id: int
+    incident_type: str
+    block: str
+    sent_at: datetime | None
+    status: str
+    answer: str | None
+    answered_at: datetime | None
+    viewed_by: tuple[tuple[str, datetime], ...]
+
+
+def my_requests(session: Session, owner_id: int) -> list[RequestSeen]:
+    """Every request that reached the owner, newest first, with each view of their details."""
+    rows = session.execute(
+        select(AccessRecipient, AccessRequest)
+        .join(AccessRequest, AccessRequest.id == AccessRecipient.request_id)
+        .where(AccessRecipient.owner_id == owner_id, AccessRequest.sent_at.is_not(None))
+        .order_by(AccessRequest.sent_at.desc())
+    ).all()
+    views = session.execute(
+        select(AuditEvent.detail, AuditEvent.actor, AuditEvent.at).where(
+            AuditEvent.action == "owner.revealed", AuditEvent.subject == f"owner:{owner_id}"
+        )
+    ).all()
+    by_request: dict[int, list[tuple[str, datetime]]] = {}
+    for detail, actor, at in views:
+        by_request.setdefault(int(detail.get("request_id", 0)), []).append(
+            (actor.removeprefix("staff:"), at)
+        )
+    return [
+        RequestSeen(
+            request.id,
+            request.incident_type,
+            request.block_label,
+            request.sent_at,
+            request.status,
+            recipient.answer,
+            recipient.answered_at,
+            tuple(sorted(by_request.get(request.id, []), key=lambda v: v[1])),
+        )
+        for recipient, request in rows
+    ]
