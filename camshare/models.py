@@ -132,7 +132,6 @@ class Owner(Base):
     phone_verified_at: Mapped[datetime | None]
     sms_opted_out_at: Mapped[datetime | None]
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
-    manage_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Sharing paused by the owner (status "paused"), optionally until a date.

@@ -14,8 +14,8 @@ from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.geocoding import Geocoder, address_query, geocode_cached
 from camshare.services.outbox import enqueue_sms
+from camshare.services.owner_links import new_owner_link
 from camshare.services.registration import load_draft, record_progress, save_draft, site_address_key
-from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
 
@@ -81,9 +81,9 @@ def complete_registration(
     owner.status = "active"
     owner.phone_verified_at = now
     owner.confirmed_at = now
-    token = new_token()
-    owner.manage_token_sha256 = token_hash(token)
     session.flush()
+    # The receipt's link signs the owner in once, for a few days; then the phone does.
+    token = new_owner_link(session, owner, "manage", settings.manage_link_hours, now)
 
     summaries = []
     for data in sites:

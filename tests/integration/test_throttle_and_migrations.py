@@ -73,3 +73,31 @@ def test_going_down_and_up_keeps_what_is_registered(database_url, factory):
     with factory() as session:
         assert session.scalar(select(func.count(Consent.id))) == 1
         assert session.scalar(select(func.count(Site.id))) == 1
+
+
+def test_receipt_links_sent_before_owner_links_keep_working(database_url, factory):
+    from sqlalchemy import text
+
+    from camshare.models import OwnerLink
+    from camshare.services.owner_links import peek_owner_link
+    from camshare.services.tokens import new_token, token_hash
+
+    config = alembic_config(database_url)
+    command.downgrade(config, "0007")
+    token = new_token()
+    try:
+        with factory() as session, session.begin():
+            session.execute(
+                text(
+                    "INSERT INTO owner (phone_e164, full_name, owner_kind, language, status, "
+                    "manage_token_sha256, created_at, updated_at) VALUES ('+12145550123', 'A', "
+                    "'resident', 'en', 'active', :hash, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"hash": token_hash(token)},
+            )
+    finally:
+        command.upgrade(config, "head")
+    with factory() as session:
+        _link, owner = peek_owner_link(session, token, "manage")
+        assert owner.phone_e164 == "+12145550123"
+        assert session.query(OwnerLink).count() == 1

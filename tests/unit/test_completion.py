@@ -17,6 +17,7 @@ from camshare.models import (
     Consent,
     OutboxMessage,
     Owner,
+    OwnerLink,
     PhoneVerification,
     RegistrationDraft,
     Site,
@@ -131,7 +132,8 @@ def test_a_receipt_sms_with_a_working_manage_link_is_queued(session, settings):
     base = re.escape(settings.public_base_url.rstrip("/"))
     match = re.search(base + r"/manage/([A-Za-z0-9_-]+)", receipt.body)
     assert match, receipt.body
-    assert owner.manage_token_sha256 == token_hash(match.group(1))
+    link = session.scalars(select(OwnerLink).where(OwnerLink.owner_id == owner.id)).one()
+    assert (link.purpose, link.token_sha256) == ("manage", token_hash(match.group(1)))
 
 
 def test_a_spanish_registration_gets_a_spanish_receipt(session, settings):
@@ -216,7 +218,9 @@ def test_a_business_registration_keeps_the_business_name(session, settings):
 def test_registering_again_at_the_same_address_updates_the_registration(session, settings):
     first = walk_to(session, settings, "done")
     first_owner = session.get(Owner, first.confirmation.owner_id)
-    first_token = first_owner.manage_token_sha256
+    first_link = session.scalars(
+        select(OwnerLink).where(OwnerLink.owner_id == first_owner.id)
+    ).one()
 
     again = walk_to(
         session,
@@ -238,8 +242,10 @@ def test_registering_again_at_the_same_address_updates_the_registration(session,
     assert [(c.site_id, c.camera_kind, c.count) for c in cameras] == [(site.id, "ptz", 4)]
     assert count(session, Consent) == 2
     assert len(receipts(session)) == 2
-    # The old manage link is replaced by the one in the new receipt.
-    assert owner.manage_token_sha256 != first_token
+    # The old manage link ends; the one in the new receipt works.
+    links = session.scalars(select(OwnerLink).where(OwnerLink.owner_id == owner.id)).all()
+    assert len(links) == 2
+    assert first_link.expires_at <= again.now + timedelta(minutes=2)
     session.flush()
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["registration.completed", "registration.updated"]
