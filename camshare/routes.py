@@ -15,11 +15,18 @@ STAFF_NEW_REQUEST = "/staff/requests/new"
 STAFF_REQUEST_BOARD = "/staff/requests/[request_id]"
 STAFF_USERS = "/staff/users"
 STAFF_AUDIT = "/staff/audit"
+STAFF_AGREEMENTS = "/staff/agreements"
+RECONSENT = "/a/[token]"
 
 
 def owner_answer_path(token: str) -> str:
     """Where an owner answers a request: the link in their SMS."""
     return f"/r/{token}"
+
+
+def reconsent_path(token: str) -> str:
+    """Where an owner reads a new agreement version and accepts it again: their SMS link."""
+    return f"/a/{token}"
 
 
 def request_board_path(request_id: int) -> str:
@@ -38,3 +45,6 @@ DASHBOARD_CSV = "/api/dashboard.csv"
 def campaign_file_path(code: str, name: str) -> str:
     """Where a campaign's QR image or PDF flyer is downloaded."""
     return CAMPAIGN_FILES.format(code=code, name=name)
+MY = "/my"
+MY_SIGN_IN = "/my/sign-in"
+MY_DATA = "/api/my/data.json"

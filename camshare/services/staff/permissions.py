@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Administration.
     "staff.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
+    "agreement.publish": frozenset({"admin"}),
     # Outreach.
     "campaign.manage": frozenset({"outreach", "admin"}),
     "dashboard.view": frozenset({"outreach", "supervisor", "admin"}),
