@@ -8,24 +8,28 @@ they get a "reconsent" link by SMS in their language. Opening the link only read
 (``reconsent_view``); the page's button (``accept_again``) signs the exact text shown,
 under the same rules as at sign-up, and releases them.
 
-Asking is done in the publishing transaction: a few thousand owners take a second or two
-(see ``ask_owners_to_reconsent``), and either the version and every request to accept it
-are there, or neither. The function takes a ``limit`` so that a larger registry can ask in
-batches; each batch only picks owners not yet asked for the current version.
+Asking costs about 0.8 ms an owner on PostgreSQL (3,000 owners: 2.3 s, mostly one UPDATE
+and two INSERTs each). So the admin page publishes in one transaction and then asks in
+batches (``ask_in_batches``), each its own transaction; a batch only picks owners not yet
+asked for the current version, so a batch that failed or a process that died is made up
+by the next call, from any process (the worker can call ``ask_owners_to_reconsent`` with
+a ``limit`` on every tick). ``publish_and_ask`` does both in one transaction, for tests and
+small registries.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from camshare import routes
 from camshare.i18n import LANGUAGES, translate
-from camshare.models import AgreementVersion, Consent, Owner, utcnow
+from camshare.models import AgreementVersion, Consent, Owner, OwnerLink, utcnow
 from camshare.services import audit
 from camshare.services.agreements import (
     AgreementText,
@@ -35,11 +39,12 @@ from camshare.services.agreements import (
 )
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.outbox import enqueue_sms
-from camshare.services.owner_links import new_owner_link, peek_owner_link, use_owner_link
+from camshare.services.owner_links import peek_owner_link, use_owner_link
 from camshare.services.owner_standing import refresh_status
 from camshare.services.registration.agreement import _signature_form
 from camshare.services.registration.contact import clean_name
 from camshare.services.staff.permissions import Actor, authorize
+from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
 # How long the texted link to accept a new version works.
@@ -227,6 +232,43 @@ def reconsent_url(settings: Settings, token: str) -> str:
     return settings.public_url(routes.reconsent_path(token))
 
 
+def _ask(session: Session, owner: Owner, version: str, settings: Settings, now: datetime) -> int:
+    """Mark and hold back one owner, and text them a link unless they opted out; 1 if texted.
+
+    Their earlier unused re-consent links were ended by the caller, for the whole batch.
+    """
+    owner.reconsent_requested_at = now
+    refresh_status(owner, settings, now)
+    if owner.sms_opted_out_at is not None:
+        return 0
+    token = new_token()
+    session.add(
+        OwnerLink(
+            owner_id=owner.id,
+            purpose="reconsent",
+            token_sha256=token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=RECONSENT_LINK_HOURS),
+        )
+    )
+    lang = owner.language if owner.language in LANGUAGES else "en"
+    key = "sms.reconsent_paused" if settings.reconsent_pauses else "sms.reconsent"
+
+    def body(link: str) -> str:
+        return translate(lang, key, program=settings.program(lang), version=version, link=link)
+
+    enqueue_sms(
+        session,
+        owner.phone_e164,
+        body(reconsent_url(settings, token)),
+        "reconsent",
+        lang,
+        owner.id,
+        redacted_body=body(reconsent_url(settings, "…")),
+    )
+    return 1
+
+
 def ask_owners_to_reconsent(
     session: Session, settings: Settings, now: datetime | None = None, limit: int | None = None
 ) -> int:
@@ -244,31 +286,21 @@ def ask_owners_to_reconsent(
     if limit is not None:
         query = query.limit(limit)
     owners = list(session.scalars(query))
-    texted = 0
-    for owner in owners:
-        owner.reconsent_requested_at = now
-        refresh_status(owner, settings, now)
-        if owner.sms_opted_out_at is not None:
-            continue
-        token = new_owner_link(session, owner, "reconsent", RECONSENT_LINK_HOURS, now)
-        lang = owner.language if owner.language in LANGUAGES else "en"
-        key = "sms.reconsent_paused" if settings.reconsent_pauses else "sms.reconsent"
-
-        def body(link: str, lang: str = lang, key: str = key) -> str:
-            return translate(
-                lang, key, program=settings.program(lang), version=current.version, link=link
+    if owners:
+        # As ``new_owner_link`` does, one owner at a time: earlier links for this end now.
+        # One statement for the batch instead of a look-up per owner (3,000 owners: 5 s).
+        session.execute(
+            update(OwnerLink)
+            .where(
+                OwnerLink.owner_id.in_([o.id for o in owners]),
+                OwnerLink.purpose == "reconsent",
+                OwnerLink.used_at.is_(None),
+                OwnerLink.expires_at > now,
             )
-
-        enqueue_sms(
-            session,
-            owner.phone_e164,
-            body(reconsent_url(settings, token)),
-            "reconsent",
-            lang,
-            owner.id,
-            redacted_body=body(reconsent_url(settings, "…")),
+            .values(expires_at=now)
+            .execution_options(synchronize_session=False)
         )
-        texted += 1
+    texted = sum(_ask(session, owner, current.version, settings, now) for owner in owners)
     if owners:
         audit.record(
             session,
@@ -281,6 +313,19 @@ def ask_owners_to_reconsent(
         )
     session.flush()
     return len(owners)
+
+
+def ask_in_batches(
+    factory: Callable[[], Session], settings: Settings, now: datetime | None = None, batch=500
+) -> int:
+    """Ask every owner behind the current version, ``batch`` per transaction; how many."""
+    asked = 0
+    while True:
+        with factory() as session, session.begin():
+            done = ask_owners_to_reconsent(session, settings, now, limit=batch)
+        asked += done
+        if done < batch:
+            return asked
 
 
 def _latest_standing_version(session: Session, owner_id: int) -> str | None:

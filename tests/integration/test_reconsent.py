@@ -375,3 +375,22 @@ def test_owner_rows_stay_consistent(session, settings, owners, t0):
     publish(session, settings, t0)
     statuses = session.scalars(select(Owner.status).order_by(Owner.id)).all()
     assert statuses == ["reconsent", "reconsent"]
+
+
+def test_asking_in_batches_of_their_own_transactions(factory, settings, t0):
+    with factory() as session, session.begin():
+        agreements.publish_bundled(session)
+        ids = [registered_owner(session, point_at(50 + i)).id for i in range(5)]
+        body, changes = texts()
+        reconsent.publish_new_version(
+            session, staff(session, "admin"), "2027-01", body, changes, settings, t0
+        )
+    assert reconsent.ask_in_batches(factory, settings, t0, batch=2) == 5
+    assert reconsent.ask_in_batches(factory, settings, t0, batch=2) == 0
+    with factory() as session:
+        statuses = session.scalars(select(Owner.status).where(Owner.id.in_(ids))).all()
+        assert statuses == ["reconsent"] * 5
+        texted = session.scalars(
+            select(OutboxMessage.owner_id).where(OutboxMessage.purpose == "reconsent")
+        ).all()
+        assert sorted(texted) == sorted(ids)

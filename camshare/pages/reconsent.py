@@ -1,0 +1,127 @@
+"""The re-consent page at /a/<token>: what changed, the agreement, and a signature."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare.components.fields import field_error, text_field
+from camshare.components.layout import page_frame
+from camshare.state.base import AppState
+from camshare.state.reconsent import ReconsentState as R
+
+T = AppState.t
+
+
+def _fill(template: rx.Var, **values) -> rx.Var:
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _accepted() -> rx.Component:
+    return rx.el.div(
+        rx.el.p(
+            _fill(T["reconsent.done"], version=R.accepted_version),
+            role="status",
+            class_name="notice done",
+            data_testid="reconsent-done",
+        ),
+        rx.cond(R.still_paused, rx.el.p(T["reconsent.done_paused"], class_name="muted")),
+    )
+
+
+def _signature() -> rx.Component:
+    return rx.el.form(
+        rx.el.div(
+            rx.el.label(
+                rx.el.input(
+                    type="checkbox",
+                    name="accepted",
+                    id="f-accepted",
+                    aria_invalid=rx.cond(R.messages.contains("accepted"), "true", "false"),
+                    aria_describedby=rx.cond(
+                        R.messages.contains("accepted"), "f-accepted-error", ""
+                    ),
+                ),
+                rx.el.span(T["reconsent.accept_box"]),
+                class_name="choice",
+                html_for="f-accepted",
+            ),
+            field_error(R, "accepted", "f-accepted"),
+            class_name="field",
+        ),
+        text_field(
+            R,
+            "typed_name",
+            "reconsent.typed_name",
+            autocomplete="name",
+            hint_key="reconsent.typed_name_hint",
+            required=True,
+        ),
+        rx.el.button(
+            rx.cond(R.busy, T["app.working"], T["reconsent.accept"]),
+            type="submit",
+            class_name="primary",
+            disabled=R.busy,
+            id="accept",
+        ),
+        on_submit=R.accept,
+        key=R.form_version.to_string() + "-reconsent",
+        no_validate=True,
+    )
+
+
+def _agreement() -> rx.Component:
+    return rx.el.div(
+        rx.el.p(_fill(T["reconsent.lead"], version=R.agreement_version), class_name="lead"),
+        rx.cond(
+            R.previous_version != "",
+            rx.el.p(_fill(T["reconsent.previous"], version=R.previous_version), class_name="muted"),
+        ),
+        rx.el.section(
+            rx.el.h2(T["reconsent.what_changed"]),
+            rx.el.p(R.change_summary, class_name="change-summary", data_testid="change-summary"),
+        ),
+        rx.el.section(
+            rx.el.h2(R.agreement_title),
+            rx.el.h3(T["reconsent.summary"]),
+            rx.el.ul(
+                rx.foreach(R.agreement_summary, lambda item: rx.el.li(item)), class_name="summary"
+            ),
+            rx.el.details(
+                rx.el.summary(T["reconsent.full_text"]),
+                rx.foreach(R.agreement_body, lambda paragraph: rx.el.p(paragraph)),
+                class_name="full-text",
+            ),
+            class_name="agreement",
+        ),
+        rx.cond(
+            R.accepted_version != "",
+            _accepted(),
+            rx.fragment(
+                rx.cond(R.pauses, rx.el.p(T["reconsent.paused_until_accepted"], class_name="hint")),
+                _signature(),
+                rx.el.p(T["reconsent.decline_hint"], class_name="muted"),
+            ),
+        ),
+    )
+
+
+def reconsent_page() -> rx.Component:
+    """What the re-consent SMS link opens."""
+    return page_frame(
+        rx.el.h1(T["reconsent.title"]),
+        rx.cond(R.notice_text != "", rx.el.p(R.notice_text, role="alert", class_name="notice")),
+        rx.cond(
+            R.loaded,
+            rx.cond(
+                R.link_problem != "",
+                rx.el.p(
+                    T[R.link_problem], role="alert", class_name="notice", data_testid="link-problem"
+                ),
+                _agreement(),
+            ),
+            rx.el.p(T["app.loading"], class_name="muted"),
+        ),
+        on_switch=R.switch_language,
+    )
