@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
@@ -17,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.db import session_scope
-from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, TWILIO_INBOUND, TWILIO_STATUS
+from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, MY_DATA, TWILIO_INBOUND, TWILIO_STATUS
 from camshare.runtime import in_session
 from camshare.services.campaigns import FLYER_LANGUAGES
 from camshare.services.delivery import record_delivery_status
@@ -25,14 +26,18 @@ from camshare.services.errors import DomainError
 from camshare.services.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
 from camshare.services.flyers import CampaignFile, campaign_file
 from camshare.services.inbound_sms import handle_inbound_sms
+from camshare.services.owner_account import signed_in_owner
 from camshare.services.signups import ALL, dashboard_csv
 from camshare.services.staff.permissions import Actor, Forbidden
 from camshare.services.staff.sessions import resolve_session
+from camshare.services.withdrawal import my_data
 from camshare.settings import get_settings
 
 T = TypeVar("T")
 # The cookie the staff pages keep the session token in (camshare.state.staff.StaffState).
 STAFF_COOKIE = "camshare_staff"
+# The cookie of the owner's own pages (camshare.state.owner.OwnerState).
+OWNER_COOKIE = "camshare_owner"
 # Staff files hold nothing a shared cache or a later user of the browser should keep.
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -200,6 +205,20 @@ async def dashboard_csv_download(request: Request) -> Response:
     return _download(found, "text/csv; charset=utf-8", name, content)
 
 
+async def my_data_download(request: Request) -> Response:
+    """Everything stored about the signed-in owner, as JSON (their copy, on request)."""
+
+    def work(session: Session) -> dict | None:
+        owner_id = signed_in_owner(session, request.cookies.get(OWNER_COOKIE))
+        return None if owner_id is None else my_data(session, owner_id)
+
+    data = await asyncio.to_thread(in_session, work)
+    if data is None:
+        return PlainTextResponse(REFUSALS[401], status_code=401, headers=PRIVATE)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    return _download(data, "application/json", "camshare-my-data.json", content)
+
+
 def create_api() -> Starlette:
     """A fresh Starlette app (Reflex's test harness re-imports the app module)."""
     return Starlette(
@@ -209,5 +228,6 @@ def create_api() -> Starlette:
             Route(TWILIO_INBOUND, twilio_inbound, methods=["POST"]),
             Route(CAMPAIGN_FILES, campaign_file_download, methods=["GET"]),
             Route(DASHBOARD_CSV, dashboard_csv_download, methods=["GET"]),
+            Route(MY_DATA, my_data_download, methods=["GET"]),
         ]
     )

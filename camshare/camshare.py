@@ -15,7 +15,7 @@ from camshare.components.connection import connection_notice
 from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
-from camshare.pages.manage import manage_page
+from camshare.pages.my import manage_link_page, my_page, owner_sign_in_page
 from camshare.pages.outbox import outbox_page
 from camshare.pages.owner_answer import owner_answer_page
 from camshare.pages.staff_audit import staff_audit_page
@@ -32,6 +32,7 @@ from camshare.state.campaigns import CampaignsState
 from camshare.state.dashboard import DashboardState
 from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
+from camshare.state.owner import ManageLinkState, MyState, OwnerSignInState
 from camshare.state.owner_answer import OwnerAnswerState
 from camshare.state.request_board import BoardState, RequestListState
 from camshare.state.request_new import NewRequestState
@@ -88,7 +89,11 @@ title = settings.program_name
 app.add_page(home_page, route=routes.HOME, title=title, on_load=AppState.pick_initial_language)
 app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
 app.add_page(join_page, route=routes.JOIN_CAMPAIGN, title=title, on_load=JoinState.load)
-app.add_page(manage_page, route=routes.MANAGE, title=title, on_load=AppState.pick_initial_language)
+app.add_page(manage_link_page, route=routes.MANAGE, title=title, on_load=ManageLinkState.load)
+app.add_page(
+    owner_sign_in_page, route=routes.MY_SIGN_IN, title=title, on_load=OwnerSignInState.load
+)
+app.add_page(my_page, route=routes.MY, title=title, on_load=MyState.load)
 app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
 app.add_page(
     transparency_page, route=routes.TRANSPARENCY, title=title, on_load=TransparencyState.load

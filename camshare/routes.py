@@ -17,6 +17,7 @@ STAFF_USERS = "/staff/users"
 STAFF_AUDIT = "/staff/audit"
 STAFF_AGREEMENTS = "/staff/agreements"
 RECONSENT = "/a/[token]"
+RECONFIRM = "/c/[token]"
 
 
 def owner_answer_path(token: str) -> str:
@@ -27,6 +28,11 @@ def owner_answer_path(token: str) -> str:
 def reconsent_path(token: str) -> str:
     """Where an owner reads a new agreement version and accepts it again: their SMS link."""
     return f"/a/{token}"
+
+
+def reconfirm_path(token: str) -> str:
+    """Where an owner confirms with one tap that they still have their cameras: their SMS link."""
+    return f"/c/{token}"
 
 
 def request_board_path(request_id: int) -> str:
@@ -45,6 +51,8 @@ DASHBOARD_CSV = "/api/dashboard.csv"
 def campaign_file_path(code: str, name: str) -> str:
     """Where a campaign's QR image or PDF flyer is downloaded."""
     return CAMPAIGN_FILES.format(code=code, name=name)
+
+
 MY = "/my"
 MY_SIGN_IN = "/my/sign-in"
 MY_DATA = "/api/my/data.json"

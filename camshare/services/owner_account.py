@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from camshare.i18n import LANGUAGES
 from camshare.models import (
     AccessRecipient,
     AccessRequest,
@@ -24,10 +25,11 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
-from camshare.services.errors import DomainError
+from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.owner_links import use_owner_link
 from camshare.services.owner_standing import refresh_status
 from camshare.services.phones import normalize_mobile
+from camshare.services.registration.contact import check_email, check_name
 from camshare.services.tokens import new_token, token_hash
 from camshare.services.verification import CodeSent, check_pending, issue_code
 from camshare.settings import Settings
@@ -229,3 +231,20 @@ def my_requests(session: Session, owner_id: int) -> list[RequestSeen]:
         )
         for recipient, request in rows
     ]
+
+
+def update_details(
+    session: Session, owner_id: int, full_name: str, email: str, language: str, now=None
+) -> Owner:
+    """Change the owner's name, e-mail and language (the phone is who they are: not here)."""
+    errors: dict[str, str] = {}
+    name = check_name(full_name, "full_name", errors)
+    email_clean = check_email(email, errors)
+    if language not in LANGUAGES:
+        errors["language"] = "owner.language_invalid"
+    if errors:
+        raise ValidationFailed(errors)
+    owner = session.get(Owner, owner_id)
+    owner.full_name, owner.email, owner.language = name, email_clean or None, language
+    audit.record(session, f"owner:{owner.id}", "owner.details_changed", at=now or utcnow())
+    return owner

@@ -326,7 +326,7 @@ def test_the_receipt_link_leads_to_a_page_that_reveals_nothing(live_app, phone: 
     t = catalog("en")
     phone.goto(f"{live_app.url}/manage/not-a-real-token")
     expect(phone.get_by_role("heading", name=t["manage.title"])).to_be_visible()
-    expect(phone.get_by_text(t["manage.soon"])).to_be_visible()
+    expect(phone.get_by_text(t["owner.link_invalid"])).to_be_visible()
 
 
 def test_use_my_current_location_fills_the_address(live_app, browser):

@@ -38,7 +38,8 @@ def clean_name(value: str | None) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _check_name(value: str | None, field_name: str, errors: dict[str, str]) -> str:
+def check_name(value: str | None, field_name: str, errors: dict[str, str]) -> str:
+    """The cleaned name; a problem is added to ``errors`` under ``field_name``."""
     name = clean_name(value)
     if not name:
         errors[field_name] = f"error.{field_name}_required"
@@ -47,6 +48,18 @@ def _check_name(value: str | None, field_name: str, errors: dict[str, str]) -> s
     elif not any(ch.isalpha() for ch in name):
         errors[field_name] = "error.name_needs_letters"
     return name
+
+
+def check_email(value: str | None, errors: dict[str, str]) -> str:
+    """The normalised e-mail address ("" when none); a problem is added to ``errors``."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        errors["email"] = "error.email_invalid"
+        return text
 
 
 def save_contact(
@@ -64,23 +77,18 @@ def save_contact(
     """Validate and keep the contact details; the next step is the location."""
     draft = load_draft(session, key)
     errors: dict[str, str] = {}
-    name = _check_name(full_name, "full_name", errors)
+    name = check_name(full_name, "full_name", errors)
     phone_e164 = ""
     try:
         phone_e164 = normalize_mobile(phone, region, allowed_regions)
     except DomainError as exc:
         errors["phone"] = exc.key
-    email_clean = (email or "").strip()
-    if email_clean:
-        try:
-            email_clean = validate_email(email_clean, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = "error.email_invalid"
+    email_clean = check_email(email, errors)
     if owner_kind not in OWNER_KINDS:
         errors["owner_kind"] = "error.owner_kind_required"
     business = ""
     if owner_kind == "business":
-        business = _check_name(business_name, "business_name", errors)
+        business = check_name(business_name, "business_name", errors)
     if errors:
         raise ValidationFailed(errors)
     previous = draft.data.get("contact") or {}

@@ -1,0 +1,275 @@
+"""The owner's own pages: /my/sign-in, /manage/<token> (the receipt's link) and /my."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from camshare import routes
+from camshare.components.download import download_link
+from camshare.components.fields import field_error, labelled_input, text_field
+from camshare.components.layout import page_frame
+from camshare.components.table import data_table
+from camshare.state.base import AppState
+from camshare.state.owner import ManageLinkState as L
+from camshare.state.owner import MyState as M
+from camshare.state.owner import OwnerSignInState as S
+
+T = AppState.t
+
+
+def _messages(state) -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            state.notice_text != "", rx.el.p(state.notice_text, role="alert", class_name="notice")
+        ),
+        rx.cond(
+            state.done_text != "", rx.el.p(state.done_text, role="status", class_name="notice done")
+        ),
+    )
+
+
+def owner_sign_in_page() -> rx.Component:
+    """Phone number, then the code."""
+    return page_frame(
+        rx.el.h1(T["my.sign_in_title"]),
+        _messages(S),
+        rx.cond(
+            S.step == "code",
+            rx.el.form(
+                rx.el.p(T["my.code_sent"]),
+                labelled_input(
+                    S,
+                    "code",
+                    "verify.code",
+                    type="text",
+                    input_mode="numeric",
+                    auto_complete="one-time-code",
+                    max_length=8,
+                    required=True,
+                ),
+                rx.el.button(T["my.sign_in"], type="submit", class_name="primary"),
+                rx.el.button(
+                    T["my.other_number"],
+                    type="button",
+                    class_name="link-button",
+                    on_click=S.other_number,
+                ),
+                on_submit=S.check_code,
+                reset_on_submit=True,
+                id="code-form",
+            ),
+            rx.el.form(
+                rx.el.p(T["my.sign_in_lead"], class_name="lead"),
+                labelled_input(
+                    S,
+                    "phone",
+                    "contact.phone",
+                    type="tel",
+                    input_mode="tel",
+                    auto_complete="tel",
+                    max_length=40,
+                    required=True,
+                    default_value=S.phone,
+                ),
+                rx.el.button(T["my.send_code"], type="submit", class_name="primary"),
+                on_submit=S.send_code,
+                reset_on_submit=False,
+                id="phone-form",
+            ),
+        ),
+    )
+
+
+def manage_link_page() -> rx.Component:
+    """The receipt's link: one press to open the registration."""
+    return page_frame(
+        rx.el.h1(T["manage.title"]),
+        rx.cond(
+            L.page_ready,
+            rx.cond(
+                L.link_ok,
+                rx.el.div(
+                    rx.el.p(T["my.link_lead"], class_name="lead"),
+                    rx.el.button(
+                        T["my.open"],
+                        type="button",
+                        class_name="primary",
+                        on_click=L.open,
+                        id="open-registration",
+                    ),
+                ),
+                rx.el.div(
+                    rx.el.p(T["owner.link_invalid"], role="alert", class_name="notice"),
+                    rx.el.a(T["my.sign_in"], href=routes.MY_SIGN_IN, class_name="button primary"),
+                ),
+            ),
+            rx.el.p(T["app.loading"], class_name="muted"),
+        ),
+    )
+
+
+def _details_form() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(T["my.details"]),
+        rx.el.p(T["contact.phone"], ": ", rx.el.strong(M.details["phone"])),
+        rx.el.div(
+            text_field(M, "full_name", "contact.full_name", autocomplete="name", max_length=120),
+            text_field(M, "email", "contact.email", type_="email", autocomplete="email"),
+            rx.el.div(
+                rx.el.label(T["my.language"], html_for="f-language"),
+                rx.el.select(
+                    rx.el.option("English", value="en"),
+                    rx.el.option("Español", value="es"),
+                    id="f-language",
+                    value=M.typed["language"].to(str),
+                    on_change=lambda v: M.remember("language", v),
+                ),
+                field_error(M, "language", "f-language"),
+                class_name="field",
+            ),
+            key=M.form_version.to(str),
+        ),
+        rx.el.button(T["my.save"], type="button", class_name="secondary", on_click=M.save_details),
+    )
+
+
+def _sharing() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(T["my.sharing"]),
+        rx.el.p(M.details["status_text"], data_testid="sharing-status", class_name="lead"),
+        rx.cond(
+            M.details["paused_until"] != "", rx.el.p(T["my.until"], " ", M.details["paused_until"])
+        ),
+        rx.cond(
+            M.details["status"] == "paused",
+            rx.el.button(
+                T["my.resume"], type="button", class_name="primary", on_click=M.resume, id="resume"
+            ),
+            rx.el.div(
+                text_field(
+                    M,
+                    "until",
+                    "my.pause_until",
+                    type_="date",
+                    hint_key="my.pause_until_hint",
+                    on_change=lambda v: M.remember("until", v),
+                ),
+                rx.el.button(
+                    T["my.pause"],
+                    type="button",
+                    class_name="secondary",
+                    on_click=M.pause,
+                    id="pause",
+                ),
+            ),
+        ),
+    )
+
+
+def _withdraw() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(T["my.withdraw_title"]),
+        rx.el.p(T["my.withdraw_lead"]),
+        rx.el.label(
+            rx.el.input(
+                type="checkbox",
+                id="f-confirm_withdraw",
+                default_checked=False,
+                on_change=M.set_confirm_withdraw,
+            ),
+            rx.el.span(T["my.withdraw_confirm"]),
+            class_name="choice",
+        ),
+        field_error(M, "confirm_withdraw", "f-confirm_withdraw"),
+        rx.el.button(
+            T["my.withdraw"],
+            type="button",
+            class_name="secondary danger",
+            on_click=M.withdraw,
+            id="withdraw",
+        ),
+    )
+
+
+def my_page() -> rx.Component:
+    """The owner's registration and everything they can do with it."""
+    return page_frame(
+        rx.el.h1(T["my.title"]),
+        _messages(M),
+        rx.cond(
+            M.withdrawn,
+            rx.el.p(
+                T["my.withdrawn"], role="status", class_name="notice done", data_testid="withdrawn"
+            ),
+            rx.cond(
+                M.page_ready,
+                rx.el.div(
+                    _sharing(),
+                    rx.el.section(
+                        rx.el.h2(T["my.locations"]),
+                        rx.el.ul(
+                            rx.foreach(
+                                M.sites,
+                                lambda s: rx.el.li(
+                                    rx.el.p(
+                                        s["address"], " · ", s["zip"], class_name="site-address"
+                                    ),
+                                    rx.el.p(s["cameras"], class_name="muted"),
+                                ),
+                            ),
+                            class_name="sites",
+                        ),
+                        rx.el.p(T["my.change_cameras"], class_name="hint"),
+                    ),
+                    _details_form(),
+                    rx.el.section(
+                        rx.el.h2(T["my.requests"]),
+                        rx.cond(
+                            M.requests.length() > 0,
+                            data_table(
+                                ["my.request", "my.sent", "my.your_answer", "my.viewed_by"],
+                                M.requests,
+                                lambda r: rx.el.tr(
+                                    rx.el.td(r["incident"]),
+                                    rx.el.td(r["sent"]),
+                                    rx.el.td(r["answer"], " ", r["answered"]),
+                                    rx.el.td(r["viewed"]),
+                                ),
+                            ),
+                            rx.el.p(T["my.no_requests"], class_name="muted"),
+                        ),
+                    ),
+                    rx.el.section(
+                        rx.el.h2(T["my.agreements"]),
+                        rx.el.ul(
+                            rx.foreach(
+                                M.consents,
+                                lambda c: rx.el.li(
+                                    T["my.accepted_version"],
+                                    " ",
+                                    c["version"],
+                                    " · ",
+                                    c["accepted"],
+                                ),
+                            )
+                        ),
+                    ),
+                    rx.el.section(
+                        rx.el.h2(T["my.data"]),
+                        rx.el.p(T["my.data_lead"]),
+                        rx.el.p(
+                            download_link(T["my.download"], routes.MY_DATA), class_name="downloads"
+                        ),
+                    ),
+                    _withdraw(),
+                    rx.el.button(
+                        T["my.sign_out"],
+                        type="button",
+                        class_name="link-button",
+                        on_click=M.sign_out,
+                    ),
+                ),
+                rx.el.p(T["app.loading"], class_name="muted"),
+            ),
+        ),
+    )

@@ -1,0 +1,326 @@
+"""The owner's own pages: signing in (SMS code or the receipt's link), then /my.
+
+The browser keeps a random session token in a cookie; every handler turns it back into
+the owner on the server, so an expired or signed-out session shows nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+from sqlalchemy import select
+
+from camshare import routes, runtime
+from camshare.i18n import LANGUAGES, translate
+from camshare.models import AgreementVersion, Consent, Owner
+from camshare.services import owner_account, withdrawal
+from camshare.services.access.wording import camera_summary, format_moment, incident_label
+from camshare.services.errors import DomainError
+from camshare.services.owner_links import peek_owner_link
+from camshare.state.base import AppState
+from camshare.state.feedback import FormFeedback
+
+
+class OwnerState(FormFeedback, AppState):
+    """Who is signed in on this phone (only the token; the rest stays on the server)."""
+
+    owner_token: str = rx.Cookie("", name="camshare_owner", same_site="strict", max_age=24 * 3600)
+
+    async def _owner_id(self) -> int | None:
+        return await runtime.in_session_async(owner_account.signed_in_owner, self.owner_token)
+
+    def _follow_owner_language(self, language: str) -> None:
+        if self.lang_choice not in LANGUAGES:
+            self.lang = language
+
+
+class OwnerSignInState(OwnerState):
+    """Phone number, then the code texted to it."""
+
+    step: str = "phone"
+    phone: str = ""
+    page_ready: bool = False
+
+    @rx.event
+    async def load(self):
+        """A signed-in owner goes straight to their page."""
+        self._initial_language()
+        self._clear_errors()
+        if await self._owner_id() is not None:
+            return rx.redirect(routes.MY)
+        self.page_ready = True
+        return None
+
+    @rx.event
+    async def send_code(self, form: dict[str, Any]):
+        """Text a code to the number (the page says the same whether it is registered)."""
+        self._clear_errors()
+        self.phone = str(form.get("phone") or "")[:40]
+        try:
+            await runtime.in_session_async(
+                owner_account.send_signin_code, self.phone, runtime.settings(), self.client_ip()
+            )
+        except DomainError as exc:
+            self._show_error(exc)
+            return
+        self.step = "code"
+
+    @rx.event
+    async def check_code(self, form: dict[str, Any]):
+        """Sign in with the code."""
+        self._clear_errors()
+        try:
+            token = await runtime.in_session_async(
+                owner_account.sign_in_with_code,
+                self.phone,
+                str(form.get("code") or ""),
+                runtime.settings(),
+                self.client_ip(),
+            )
+        except DomainError as exc:
+            self._show_error(exc)
+            return None
+        self.owner_token = token
+        self.step = "phone"
+        return rx.redirect(routes.MY)
+
+    @rx.event
+    def other_number(self):
+        """Back to the phone number."""
+        self.step = "phone"
+        self._clear_errors()
+
+
+class ManageLinkState(OwnerState):
+    """/manage/<token>: the receipt's link, used by a button press, never by opening."""
+
+    link_ok: bool = False
+    page_ready: bool = False
+
+    def _token(self) -> str:
+        return str(self.router.page.params.get("token", ""))
+
+    @rx.event
+    async def load(self):
+        """Check the link without using it (previewers open links too)."""
+        self._initial_language()
+        self._clear_errors()
+        token = self._token()
+
+        def check(session):
+            _, owner = peek_owner_link(session, token, "manage")
+            return owner.language
+
+        try:
+            language = await runtime.in_session_async(check)
+        except DomainError:
+            self.link_ok = False
+        else:
+            self.link_ok = True
+            self._follow_owner_language(language)
+        self.page_ready = True
+
+    @rx.event
+    async def open(self):
+        """Use the link once: signed in, on to /my."""
+        try:
+            token = await runtime.in_session_async(
+                owner_account.sign_in_with_link, self._token(), runtime.settings(), self.client_ip()
+            )
+        except DomainError:
+            self.link_ok = False
+            return None
+        self.owner_token = token
+        return rx.redirect(routes.MY)
+
+
+class MyState(OwnerState):
+    """/my: the registration, its sharing status, requests, agreement history; and actions."""
+
+    page_ready: bool = False
+    details: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    form_version: int = 0
+    sites: list[dict[str, str]] = []
+    requests: list[dict[str, str]] = []
+    consents: list[dict[str, str]] = []
+    confirm_withdraw: bool = False
+    withdrawn: bool = False
+
+    async def _load(self, owner_id: int) -> None:
+        settings, lang = runtime.settings(), self.lang
+
+        def work(session):
+            owner = session.get(Owner, owner_id)
+            consents = session.execute(
+                select(Consent, AgreementVersion.version)
+                .join(AgreementVersion, AgreementVersion.id == Consent.agreement_version_id)
+                .where(Consent.owner_id == owner_id)
+                .order_by(Consent.accepted_at.desc())
+            ).all()
+            sites = [
+                (
+                    s.address_line + (f", {s.unit}" if s.unit else ""),
+                    s.zip_code or "",
+                    [(c.camera_kind, c.count, c.faces, c.direction) for c in s.cameras],
+                )
+                for s in owner.sites
+            ]
+            return owner, sites, owner_account.my_requests(session, owner_id), consents
+
+        owner, sites, seen, consents = await runtime.in_session_async(work)
+        self._follow_owner_language(owner.language)
+        lang = self.lang
+        self.details = {
+            "name": owner.full_name,
+            "phone": owner.phone_e164,
+            "status": owner.status,
+            "status_text": translate(lang, f"my.status.{owner.status}"),
+            "paused_until": format_moment(owner.paused_until, lang, settings)
+            if owner.paused_until
+            else "",
+        }
+        if not self.typed:
+            self.typed = {
+                "full_name": owner.full_name,
+                "email": owner.email or "",
+                "language": owner.language,
+            }
+            self.form_version += 1
+        self.sites = [
+            {
+                "address": address,
+                "zip": zip_code,
+                "cameras": ", ".join(camera_summary(lang, *camera) for camera in cameras),
+            }
+            for address, zip_code, cameras in sites
+        ]
+        self.requests = [
+            {
+                "incident": incident_label(r.incident_type, lang),
+                "sent": format_moment(r.sent_at, lang, settings) if r.sent_at else "",
+                "answer": translate(lang, f"my.answer.{r.answer or 'none'}"),
+                "answered": format_moment(r.answered_at, lang, settings) if r.answered_at else "",
+                "viewed": "; ".join(
+                    f"{who} ({format_moment(at, lang, settings)})" for who, at in r.viewed_by
+                ),
+            }
+            for r in seen
+        ]
+        self.consents = [
+            {
+                "version": version,
+                "accepted": format_moment(c.accepted_at, lang, settings),
+                "language": c.language,
+            }
+            for c, version in consents
+        ]
+
+    async def _act(self, work=None):
+        """Run ``work(owner_id)`` for the signed-in owner, then show the page again."""
+        self._clear_errors()
+        owner_id = await self._owner_id()
+        if owner_id is None:
+            return rx.redirect(routes.MY_SIGN_IN)
+        if work is not None:
+            try:
+                await work(owner_id)
+            except DomainError as exc:
+                self._show_error(exc)
+        await self._load(owner_id)
+        self.page_ready = True
+        return None
+
+    @rx.event
+    async def load(self):
+        """Page load: signed in, or off to sign in."""
+        self._initial_language()
+        self.withdrawn = self.confirm_withdraw = False
+        self.typed = {}
+        return await self._act()
+
+    @rx.event
+    def remember(self, name: str, value: Any):
+        """Keep what was typed."""
+        if name in ("full_name", "email", "language", "until"):
+            self.typed[name] = str(value)[:200]
+
+    @rx.event
+    async def save_details(self):
+        """Change name, e-mail and language."""
+        typed = dict(self.typed)
+
+        async def work(owner_id):
+            await runtime.in_session_async(
+                owner_account.update_details,
+                owner_id,
+                typed.get("full_name", ""),
+                typed.get("email", ""),
+                typed.get("language", "en"),
+            )
+            self.lang = typed.get("language", self.lang)
+            self._show_done("my.saved")
+
+        return await self._act(work)
+
+    @rx.event
+    async def pause(self):
+        """Pause sharing, until the date typed if any."""
+        until_text = self.typed.get("until", "")
+        settings = runtime.settings()
+        until = None
+        if until_text:
+            try:
+                day = datetime.fromisoformat(until_text).date()
+            except ValueError:
+                self._show_error(DomainError("owner.pause_until_past", field="until"))
+                return None
+            until = datetime.combine(day, time.min, ZoneInfo(settings.timezone))
+
+        async def work(owner_id):
+            await runtime.in_session_async(owner_account.pause, owner_id, settings, until)
+            self._show_done("my.paused_done")
+
+        return await self._act(work)
+
+    @rx.event
+    async def resume(self):
+        """Share again."""
+
+        async def work(owner_id):
+            await runtime.in_session_async(owner_account.resume, owner_id, runtime.settings())
+            self._show_done("my.resumed_done")
+
+        return await self._act(work)
+
+    @rx.event
+    def set_confirm_withdraw(self, checked: bool):
+        """The box saying "yes, delete everything"."""
+        self.confirm_withdraw = bool(checked)
+
+    @rx.event
+    async def withdraw(self):
+        """Delete the owner's data now (only with the box ticked)."""
+        self._clear_errors()
+        if not self.confirm_withdraw:
+            self._show_error(DomainError("my.withdraw_confirm_needed", field="confirm_withdraw"))
+            return None
+        owner_id = await self._owner_id()
+        if owner_id is None:
+            return rx.redirect(routes.MY_SIGN_IN)
+        await runtime.in_session_async(withdrawal.withdraw, owner_id, runtime.settings())
+        self.owner_token = ""
+        self.details, self.sites, self.requests, self.consents, self.typed = {}, [], [], [], {}
+        self.withdrawn = True
+        return None
+
+    @rx.event
+    async def sign_out(self):
+        """End this phone's session."""
+        if self.owner_token:
+            await runtime.in_session_async(owner_account.sign_out_owner, self.owner_token)
+        self.owner_token = ""
+        return rx.redirect(routes.MY_SIGN_IN)
