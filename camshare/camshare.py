@@ -18,6 +18,8 @@ from camshare.pages.join import join_page
 from camshare.pages.my import manage_link_page, my_page, owner_sign_in_page
 from camshare.pages.outbox import outbox_page
 from camshare.pages.owner_answer import owner_answer_page
+from camshare.pages.reconsent import reconsent_page
+from camshare.pages.staff_agreements import staff_agreements_page
 from camshare.pages.staff_audit import staff_audit_page
 from camshare.pages.staff_campaigns import campaigns_page
 from camshare.pages.staff_dashboard import dashboard_page
@@ -34,8 +36,10 @@ from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
 from camshare.state.owner import ManageLinkState, MyState, OwnerSignInState
 from camshare.state.owner_answer import OwnerAnswerState
+from camshare.state.reconsent import ReconsentState
 from camshare.state.request_board import BoardState, RequestListState
 from camshare.state.request_new import NewRequestState
+from camshare.state.staff_agreements import StaffAgreementsState
 from camshare.state.staff_audit import StaffAuditState
 from camshare.state.staff_sign_in import SignInState
 from camshare.state.staff_users import StaffUsersState
@@ -95,6 +99,7 @@ app.add_page(
 )
 app.add_page(my_page, route=routes.MY, title=title, on_load=MyState.load)
 app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
+app.add_page(reconsent_page, route=routes.RECONSENT, title=title, on_load=ReconsentState.load)
 app.add_page(
     transparency_page, route=routes.TRANSPARENCY, title=title, on_load=TransparencyState.load
 )
@@ -112,6 +117,7 @@ STAFF_PAGES = [
     (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load),
     (campaigns_page, routes.STAFF_CAMPAIGNS, CampaignsState.load),
     (dashboard_page, routes.STAFF_DASHBOARD, DashboardState.load),
+    (staff_agreements_page, routes.STAFF_AGREEMENTS, StaffAgreementsState.load),
 ]
 for page, route, on_load in STAFF_PAGES:
     app.add_page(

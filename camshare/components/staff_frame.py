@@ -51,6 +51,10 @@ def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
         ),
         rx.cond(StaffState.can["staff.manage"], _nav_link("staff.nav_users", routes.STAFF_USERS)),
         rx.cond(StaffState.can["audit.view"], _nav_link("staff.nav_audit", routes.STAFF_AUDIT)),
+        rx.cond(
+            StaffState.can["agreement.publish"],
+            _nav_link("staff.nav_agreements", routes.STAFF_AGREEMENTS),
+        ),
         rx.el.span(StaffState.staff_name, class_name="staff-who", data_testid="staff-who"),
         rx.el.button(
             T["staff.sign_out"],

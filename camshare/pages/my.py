@@ -6,9 +6,10 @@ import reflex as rx
 
 from camshare import routes
 from camshare.components.download import download_link
-from camshare.components.fields import field_error, labelled_input, text_field
+from camshare.components.fields import field_error, labelled_input, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.table import data_table
+from camshare.services.registration import CAMERA_FACES, CAMERA_KINDS, DIRECTIONS, RECORDING_MODES
 from camshare.state.base import AppState
 from camshare.state.owner import ManageLinkState as L
 from camshare.state.owner import MyState as M
@@ -104,6 +105,116 @@ def manage_link_page() -> rx.Component:
                 ),
             ),
             rx.el.p(T["app.loading"], class_name="muted"),
+        ),
+    )
+
+
+def _camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
+    def error(field: str) -> rx.Var:
+        key = "cameras." + index.to(str) + "." + field
+        return rx.cond(M.messages.contains(key), M.messages[key], "")
+
+    def choose(field: str, label_key: str, options: list[tuple[str, str]], placeholder=True):
+        return select_field(
+            T[label_key],
+            "my-cam-" + field + "-" + index.to(str),
+            options,
+            row[field],
+            lambda value: M.set_row(index, field, value),
+            error(field),
+            "cameras.choose" if placeholder else None,
+        )
+
+    return rx.el.fieldset(
+        rx.el.legend(T["cameras.kind"], " ", (index + 1).to(str)),
+        choose("camera_kind", "cameras.kind", [(k, f"cameras.kind.{k}") for k in CAMERA_KINDS]),
+        rx.el.div(
+            rx.el.label(T["cameras.count"], html_for="my-cam-count-" + index.to(str)),
+            rx.el.input(
+                id="my-cam-count-" + index.to(str),
+                type="number",
+                min=1,
+                max=99,
+                input_mode="numeric",
+                default_value=row["count"],
+                on_blur=lambda value: M.set_row(index, "count", value),
+            ),
+            rx.cond(error("count") != "", rx.el.p(error("count"), class_name="field-error")),
+            class_name="field",
+        ),
+        choose("faces", "cameras.faces", [(f, f"cameras.faces.{f}") for f in CAMERA_FACES]),
+        choose(
+            "direction",
+            "cameras.direction",
+            [(d, f"cameras.direction.{d}" if d else "cameras.direction.none") for d in DIRECTIONS],
+            placeholder=False,
+        ),
+        choose(
+            "recording",
+            "cameras.recording",
+            [(r, f"cameras.recording.{r}") for r in RECORDING_MODES],
+        ),
+        rx.el.div(
+            rx.el.label(T["cameras.retention"], html_for="my-cam-retention-" + index.to(str)),
+            rx.el.input(
+                id="my-cam-retention-" + index.to(str),
+                type="number",
+                min=0,
+                max=365,
+                input_mode="numeric",
+                default_value=row["retention_days"],
+                on_blur=lambda value: M.set_row(index, "retention_days", value),
+            ),
+            rx.cond(
+                error("retention_days") != "",
+                rx.el.p(error("retention_days"), class_name="field-error"),
+            ),
+            class_name="field",
+        ),
+        rx.el.button(
+            T["my.remove_camera"],
+            type="button",
+            class_name="link-button",
+            on_click=M.remove_row(index),
+        ),
+        class_name="camera-group",
+    )
+
+
+def _camera_editor() -> rx.Component:
+    return rx.el.div(
+        rx.foreach(M.edit_rows, _camera_row),
+        rx.cond(
+            M.messages.contains("cameras"), rx.el.p(M.messages["cameras"], class_name="field-error")
+        ),
+        rx.el.button(T["my.add_camera"], type="button", class_name="secondary", on_click=M.add_row),
+        rx.el.button(
+            T["my.save_cameras"],
+            type="button",
+            class_name="primary",
+            on_click=M.save_cameras,
+            id="save-cameras",
+        ),
+        rx.el.button(
+            T["my.cancel"], type="button", class_name="link-button", on_click=M.cancel_edit
+        ),
+        class_name="camera-editor",
+    )
+
+
+def _site(site: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.p(site["address"], " · ", site["zip"], class_name="site-address"),
+        rx.el.p(site["cameras"], class_name="muted", data_testid="site-cameras"),
+        rx.cond(
+            M.editing_site == site["id"],
+            _camera_editor(),
+            rx.el.button(
+                T["my.edit_cameras"],
+                type="button",
+                class_name="secondary small",
+                on_click=M.edit_cameras(site["id"]),
+            ),
         ),
     )
 
@@ -207,18 +318,7 @@ def my_page() -> rx.Component:
                     _sharing(),
                     rx.el.section(
                         rx.el.h2(T["my.locations"]),
-                        rx.el.ul(
-                            rx.foreach(
-                                M.sites,
-                                lambda s: rx.el.li(
-                                    rx.el.p(
-                                        s["address"], " · ", s["zip"], class_name="site-address"
-                                    ),
-                                    rx.el.p(s["cameras"], class_name="muted"),
-                                ),
-                            ),
-                            class_name="sites",
-                        ),
+                        rx.el.ul(rx.foreach(M.sites, _site), class_name="sites"),
                         rx.el.p(T["my.change_cameras"], class_name="hint"),
                     ),
                     _details_form(),

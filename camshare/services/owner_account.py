@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,9 +20,11 @@ from camshare.models import (
     AccessRecipient,
     AccessRequest,
     AuditEvent,
+    Camera,
     Owner,
     OwnerSession,
     PhoneVerification,
+    Site,
     utcnow,
 )
 from camshare.services import audit
@@ -29,6 +32,7 @@ from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.owner_links import use_owner_link
 from camshare.services.owner_standing import refresh_status
 from camshare.services.phones import normalize_mobile
+from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
 from camshare.services.tokens import new_token, token_hash
 from camshare.services.verification import CodeSent, check_pending, issue_code
@@ -248,3 +252,37 @@ def update_details(
     owner.full_name, owner.email, owner.language = name, email_clean or None, language
     audit.record(session, f"owner:{owner.id}", "owner.details_changed", at=now or utcnow())
     return owner
+
+
+def site_camera_rows(session: Session, owner_id: int, site_id: int) -> list[dict[str, str]]:
+    """A site's camera rows as the editor shows them (the site must be the owner's)."""
+    site = _own_site(session, owner_id, site_id)
+    return [
+        {
+            "camera_kind": c.camera_kind,
+            "count": str(c.count),
+            "faces": c.faces,
+            "direction": c.direction or "",
+            "recording": c.recording,
+            "retention_days": str(c.retention_days),
+        }
+        for c in site.cameras
+    ]
+
+
+def save_site_cameras(
+    session: Session, owner_id: int, site_id: int, rows: list[dict[str, Any]], now=None
+) -> None:
+    """Replace a site's cameras with ``rows`` (checked as at sign-up)."""
+    site = _own_site(session, owner_id, site_id)
+    site.cameras = [Camera(**row) for row in clean_camera_rows(rows)]
+    audit.record(
+        session, f"owner:{owner_id}", "owner.cameras_changed", f"site:{site_id}", at=now or utcnow()
+    )
+
+
+def _own_site(session: Session, owner_id: int, site_id: int) -> Site:
+    site = session.get(Site, site_id)
+    if site is None or site.owner_id != owner_id:
+        raise DomainError("owner.site_not_found")
+    return site

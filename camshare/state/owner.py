@@ -149,6 +149,9 @@ class MyState(OwnerState):
     consents: list[dict[str, str]] = []
     confirm_withdraw: bool = False
     withdrawn: bool = False
+    # The camera editor: one location at a time, its rows as typed.
+    editing_site: str = ""
+    edit_rows: list[dict[str, str]] = []
 
     async def _load(self, owner_id: int) -> None:
         settings, lang = runtime.settings(), self.lang
@@ -163,6 +166,7 @@ class MyState(OwnerState):
             ).all()
             sites = [
                 (
+                    s.id,
                     s.address_line + (f", {s.unit}" if s.unit else ""),
                     s.zip_code or "",
                     [(c.camera_kind, c.count, c.faces, c.direction) for c in s.cameras],
@@ -192,11 +196,12 @@ class MyState(OwnerState):
             self.form_version += 1
         self.sites = [
             {
+                "id": str(site_id),
                 "address": address,
                 "zip": zip_code,
                 "cameras": ", ".join(camera_summary(lang, *camera) for camera in cameras),
             }
-            for address, zip_code, cameras in sites
+            for site_id, address, zip_code, cameras in sites
         ]
         self.requests = [
             {
@@ -324,3 +329,70 @@ class MyState(OwnerState):
             await runtime.in_session_async(owner_account.sign_out_owner, self.owner_token)
         self.owner_token = ""
         return rx.redirect(routes.MY_SIGN_IN)
+
+    @rx.event
+    async def edit_cameras(self, site_id: str):
+        """Open the camera editor for one of the owner's locations."""
+        owner_id = await self._owner_id()
+        if owner_id is None:
+            return rx.redirect(routes.MY_SIGN_IN)
+        self._clear_errors()
+        try:
+            self.edit_rows = await runtime.in_session_async(
+                owner_account.site_camera_rows, owner_id, int(site_id)
+            )
+        except (DomainError, ValueError):
+            self._show_error(DomainError("owner.site_not_found"))
+            return None
+        self.editing_site = site_id
+        return None
+
+    @rx.event
+    def set_row(self, index: int, field: str, value: str):
+        """One field of one camera row, as chosen."""
+        if 0 <= index < len(self.edit_rows) and field in self.edit_rows[index]:
+            self.edit_rows[index][field] = str(value)[:20]
+
+    @rx.event
+    def add_row(self):
+        """One more row of cameras."""
+        self.edit_rows.append(
+            {
+                "camera_kind": "",
+                "count": "1",
+                "faces": "",
+                "direction": "",
+                "recording": "",
+                "retention_days": "30",
+            }
+        )
+
+    @rx.event
+    def remove_row(self, index: int):
+        """Drop a row."""
+        if 0 <= index < len(self.edit_rows):
+            self.edit_rows.pop(index)
+
+    @rx.event
+    def cancel_edit(self):
+        """Close the editor without saving."""
+        self.editing_site, self.edit_rows = "", []
+        self._clear_errors()
+
+    @rx.event
+    async def save_cameras(self):
+        """Save the rows; each problem shows under its field."""
+        site_id, rows = self.editing_site, [dict(r) for r in self.edit_rows]
+        saved: list[bool] = []
+
+        async def work(owner_id):
+            await runtime.in_session_async(
+                owner_account.save_site_cameras, owner_id, int(site_id), rows
+            )
+            saved.append(True)
+
+        result = await self._act(work)
+        if saved:
+            self.editing_site, self.edit_rows = "", []
+            self._show_done("my.cameras_saved")
+        return result

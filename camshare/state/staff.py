@@ -46,6 +46,7 @@ class StaffState(FormFeedback, AppState):
                 "campaign.manage",
                 "dashboard.view",
                 "dashboard.export_personal",
+                "agreement.publish",
             )
         }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,8 +19,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 from camshare.db import make_engine
+from tests.support.access_builders import registered_owner
 from tests.support.live_server import RunningServer, free_port, reflex_prod_server
 from tests.support.nominatim_standin import KnownPlace, NominatimStandin
 
@@ -157,3 +160,26 @@ def phone(browser):
     page.set_default_timeout(20_000)
     yield page
     context.close()
+
+
+def redis_url() -> str | None:
+    """Redis on loopback, if this machine runs one."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return "redis://127.0.0.1:6379/7"
+    except OSError:
+        return None
+
+
+@pytest.fixture(scope="module")
+def police_app(tmp_path_factory):
+    """The production build with the demo staff accounts, on Redis when there is one."""
+    extra = {"REFLEX_REDIS_URL": url} if (url := redis_url()) else {}
+    # The public figures are counted afresh on each visit, so a test sees them change.
+    extra["CAMSHARE_TRANSPARENCY_CACHE_SECONDS"] = "0"
+    with running_app(tmp_path_factory.mktemp("police"), **extra) as app:
+        factory = sessionmaker(bind=app.engine, expire_on_commit=False)
+        with factory() as session, session.begin():
+            # A resident registered 40 m from the incident, reading Spanish.
+            registered_owner(session, (32.77706, -96.7970), name="Rosa Díaz", language="es")
+        yield app

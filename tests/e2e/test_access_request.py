@@ -8,16 +8,13 @@ board's live updates are checked across workers too.
 from __future__ import annotations
 
 import re
-import socket
 
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy.orm import sessionmaker
 
 from camshare.cli import DEMO_STAFF, DEMO_STAFF_PASSWORD
-from tests.e2e.conftest import PHONE, running_app
-from tests.support.access_builders import registered_owner
+from tests.e2e.conftest import PHONE
 
 pytestmark = pytest.mark.e2e
 # The app runs on two cores beside the browser: give its answers time, not a fixed sleep.
@@ -25,29 +22,6 @@ expect.set_options(timeout=15_000)
 
 INCIDENT_ADDRESS = "1500 Marilla St, Dallas, TX 75201"
 DESK = {"width": 1280, "height": 900}
-
-
-def redis_url() -> str | None:
-    """Redis on loopback, if this machine runs one."""
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return "redis://127.0.0.1:6379/7"
-    except OSError:
-        return None
-
-
-@pytest.fixture(scope="module")
-def police_app(tmp_path_factory):
-    """The production build with the demo staff accounts, on Redis when there is one."""
-    extra = {"REFLEX_REDIS_URL": url} if (url := redis_url()) else {}
-    # The public figures are counted afresh on each visit, so a test sees them change.
-    extra["CAMSHARE_TRANSPARENCY_CACHE_SECONDS"] = "0"
-    with running_app(tmp_path_factory.mktemp("police"), **extra) as app:
-        factory = sessionmaker(bind=app.engine, expire_on_commit=False)
-        with factory() as session, session.begin():
-            # A resident registered 40 m from the incident, reading Spanish.
-            registered_owner(session, (32.77706, -96.7970), name="Rosa Díaz", language="es")
-        yield app
 
 
 def sign_in(page: Page, base: str, username: str, path: str) -> None:

@@ -1,4 +1,4 @@
-"""An owner on a phone: signs in by SMS code, pauses, resumes and withdraws."""
+"""An owner on a phone: signs in by SMS code, edits a camera, pauses, resumes, withdraws."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sqlalchemy.orm import sessionmaker
 
 from camshare.i18n import catalog
 from camshare.models import Owner
-from tests.e2e.test_access_request import police_app  # noqa: F401
 from tests.support.access_builders import registered_owner
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +27,10 @@ def newest_code(page: Page, base: str, phone_e164: str) -> str:
     return code
 
 
-def test_an_owner_signs_in_by_code_pauses_resumes_and_withdraws(police_app, phone: Page):  # noqa: F811
+def test_an_owner_signs_in_by_code_edits_a_camera_pauses_resumes_and_withdraws(
+    police_app,
+    phone: Page,
+):
     factory = sessionmaker(bind=police_app.engine)
     with factory() as session, session.begin():
         owner = registered_owner(session, (32.79, -96.80), name="Dora Quintero")
@@ -42,6 +44,14 @@ def test_an_owner_signs_in_by_code_pauses_resumes_and_withdraws(police_app, phon
     phone.get_by_role("button", name=t["my.sign_in"]).click()
     phone.wait_for_url(re.compile(r".*/my/?$"))
     expect(phone.get_by_test_id("sharing-status")).to_have_text(t["my.status.active"])
+
+    # Edit a camera: two doorbells instead of one.
+    phone.get_by_role("button", name=t["my.edit_cameras"]).click()
+    phone.locator("#my-cam-count-0").fill("2")
+    phone.locator("#my-cam-count-0").blur()
+    phone.click("#save-cameras")
+    expect(phone.get_by_role("status")).to_have_text(t["my.cameras_saved"])
+    expect(phone.get_by_test_id("site-cameras")).to_contain_text("2 \u00d7 Doorbell camera")
 
     phone.click("#pause")
     expect(phone.get_by_test_id("sharing-status")).to_have_text(t["my.status.paused"])

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import sessionmaker
 
 from camshare.i18n import catalog
-from tests.e2e.test_access_request import desk_page, police_app, sign_in  # noqa: F401
+from tests.e2e.test_access_request import desk_page, sign_in
 from tests.e2e.test_sign_up import finish, sign_up
 from tests.support.access_builders import registered_owner
 
@@ -33,7 +33,7 @@ def funnel_count(page: Page, step_label: str) -> str:
     return row.locator(".bar-count").inner_text()
 
 
-def test_a_campaign_from_creation_to_a_sign_up_on_the_dashboard(police_app, browser, phone):  # noqa: F811
+def test_a_campaign_from_creation_to_a_sign_up_on_the_dashboard(police_app, browser, phone):
     from PIL import Image
     from pyzbar.pyzbar import decode
 
