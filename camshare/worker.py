@@ -1,4 +1,7 @@
-"""Background jobs: send the SMS outbox, close expired requests, retry geocoding, purge drafts.
+"""Background jobs: send the SMS outbox, close expired requests, retry geocoding, upkeep.
+
+The hourly upkeep (``upkeep``) asks owners to confirm their cameras once a year, holds back
+those who stay silent, and applies the retention rules (``services.retention``).
 
 Runs in the web process by default (CAMSHARE_SMS_DISPATCHER=inprocess) or on its own:
 ``python -m camshare.worker``.
@@ -11,26 +14,49 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.db import session_factory, session_scope
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
+from camshare.services import reconfirmation, retention
 from camshare.services.access.requests import expire_due_requests
 from camshare.services.geocoding import purge_geocode_cache
 from camshare.services.outbox import dispatch_due
-from camshare.services.registration import purge_expired_drafts
 from camshare.services.registry import retry_next_pending_geocode
 from camshare.services.throttle import spaced
-from camshare.settings import get_settings
+from camshare.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 GEOCODE_RETRY_EVERY = 60.0
 GEOCODE_RETRY_BATCH = 5
 PURGE_EVERY = 600.0
+# Re-confirmation and retention count in days and hours: an hourly run is on time enough,
+# and each of its queries is an indexed one.
+UPKEEP_EVERY = 3600.0
 # Long enough to spare the geocoder repeated look-ups at one event, short enough that
 # typed home addresses do not pile up.
 GEOCODE_CACHE_KEPT = timedelta(days=30)
+
+
+def upkeep(
+    factory: sessionmaker[Session], settings: Settings, now: datetime | None = None
+) -> dict[str, int]:
+    """Keep the registry current and apply retention, each job in its own transaction.
+
+    Re-confirmation asks in batches (``reconfirmation.ask_for_reconfirmation``'s limit):
+    a backlog is worked off over the following hours. Returns what each job did.
+    """
+    done: dict[str, int] = {}
+    with factory() as session, session.begin():
+        done["reconfirm_asked"] = reconfirmation.ask_for_reconfirmation(session, settings, now)
+    with factory() as session, session.begin():
+        done["unconfirmed"] = reconfirmation.pause_unconfirmed(session, settings, now)
+    with factory() as session, session.begin():
+        done.update(retention.purge(session, settings, now))
+    return done
 
 
 class Worker:
@@ -42,6 +68,7 @@ class Worker:
         self.gateway = sms_gateway()
         self._last_geocode = 0.0
         self._last_purge = 0.0
+        self._last_upkeep: float | None = None
 
     def status_callback(self) -> str | None:
         """Where Twilio reports delivery, when it can reach us."""
@@ -93,8 +120,10 @@ class Worker:
         if now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
             with session_scope() as session:
-                purge_expired_drafts(session)
                 purge_geocode_cache(session, GEOCODE_CACHE_KEPT)
+        if self._last_upkeep is None or now - self._last_upkeep >= UPKEEP_EVERY:
+            self._last_upkeep = now
+            upkeep(self.factory, self.settings)
         return sent
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
