@@ -18,6 +18,7 @@ from camshare.pages.join import join_page
 from camshare.pages.my import manage_link_page, my_page, owner_sign_in_page
 from camshare.pages.outbox import outbox_page
 from camshare.pages.owner_answer import owner_answer_page
+from camshare.pages.reconfirm import reconfirm_page
 from camshare.pages.reconsent import reconsent_page
 from camshare.pages.staff_agreements import staff_agreements_page
 from camshare.pages.staff_audit import staff_audit_page
@@ -36,6 +37,7 @@ from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
 from camshare.state.owner import ManageLinkState, MyState, OwnerSignInState
 from camshare.state.owner_answer import OwnerAnswerState
+from camshare.state.reconfirm import ReconfirmState
 from camshare.state.reconsent import ReconsentState
 from camshare.state.request_board import BoardState, RequestListState
 from camshare.state.request_new import NewRequestState
@@ -100,6 +102,7 @@ app.add_page(
 app.add_page(my_page, route=routes.MY, title=title, on_load=MyState.load)
 app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
 app.add_page(reconsent_page, route=routes.RECONSENT, title=title, on_load=ReconsentState.load)
+app.add_page(reconfirm_page, route=routes.RECONFIRM, title=title, on_load=ReconfirmState.load)
 app.add_page(
     transparency_page, route=routes.TRANSPARENCY, title=title, on_load=TransparencyState.load
 )

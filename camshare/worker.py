@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from camshare.db import session_factory, session_scope
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
-from camshare.services import reconfirmation, retention
+from camshare.services import owner_account, reconfirmation, reconsent, retention
 from camshare.services.access.requests import expire_due_requests
 from camshare.services.geocoding import purge_geocode_cache
 from camshare.services.outbox import dispatch_due
@@ -54,6 +54,13 @@ def upkeep(
         done["reconfirm_asked"] = reconfirmation.ask_for_reconfirmation(session, settings, now)
     with factory() as session, session.begin():
         done["unconfirmed"] = reconfirmation.pause_unconfirmed(session, settings, now)
+    with factory() as session, session.begin():
+        done["pauses_ended"] = owner_account.resume_ended_pauses(session, settings, now)
+    with factory() as session, session.begin():
+        # A safety net: publishing asks owners in batches, a failed batch is caught up here.
+        done["reconsent_asked"] = reconsent.ask_owners_to_reconsent(
+            session, settings, now, limit=500
+        )
     with factory() as session, session.begin():
         done.update(retention.purge(session, settings, now))
     return done

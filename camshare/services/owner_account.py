@@ -286,3 +286,15 @@ def _own_site(session: Session, owner_id: int, site_id: int) -> Site:
     if site is None or site.owner_id != owner_id:
         raise DomainError("owner.site_not_found")
     return site
+
+
+def resume_ended_pauses(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Owners whose pause ran out share again (the worker's job); returns how many."""
+    now = now or utcnow()
+    owners = session.scalars(
+        select(Owner).where(Owner.status == "paused", Owner.paused_until <= now)
+    ).all()
+    for owner in owners:
+        refresh_status(owner, settings, now)
+        audit.record(session, f"owner:{owner.id}", "owner.pause_ended", at=now)
+    return len(owners)

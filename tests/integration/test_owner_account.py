@@ -196,3 +196,13 @@ def test_my_data_holds_everything_about_me(session, settings):
     assert [c["version"] for c in data["consents"]] == ["2026-11"]
     assert {m["purpose"] for m in data["text_messages"]} >= {"registration_receipt"}
     json.dumps(data)  # serialisable as is
+
+
+def test_a_pause_that_ran_out_ends_by_itself_in_the_worker(session, settings):
+    owner = registered(session, settings)
+    now = clock()
+    owner_account.pause(session, owner.id, settings, until=now + timedelta(days=1), now=now)
+    assert owner_account.resume_ended_pauses(session, settings, now + timedelta(hours=23)) == 0
+    assert owner_account.resume_ended_pauses(session, settings, now + timedelta(days=1)) == 1
+    assert owner.status == "active"
+    assert [s.owner_id for s in find_sites_near(session, *MARILLA_POINT, 150)] == [owner.id]
