@@ -163,10 +163,14 @@ def phone(browser):
 
 
 def redis_url() -> str | None:
-    """Redis on loopback, if this machine runs one."""
+    """Redis on loopback, if this machine runs one, in a database of this run's own.
+
+    Apps sharing a Redis database also share its event channels: another test run's app
+    on the same machine would then answer some of this app's events from its own data.
+    """
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return "redis://127.0.0.1:6379/7"
+            return f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
     except OSError:
         return None
 
