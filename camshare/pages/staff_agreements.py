@@ -111,6 +111,51 @@ def _publish_form() -> rx.Component:
     )
 
 
+def _owner_history() -> rx.Component:
+    """An owner's consent history, looked up by phone (admins; each look is audited)."""
+    return rx.el.section(
+        rx.el.h2(T["agreements.owner_history"]),
+        rx.el.div(
+            rx.el.label(T["contact.phone"], html_for="f-lookup_phone"),
+            rx.el.input(
+                id="f-lookup_phone",
+                type="tel",
+                input_mode="tel",
+                auto_complete="off",
+                max_length=40,
+                on_blur=A.set_lookup_phone,
+                aria_invalid=rx.cond(A.messages.contains("lookup_phone"), "true", "false"),
+            ),
+            field_error(A, "lookup_phone", "f-lookup_phone"),
+            class_name="field",
+        ),
+        rx.el.button(
+            T["agreements.look_up"],
+            type="button",
+            class_name="secondary",
+            on_click=A.look_up_history,
+        ),
+        rx.cond(
+            A.history_shown,
+            data_table(
+                [
+                    "agreements.version",
+                    "agreements.language",
+                    "agreements.accepted_at",
+                    "agreements.withdrawn_at",
+                ],
+                A.history,
+                lambda r: rx.el.tr(
+                    rx.el.td(r["version"]),
+                    rx.el.td(r["language"]),
+                    rx.el.td(r["accepted"]),
+                    rx.el.td(r["withdrawn"]),
+                ),
+            ),
+        ),
+    )
+
+
 def staff_agreements_page() -> rx.Component:
     """The version in force, the history, then the form for a new version."""
     return staff_frame(
@@ -128,6 +173,7 @@ def staff_agreements_page() -> rx.Component:
             _version_row,
         ),
         _publish_form(),
+        _owner_history(),
         title_key="agreements.title",
         state=A,
     )

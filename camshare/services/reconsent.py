@@ -41,6 +41,7 @@ from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.outbox import enqueue_sms
 from camshare.services.owner_links import peek_owner_link, use_owner_link
 from camshare.services.owner_standing import refresh_status
+from camshare.services.phones import normalize_mobile
 from camshare.services.registration.agreement import _signature_form
 from camshare.services.registration.contact import clean_name
 from camshare.services.staff.permissions import Actor, authorize
@@ -481,3 +482,15 @@ def version_history(session: Session, actor: Actor) -> tuple[list[PublishedVersi
         select(func.count(Owner.id)).where(Owner.reconsent_requested_at.is_not(None))
     )
     return list(versions.values()), int(waiting or 0)
+
+
+def consent_history_by_phone(
+    session: Session, actor: Actor, phone_raw: str, settings: Settings, now=None
+) -> list[ConsentRecord]:
+    """An owner's consents looked up by their phone number, for an admin; audited."""
+    authorize(actor, "audit.view")
+    phone = normalize_mobile(phone_raw, settings.default_region, settings.sms_region_list)
+    owner_id = session.scalar(select(Owner.id).where(Owner.phone_e164 == phone))
+    if owner_id is None:
+        raise DomainError("agreements.owner_not_found", field="lookup_phone")
+    return consent_history_for_admin(session, actor, owner_id, now)

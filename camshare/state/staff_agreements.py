@@ -38,6 +38,9 @@ class StaffAgreementsState(StaffState):
     typed: dict[str, str] = {}
     form_version: int = 0
     busy: bool = False
+    lookup_phone: str = ""
+    history: list[dict[str, str]] = []
+    history_shown: bool = False
 
     @rx.var
     def waiting_text(self) -> str:
@@ -124,4 +127,35 @@ class StaffAgreementsState(StaffState):
             n = outcome.get("asked", 0)
             key = "agreements.published_one" if n == 1 else "agreements.published_other"
             self._show_done(key, version=outcome["version"], n=n)
+        return result
+
+    @rx.event
+    def set_lookup_phone(self, value: str):
+        """The owner's number typed for a consent-history look-up."""
+        self.lookup_phone = str(value)[:40]
+
+    @rx.event
+    async def look_up_history(self):
+        """An owner's consent history by phone number (the look is audited)."""
+        phone, settings, lang = self.lookup_phone, runtime.settings(), self.lang
+        found: list[dict[str, str]] = []
+
+        async def work(actor):
+            records = await runtime.in_session_async(
+                reconsent.consent_history_by_phone, actor, phone, settings
+            )
+            found.extend(
+                {
+                    "version": r.version,
+                    "language": r.language,
+                    "accepted": format_moment(r.accepted_at, lang, settings),
+                    "withdrawn": format_moment(r.withdrawn_at, lang, settings)
+                    if r.withdrawn_at
+                    else "",
+                }
+                for r in records
+            )
+
+        result = await self._run("audit.view", work)
+        self.history, self.history_shown = found, bool(found)
         return result

@@ -394,3 +394,20 @@ def test_asking_in_batches_of_their_own_transactions(factory, settings, t0):
             select(OutboxMessage.owner_id).where(OutboxMessage.purpose == "reconsent")
         ).all()
         assert sorted(texted) == sorted(ids)
+
+
+def test_admins_look_up_an_owners_consent_history_by_phone_and_it_is_audited(session, settings):
+    owner = registered_owner(session, (32.78, -96.80))
+    admin = staff(session, "admin")
+    records = reconsent.consent_history_by_phone(session, admin, owner.phone_e164[2:], settings)
+    assert len(records) == 1
+    viewed = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "consent.history_viewed")
+    ).all()
+    assert [v.subject for v in viewed] == [f"owner:{owner.id}"]
+    with pytest.raises(Forbidden):
+        reconsent.consent_history_by_phone(
+            session, staff(session, "outreach"), owner.phone_e164, settings
+        )
+    with pytest.raises(DomainError, match="owner_not_found"):
+        reconsent.consent_history_by_phone(session, admin, "(214) 555-0001", settings)
