@@ -9,6 +9,7 @@ from camshare.components.download import download_link
 from camshare.components.fields import field_error, labelled_input, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.table import data_table
+from camshare.pages.my_locations import my_locations_section
 from camshare.services.registration import CAMERA_FACES, CAMERA_KINDS, DIRECTIONS, RECORDING_MODES
 from camshare.state.base import AppState
 from camshare.state.owner import ManageLinkState as L
@@ -319,7 +320,7 @@ def my_page() -> rx.Component:
                     rx.el.section(
                         rx.el.h2(T["my.locations"]),
                         rx.el.ul(rx.foreach(M.sites, _site), class_name="sites"),
-                        rx.el.p(T["my.change_cameras"], class_name="hint"),
+                        my_locations_section(),
                     ),
                     _details_form(),
                     rx.el.section(

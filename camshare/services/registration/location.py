@@ -83,9 +83,19 @@ def _start_site(
         raw[name] = address[name]
 
 
-def locate_address(
+@dataclass(frozen=True)
+class ProposedPlace:
+    """A cleaned address and where its pin starts, before anything is stored."""
+
+    address: dict
+    lat: float
+    lon: float
+    source: str  # "geocoder" | "zip_centroid" | "map_center"
+    status: str  # "ok" | "no_match" | "unavailable"
+
+
+def place_address(
     session: Session,
-    key: str,
     geocoder: Geocoder,
     jurisdiction: Jurisdiction,
     street: str,
@@ -94,9 +104,11 @@ def locate_address(
     state: str,
     zip_code: str,
     map_center: tuple[float, float],
-) -> LocationResult:
-    """Geocode the address and propose a pin; an outage falls back to the ZIP centroid."""
-    draft = load_draft(session, key)
+) -> ProposedPlace:
+    """Clean and geocode an address; an outage falls back to the ZIP centroid.
+
+    Refuses an address outside the jurisdiction. Shared by the sign-up and the owner's page.
+    """
     address = _clean_address(street, unit, city, state, zip_code)
     query = address_query(
         address["address_line"], address["city"], address["state"], address["zip_code"]
@@ -125,9 +137,34 @@ def locate_address(
         # when there is no ZIP code; either way the resident must put it in place.
         lat, lon = guess if guess_inside else map_center
         source = "zip_centroid" if guess_inside else "map_center"
-    _start_site(draft, address, lat, lon, source, status)
+    return ProposedPlace(address, lat, lon, source, status)
+
+
+def locate_address(
+    session: Session,
+    key: str,
+    geocoder: Geocoder,
+    jurisdiction: Jurisdiction,
+    street: str,
+    unit: str,
+    city: str,
+    state: str,
+    zip_code: str,
+    map_center: tuple[float, float],
+) -> LocationResult:
+    """Geocode the address and propose a pin; an outage falls back to the ZIP centroid."""
+    draft = load_draft(session, key)
+    place = place_address(
+        session, geocoder, jurisdiction, street, unit, city, state, zip_code, map_center
+    )
+    _start_site(draft, place.address, place.lat, place.lon, place.source, place.status)
     save_draft(draft, "pin")
-    return LocationResult(status, lat, lon, snapshot_of(draft, key, None))
+    return LocationResult(place.status, place.lat, place.lon, snapshot_of(draft, key, None))
+
+
+def clean_address(street: str, unit: str, city: str, state: str, zip_code: str) -> dict:
+    """The address as stored: trimmed, checked (ValidationFailed keyed by field)."""
+    return _clean_address(street, unit, city, state, zip_code)
 
 
 def locate_device(
