@@ -148,15 +148,16 @@ class OwnerLocationsState(MyState):
         async with self:
             self.loc_busy = False
             if owner_id is None:
-                yield rx.redirect(routes.MY_SIGN_IN)
-                return
-            if error is not None:
+                self.loc_target = ""
+            elif error is not None:
                 self._show_error(error)
                 self.loc_version += 1  # re-mount the fields with what was typed
-                return
-            self.loc_placed = placed.as_dict()
-            self.loc_lat, self.loc_lon = placed.lat, placed.lon
-            self.loc_step = "pin"
+            elif placed is not None:
+                self.loc_placed = placed.as_dict()
+                self.loc_lat, self.loc_lon = placed.lat, placed.lon
+                self.loc_step = "pin"
+        if owner_id is None:
+            yield rx.redirect(routes.MY_SIGN_IN)
 
     def _place_pin(self, lat: Any, lon: Any) -> None:
         try:
