@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare import routes
+from camshare.components.feedback import form_messages
 from camshare.components.layout import language_switch
 from camshare.runtime import settings
 from camshare.state.base import AppState
@@ -14,17 +15,8 @@ T = AppState.t
 
 
 def staff_notice(state) -> rx.Component:
-    """The message above a staff form: an error (alert) or a confirmation (status)."""
-    return rx.fragment(
-        rx.cond(
-            state.notice_text != "",
-            rx.el.p(state.notice_text, role="alert", class_name="notice"),
-        ),
-        rx.cond(
-            state.done_text != "",
-            rx.el.p(state.done_text, role="status", class_name="notice done"),
-        ),
-    )
+    """The message above a staff form (see components.feedback)."""
+    return form_messages(state)
 
 
 def _nav_link(label_key: str, href: str) -> rx.Component:

@@ -6,6 +6,7 @@ import reflex as rx
 
 from camshare import routes
 from camshare.components.download import download_link
+from camshare.components.feedback import form_messages
 from camshare.components.fields import field_error, labelled_input, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.table import data_table
@@ -19,22 +20,11 @@ from camshare.state.owner import OwnerSignInState as S
 T = AppState.t
 
 
-def _messages(state) -> rx.Component:
-    return rx.fragment(
-        rx.cond(
-            state.notice_text != "", rx.el.p(state.notice_text, role="alert", class_name="notice")
-        ),
-        rx.cond(
-            state.done_text != "", rx.el.p(state.done_text, role="status", class_name="notice done")
-        ),
-    )
-
-
 def owner_sign_in_page() -> rx.Component:
     """Phone number, then the code."""
     return page_frame(
         rx.el.h1(T["my.sign_in_title"]),
-        _messages(S),
+        form_messages(S),
         rx.cond(
             S.step == "code",
             rx.el.form(
@@ -307,7 +297,7 @@ def my_page() -> rx.Component:
     """The owner's registration and everything they can do with it."""
     return page_frame(
         rx.el.h1(T["my.title"]),
-        _messages(M),
+        form_messages(M),
         rx.cond(
             M.withdrawn,
             rx.el.p(

@@ -58,7 +58,7 @@ class CampaignsState(StaffState):
     page_ready: bool = False
     rows: list[dict[str, str]] = []
     people: list[dict[str, str]] = []
-    typed: dict[str, str] = _blank()
+    typed: dict[str, str] = {}
     editing: str = ""
     form_version: int = 0
     show_archived: bool = False
@@ -79,12 +79,7 @@ class CampaignsState(StaffState):
     @rx.event
     async def load(self):
         """Page load: the role check on the server, then the campaigns."""
-        actor, refusal = await self._open_page("campaign.manage")
-        if actor is None:
-            return refusal
-        await self._refresh(actor)
-        self.page_ready = True
-        return None
+        return await self._open_form_page("campaign.manage", _blank(), self._refresh)
 
     @rx.event
     def remember(self, name: str, value: Any):

@@ -93,6 +93,19 @@ class StaffState(FormFeedback, AppState):
         except (NotSignedIn, Forbidden) as exc:
             return None, self._refused(exc)
 
+    async def _open_form_page(self, action: str, blank: dict[str, str], refresh):
+        """A form page's load: the role check, a blank form the first time (what was typed
+        stays across visits), then ``refresh(actor)``; the page shows once it is ready."""
+        actor, refusal = await self._open_page(action)
+        if actor is None:
+            return refusal
+        if not self.typed:
+            self.typed = dict(blank)
+            self.form_version += 1
+        await refresh(actor)
+        self.page_ready = True
+        return None
+
     async def _run(self, action: str, work=None, refresh=None):
         """An event's work as the signed-in member allowed ``action``: ``work(actor)``,
         then ``refresh(actor)``; refusals redirect or mark the page, errors are shown."""

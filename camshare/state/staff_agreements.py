@@ -60,15 +60,9 @@ class StaffAgreementsState(StaffState):
     @rx.event
     async def load(self):
         """Page load: the role check on the server, then the versions."""
-        actor, refusal = await self._open_page("agreement.publish")
-        if actor is None:
-            return refusal
-        if not self.typed:
-            self.typed = dict.fromkeys(FIELDS, "")
-            self.form_version += 1
-        await self._refresh(actor)
-        self.page_ready = True
-        return None
+        return await self._open_form_page(
+            "agreement.publish", dict.fromkeys(FIELDS, ""), self._refresh
+        )
 
     @rx.event
     def remember(self, name: str, value: Any):

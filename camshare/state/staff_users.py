@@ -53,15 +53,7 @@ class StaffUsersState(StaffState):
     @rx.event
     async def load(self):
         """Page load: the role check on the server, then the accounts."""
-        actor, refusal = await self._open_page("staff.manage")
-        if actor is None:
-            return refusal
-        if not self.typed:
-            self.typed = dict.fromkeys(FIELDS, "")
-            self.form_version += 1
-        await self._refresh(actor)
-        self.page_ready = True
-        return None
+        return await self._open_form_page("staff.manage", dict.fromkeys(FIELDS, ""), self._refresh)
 
     @rx.event
     def remember(self, name: str, value: Any):
