@@ -27,7 +27,7 @@ def newest_code(page: Page, base: str, phone_e164: str) -> str:
     return code
 
 
-def test_an_owner_signs_in_by_code_edits_a_camera_pauses_resumes_and_withdraws(
+def test_an_owner_signs_in_by_code_edits_a_camera_moves_it_pauses_resumes_and_withdraws(
     police_app,
     phone: Page,
 ):
@@ -52,6 +52,16 @@ def test_an_owner_signs_in_by_code_edits_a_camera_pauses_resumes_and_withdraws(
     phone.click("#save-cameras")
     expect(phone.get_by_role("status")).to_have_text(t["my.cameras_saved"])
     expect(phone.get_by_test_id("site-cameras")).to_contain_text("2 \u00d7 Doorbell camera")
+
+    # Move the cameras to another address: looked up, the pin confirmed, saved.
+    phone.get_by_role("button", name=t["mylocations.change"]).click()
+    phone.get_by_label(t["location.street"]).fill("2500 Elm St")
+    phone.get_by_label(t["location.zip"]).fill("75226")
+    phone.get_by_label(t["location.zip"]).blur()
+    phone.click("#location-find")
+    expect(phone.get_by_test_id("location-found")).to_contain_text("2500")
+    phone.click("#location-save")
+    expect(phone.locator(".site-address").first).to_contain_text("2500 Elm St")
 
     phone.click("#pause")
     expect(phone.get_by_test_id("sharing-status")).to_have_text(t["my.status.paused"])
