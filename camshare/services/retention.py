@@ -225,12 +225,35 @@ def purge_audit(session: Session, settings: Settings, now: datetime) -> dict[str
     return counts
 
 
+def purge_messages(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
+    """Delete any text message done with (sent, failed, expired, suppressed) before the
+    cut-off of ``retention_request_details_days``: receipts, notices and reminders keep a
+    phone number, and their use ends long before that."""
+    cutoff = now - timedelta(days=settings.retention_request_details_days)
+    counts = {
+        "messages": _deleted(
+            session,
+            delete(OutboxMessage).where(
+                OutboxMessage.status.in_(("sent", "failed", "expired", "suppressed")),
+                OutboxMessage.created_at < cutoff,
+                ~OutboxMessage.id.in_(
+                    select(AccessRecipient.outbox_message_id).where(
+                        AccessRecipient.outbox_message_id.is_not(None)
+                    )
+                ),
+            ),
+        )
+    }
+    _log(session, "messages", cutoff, now, counts)
+    return counts
+
+
 def purge(session: Session, settings: Settings, now: datetime | None = None) -> dict[str, int]:
     """Apply every retention rule at ``now``; the number of rows touched, by kind."""
     now = now or utcnow()
     counts: dict[str, int] = {}
     # The audit purge runs first, so the other purges' events written now are never at risk.
-    for rule in (purge_audit, purge_request_details, purge_drafts, purge_tokens):
+    for rule in (purge_audit, purge_request_details, purge_messages, purge_drafts, purge_tokens):
         counts.update(rule(session, settings, now))
     session.flush()
     return counts

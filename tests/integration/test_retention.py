@@ -387,3 +387,24 @@ def test_a_worker_tick_runs_the_upkeep(database_url, factory):
         assert message.owner_id == owner_id
         assert count(session, OwnerLink) == 1  # the expired one went, the new link stays
         assert {e.subject for e in purge_events(session)} == {"retention:tokens"}
+
+
+def test_messages_done_with_go_after_the_request_details_period(session, settings):
+    now = utcnow()
+    old = now - timedelta(days=settings.retention_request_details_days, minutes=1)
+    recent = now - timedelta(days=settings.retention_request_details_days - 1)
+    for created, status in ((old, "sent"), (recent, "sent"), (old, "queued")):
+        session.add(
+            OutboxMessage(
+                to_e164="+12145550199",
+                body="x",
+                purpose="registration_receipt",
+                language="en",
+                status=status,
+                created_at=created,
+            )
+        )
+    session.flush()
+    assert retention.purge_messages(session, settings, now) == {"messages": 1}
+    left = session.scalars(select(OutboxMessage.status)).all()
+    assert sorted(left) == ["queued", "sent"]
