@@ -31,3 +31,52 @@ class PinMap(rx.NoSSRComponent):
 
 
 pin_map = PinMap.create
+
+
+def pin_picker(lat, lon, pin_text, on_move, on_nudge, coordinates_testid: str) -> rx.Component:
+    """The pin to confirm: the map, its coordinates read aloud, and buttons that move it a
+    little (for keyboards and screen readers, which cannot drag)."""
+    from camshare.runtime import settings
+    from camshare.state.base import AppState
+
+    t = AppState.t
+    center = settings()
+    return rx.fragment(
+        rx.el.div(
+            pin_map(
+                lat=lat,
+                lon=lon,
+                zoom=17,
+                tile_url=center.map_tile_url,
+                attribution=center.map_attribution,
+                label=t["pin.map_label"],
+                zoom_in_label=t["pin.zoom_in"],
+                zoom_out_label=t["pin.zoom_out"],
+                on_move=on_move,
+            ),
+            class_name="map-frame",
+        ),
+        rx.el.p(
+            pin_text,
+            class_name="coordinates",
+            data_testid=coordinates_testid,
+            aria_live="polite",
+        ),
+        rx.el.div(
+            rx.el.p(t["pin.nudge"], class_name="muted"),
+            rx.el.div(
+                *[
+                    rx.el.button(
+                        t[f"pin.nudge_{direction}"],
+                        type="button",
+                        class_name="secondary nudge",
+                        on_click=on_nudge(direction),
+                    )
+                    for direction in ("north", "west", "east", "south")
+                ],
+                class_name="nudges",
+            ),
+            role="group",
+            aria_label=t["pin.nudge"],
+        ),
+    )

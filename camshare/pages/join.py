@@ -6,7 +6,7 @@ import reflex as rx
 
 from camshare.components.fields import choice_list, field_error, select_field, text_field
 from camshare.components.layout import page_frame
-from camshare.components.pin_map import pin_map
+from camshare.components.pin_map import pin_picker
 from camshare.runtime import settings
 from camshare.services.registration import (
     CAMERA_FACES,
@@ -175,7 +175,6 @@ def location_step() -> rx.Component:
 
 def pin_step() -> rx.Component:
     """Confirm or move the pin; fix the address on the same screen if needed."""
-    center = settings()
     lead = rx.match(
         S.geocode_status,
         ("no_match", T["pin.lead_no_match"]),
@@ -188,54 +187,13 @@ def pin_step() -> rx.Component:
         which_location(),
         rx.el.p(lead, class_name="lead", role="status"),
         notice(),
-        rx.el.div(
-            pin_map(
-                lat=S.pin_lat,
-                lon=S.pin_lon,
-                zoom=17,
-                tile_url=center.map_tile_url,
-                attribution=center.map_attribution,
-                label=T["pin.map_label"],
-                zoom_in_label=T["pin.zoom_in"],
-                zoom_out_label=T["pin.zoom_out"],
-                on_move=L.move_pin,
-            ),
-            class_name="map-frame",
-        ),
-        rx.el.p(
-            S.pin_text,
-            class_name="coordinates",
-            data_testid="pin-coordinates",
-            aria_live="polite",
-        ),
-        nudge_buttons(),
+        pin_picker(S.pin_lat, S.pin_lon, S.pin_text, L.move_pin, L.nudge_pin, "pin-coordinates"),
         *address_fields(),
         submit_button("pin.confirm"),
         back_button("location"),
         on_submit=L.submit_pin,
         key=S.form_version.to_string() + "-pin",
         no_validate=True,
-    )
-
-
-def nudge_buttons() -> rx.Component:
-    """Buttons that move the pin a little, for keyboards and screen readers."""
-    return rx.el.div(
-        rx.el.p(T["pin.nudge"], class_name="muted"),
-        rx.el.div(
-            *[
-                rx.el.button(
-                    T[f"pin.nudge_{direction}"],
-                    type="button",
-                    class_name="secondary nudge",
-                    on_click=L.nudge_pin(direction),
-                )
-                for direction in ("north", "west", "east", "south")
-            ],
-            class_name="nudges",
-        ),
-        role="group",
-        aria_label=T["pin.nudge"],
     )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare.components.fields import labelled_input
-from camshare.components.pin_map import pin_map
-from camshare.runtime import settings
+from camshare.components.pin_map import pin_picker
 from camshare.state.base import AppState
 from camshare.state.owner import MyState as M
 from camshare.state.owner_locations import OwnerLocationsState as L
@@ -53,26 +52,6 @@ def _address_form() -> rx.Component:
     )
 
 
-def _nudges() -> rx.Component:
-    return rx.el.div(
-        rx.el.p(T["pin.nudge"], class_name="muted"),
-        rx.el.div(
-            *[
-                rx.el.button(
-                    T[f"pin.nudge_{direction}"],
-                    type="button",
-                    class_name="secondary nudge",
-                    on_click=L.nudge_location_pin(direction),
-                )
-                for direction in ("north", "west", "east", "south")
-            ],
-            class_name="nudges",
-        ),
-        role="group",
-        aria_label=T["pin.nudge"],
-    )
-
-
 def _new_cameras() -> rx.Component:
     """The camera rows of the location being added (the /my camera row editor)."""
     from camshare.pages.my import _camera_row  # my.py imports this module
@@ -95,31 +74,17 @@ def _new_cameras() -> rx.Component:
 
 
 def _pin_step() -> rx.Component:
-    center = settings()
     return rx.el.div(
         rx.el.p(L.loc_address_text, class_name="site-address", data_testid="location-found"),
         rx.el.p(T[L.loc_lead], class_name="lead", role="status"),
-        rx.el.div(
-            pin_map(
-                lat=L.loc_lat,
-                lon=L.loc_lon,
-                zoom=17,
-                tile_url=center.map_tile_url,
-                attribution=center.map_attribution,
-                label=T["pin.map_label"],
-                zoom_in_label=T["pin.zoom_in"],
-                zoom_out_label=T["pin.zoom_out"],
-                on_move=L.move_location_pin,
-            ),
-            class_name="map-frame",
-        ),
-        rx.el.p(
+        pin_picker(
+            L.loc_lat,
+            L.loc_lon,
             L.loc_pin_text,
-            class_name="coordinates",
-            data_testid="location-pin-coordinates",
-            aria_live="polite",
+            L.move_location_pin,
+            L.nudge_location_pin,
+            "location-pin-coordinates",
         ),
-        _nudges(),
         rx.cond(L.loc_target == "new", _new_cameras()),
         rx.el.button(
             T["mylocations.save"],
