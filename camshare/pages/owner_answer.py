@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare.components.fields import field_error
-from camshare.components.layout import page_frame
+from camshare.components.link_page import link_page
 from camshare.state.base import AppState
 from camshare.state.owner_answer import OwnerAnswerState as O
 
@@ -88,19 +88,4 @@ def _request() -> rx.Component:
 
 def owner_answer_page() -> rx.Component:
     """What the SMS link opens."""
-    return page_frame(
-        rx.el.h1(T["answer.title"]),
-        rx.cond(O.notice_text != "", rx.el.p(O.notice_text, role="alert", class_name="notice")),
-        rx.cond(
-            O.loaded,
-            rx.cond(
-                O.link_problem != "",
-                rx.el.p(
-                    T[O.link_problem], role="alert", class_name="notice", data_testid="link-problem"
-                ),
-                _request(),
-            ),
-            rx.el.p(T["app.loading"], class_name="muted"),
-        ),
-        on_switch=O.switch_language,
-    )
+    return link_page("answer.title", O, _request())

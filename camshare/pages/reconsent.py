@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare.components.fields import field_error, text_field
-from camshare.components.layout import page_frame
+from camshare.components.link_page import link_page
 from camshare.state.base import AppState
 from camshare.state.reconsent import ReconsentState as R
 
@@ -109,19 +109,4 @@ def _agreement() -> rx.Component:
 
 def reconsent_page() -> rx.Component:
     """What the re-consent SMS link opens."""
-    return page_frame(
-        rx.el.h1(T["reconsent.title"]),
-        rx.cond(R.notice_text != "", rx.el.p(R.notice_text, role="alert", class_name="notice")),
-        rx.cond(
-            R.loaded,
-            rx.cond(
-                R.link_problem != "",
-                rx.el.p(
-                    T[R.link_problem], role="alert", class_name="notice", data_testid="link-problem"
-                ),
-                _agreement(),
-            ),
-            rx.el.p(T["app.loading"], class_name="muted"),
-        ),
-        on_switch=R.switch_language,
-    )
+    return link_page("reconsent.title", R, _agreement())
