@@ -251,9 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--time-limit", type=float, default=1800, help="seconds for the whole benchmark"
     )
-    parser.add_argument(
-        "--path", default=f"/join/{CAMPAIGN_CODE}", help="camshare page to measure"
-    )
+    parser.add_argument("--path", default=f"/join/{CAMPAIGN_CODE}", help="camshare page to measure")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
