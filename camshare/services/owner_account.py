@@ -298,3 +298,45 @@ def resume_ended_pauses(session: Session, settings: Settings, now: datetime | No
         refresh_status(owner, settings, now)
         audit.record(session, f"owner:{owner.id}", "owner.pause_ended", at=now)
     return len(owners)
+
+
+@dataclass(frozen=True)
+class MyLocation:
+    """One of the owner's locations with its camera rows (kind, count, faces, direction)."""
+
+    site_id: int
+    address: str
+    zip_code: str
+    cameras: tuple[tuple[str, int, str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class MyRegistration:
+    """What the owner's own page shows: them, their locations, requests and consents."""
+
+    owner: Owner
+    locations: tuple[MyLocation, ...]
+    requests: tuple[RequestSeen, ...]
+    consents: tuple  # reconsent.ConsentRecord, newest first
+
+
+def my_registration(session: Session, owner_id: int) -> MyRegistration:
+    """Everything /my shows for the signed-in owner."""
+    from camshare.services.reconsent import consent_history  # it builds on this module
+
+    owner = session.get(Owner, owner_id)
+    locations = tuple(
+        MyLocation(
+            s.id,
+            s.address_line + (f", {s.unit}" if s.unit else ""),
+            s.zip_code or "",
+            tuple((c.camera_kind, c.count, c.faces, c.direction) for c in s.cameras),
+        )
+        for s in owner.sites
+    )
+    return MyRegistration(
+        owner,
+        locations,
+        tuple(my_requests(session, owner_id)),
+        tuple(reversed(consent_history(session, owner_id))),
+    )

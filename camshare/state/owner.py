@@ -11,11 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
-from sqlalchemy import select
 
 from camshare import routes, runtime
 from camshare.i18n import LANGUAGES, translate
-from camshare.models import AgreementVersion, Consent, Owner
 from camshare.services import owner_account, withdrawal
 from camshare.services.access.wording import camera_summary, format_moment, incident_label
 from camshare.services.errors import DomainError
@@ -156,26 +154,8 @@ class MyState(OwnerState):
     async def _load(self, owner_id: int) -> None:
         settings, lang = runtime.settings(), self.lang
 
-        def work(session):
-            owner = session.get(Owner, owner_id)
-            consents = session.execute(
-                select(Consent, AgreementVersion.version)
-                .join(AgreementVersion, AgreementVersion.id == Consent.agreement_version_id)
-                .where(Consent.owner_id == owner_id)
-                .order_by(Consent.accepted_at.desc())
-            ).all()
-            sites = [
-                (
-                    s.id,
-                    s.address_line + (f", {s.unit}" if s.unit else ""),
-                    s.zip_code or "",
-                    [(c.camera_kind, c.count, c.faces, c.direction) for c in s.cameras],
-                )
-                for s in owner.sites
-            ]
-            return owner, sites, owner_account.my_requests(session, owner_id), consents
-
-        owner, sites, seen, consents = await runtime.in_session_async(work)
+        mine = await runtime.in_session_async(owner_account.my_registration, owner_id)
+        owner = mine.owner
         self._follow_owner_language(owner.language)
         lang = self.lang
         self.details = {
@@ -196,12 +176,12 @@ class MyState(OwnerState):
             self.form_version += 1
         self.sites = [
             {
-                "id": str(site_id),
-                "address": address,
-                "zip": zip_code,
-                "cameras": ", ".join(camera_summary(lang, *camera) for camera in cameras),
+                "id": str(loc.site_id),
+                "address": loc.address,
+                "zip": loc.zip_code,
+                "cameras": ", ".join(camera_summary(lang, *camera) for camera in loc.cameras),
             }
-            for site_id, address, zip_code, cameras in sites
+            for loc in mine.locations
         ]
         self.requests = [
             {
@@ -213,15 +193,15 @@ class MyState(OwnerState):
                     f"{who} ({format_moment(at, lang, settings)})" for who, at in r.viewed_by
                 ),
             }
-            for r in seen
+            for r in mine.requests
         ]
         self.consents = [
             {
-                "version": version,
+                "version": c.version,
                 "accepted": format_moment(c.accepted_at, lang, settings),
                 "language": c.language,
             }
-            for c, version in consents
+            for c in mine.consents
         ]
 
     async def _act(self, work=None):

@@ -206,3 +206,13 @@ def test_a_pause_that_ran_out_ends_by_itself_in_the_worker(session, settings):
     assert owner_account.resume_ended_pauses(session, settings, now + timedelta(days=1)) == 1
     assert owner.status == "active"
     assert [s.owner_id for s in find_sites_near(session, *MARILLA_POINT, 150)] == [owner.id]
+
+
+def test_my_registration_gathers_what_my_page_shows(session, settings):
+    owner = registered(session, settings)
+    mine = owner_account.my_registration(session, owner.id)
+    assert mine.owner.id == owner.id
+    assert [loc.address for loc in mine.locations] == ["1500 Marilla St"]
+    assert sum(count for _, count, _, _ in mine.locations[0].cameras) > 0
+    assert [c.version for c in mine.consents] == ["2026-11"]
+    assert mine.requests == ()
