@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.components.agreement import agreement_text
 from camshare.components.fields import choice_list, field_error, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.pin_map import pin_picker
@@ -315,19 +316,13 @@ def agreement_step() -> rx.Component:
                 on_click=C.add_location,
             ),
         ),
-        rx.el.section(
-            rx.el.h2(S.agreement_title),
+        agreement_text(
+            S.agreement_title,
+            S.agreement_summary,
+            S.agreement_body,
+            T["agreement.in_short"],
+            T["agreement.read_full"],
             rx.el.p(fill(T["agreement.version"], version=S.agreement_version), class_name="muted"),
-            rx.el.h3(T["agreement.in_short"]),
-            rx.el.ul(
-                rx.foreach(S.agreement_summary, lambda item: rx.el.li(item)), class_name="summary"
-            ),
-            rx.el.details(
-                rx.el.summary(T["agreement.read_full"]),
-                rx.foreach(S.agreement_body, lambda paragraph: rx.el.p(paragraph)),
-                class_name="full-text",
-            ),
-            class_name="agreement",
         ),
         rx.el.form(
             rx.el.div(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.components.agreement import agreement_text
 from camshare.components.fields import field_error, text_field
 from camshare.components.link_page import link_page
 from camshare.state.base import AppState
@@ -82,18 +83,12 @@ def _agreement() -> rx.Component:
             rx.el.h2(T["reconsent.what_changed"]),
             rx.el.p(R.change_summary, class_name="change-summary", data_testid="change-summary"),
         ),
-        rx.el.section(
-            rx.el.h2(R.agreement_title),
-            rx.el.h3(T["reconsent.summary"]),
-            rx.el.ul(
-                rx.foreach(R.agreement_summary, lambda item: rx.el.li(item)), class_name="summary"
-            ),
-            rx.el.details(
-                rx.el.summary(T["reconsent.full_text"]),
-                rx.foreach(R.agreement_body, lambda paragraph: rx.el.p(paragraph)),
-                class_name="full-text",
-            ),
-            class_name="agreement",
+        agreement_text(
+            R.agreement_title,
+            R.agreement_summary,
+            R.agreement_body,
+            T["reconsent.summary"],
+            T["reconsent.full_text"],
         ),
         rx.cond(
             R.accepted_version != "",
