@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 from camshare.models import Owner
 from camshare.settings import Settings
+from camshare.vocabulary import OWNER_STATUSES
 
-STATUSES = ("active", "paused", "reconsent", "unconfirmed")
+STATUSES = OWNER_STATUSES
 
 
 def standing(owner: Owner, settings: Settings, now: datetime) -> str:
