@@ -91,7 +91,7 @@ def populate(url: str, owners: int) -> Actor:
                     lat=lat,
                     lon=lon,
                     zip_code="75201",
-                    location_source="address",
+                    location_source="geocoder",
                     geocode_status="ok",
                     cameras=[
                         Camera(

@@ -6,11 +6,13 @@ refers to the owner by id, so that withdrawing can erase a person in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -24,6 +26,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from camshare import vocabulary as v
 
 
 class UTCDateTime(TypeDecorator):
@@ -50,6 +54,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def one_of(table: str, column: str, values: Iterable[str]) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values`` (or NULL, where the column allows it).
+
+    Named ``ck_<table>_<column>``, so a migration can drop it on every database.
+    """
+    allowed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
+
+
 class Base(DeclarativeBase):
     """Base class of every camshare table."""
 
@@ -60,6 +73,10 @@ class Campaign(Base):
     """An outreach effort (an event, a flyer run) whose QR code leads to /join/<code>."""
 
     __tablename__ = "campaign"
+    __table_args__ = (
+        one_of("campaign", "kind", v.CAMPAIGN_KINDS),
+        one_of("campaign", "flyer_language", v.FLYER_LANGUAGES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -82,7 +99,10 @@ class CampaignVisit(Base):
     """One browser arriving through a campaign's join URL (a 'scan')."""
 
     __tablename__ = "campaign_visit"
-    __table_args__ = (UniqueConstraint("draft_id", "campaign_id"),)
+    __table_args__ = (
+        UniqueConstraint("draft_id", "campaign_id"),
+        one_of("campaign_visit", "language", v.LANGUAGES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
@@ -96,14 +116,20 @@ class CampaignVisit(Base):
     started_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
+    # Indexed: erasing an owner sets it to NULL in every visit that names them.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owner.id", ondelete="SET NULL"), index=True
+    )
 
 
 class AgreementVersion(Base):
     """One published text of the sharing agreement, in one language."""
 
     __tablename__ = "agreement_version"
-    __table_args__ = (UniqueConstraint("version", "language"),)
+    __table_args__ = (
+        UniqueConstraint("version", "language"),
+        one_of("agreement_version", "language", v.LANGUAGES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[str] = mapped_column(String(32))
@@ -120,6 +146,11 @@ class Owner(Base):
     """A resident or business that registered cameras; the only home of personal data."""
 
     __tablename__ = "owner"
+    __table_args__ = (
+        one_of("owner", "status", v.OWNER_STATUSES),
+        one_of("owner", "owner_kind", v.OWNER_KINDS),
+        one_of("owner", "language", v.LANGUAGES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone_e164: Mapped[str] = mapped_column(String(20), unique=True)
@@ -128,6 +159,8 @@ class Owner(Base):
     owner_kind: Mapped[str] = mapped_column(String(16), default="resident")
     business_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # Derived: written only by services/owner_standing.refresh_status (a new owner, with
+    # no reason to hold back, starts "active").
     status: Mapped[str] = mapped_column(String(16), default="active")
     phone_verified_at: Mapped[datetime | None]
     sms_opted_out_at: Mapped[datetime | None]
@@ -149,6 +182,7 @@ class OwnerLink(Base):
     """A link texted to an owner (manage, re-consent, re-confirm): single use, short-lived."""
 
     __tablename__ = "owner_link"
+    __table_args__ = (one_of("owner_link", "purpose", v.OWNER_LINK_PURPOSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
@@ -156,7 +190,8 @@ class OwnerLink(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-    used_at: Mapped[datetime | None]
+    # Indexed, as expires_at: retention deletes links used or expired before its cut-off.
+    used_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class OwnerSession(Base):
@@ -170,7 +205,8 @@ class OwnerSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-    revoked_at: Mapped[datetime | None]
+    # Indexed, as expires_at: retention deletes sessions ended before its cut-off.
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Site(Base):
@@ -180,6 +216,9 @@ class Site(Base):
     __table_args__ = (
         UniqueConstraint("owner_id", "address_key"),
         Index("ix_site_lat_lon", "lat", "lon"),
+        one_of("site", "status", v.SITE_STATUSES),
+        one_of("site", "location_source", v.LOCATION_SOURCES),
+        one_of("site", "geocode_status", v.GEOCODE_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -216,6 +255,10 @@ class Camera(Base):
         Index(
             "ix_camera_site_summary", "site_id", "id", "camera_kind", "count", "faces", "direction"
         ),
+        one_of("camera", "camera_kind", v.CAMERA_KINDS),
+        one_of("camera", "faces", v.CAMERA_FACES),
+        one_of("camera", "direction", v.DIRECTIONS),
+        one_of("camera", "recording", v.RECORDING_MODES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,6 +287,7 @@ class Consent(Base):
             sqlite_where=text("withdrawn_at IS NULL"),
             postgresql_where=text("withdrawn_at IS NULL"),
         ),
+        one_of("consent", "language", v.LANGUAGES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -266,6 +310,10 @@ class RegistrationDraft(Base):
     """
 
     __tablename__ = "registration_draft"
+    __table_args__ = (
+        one_of("registration_draft", "step", v.DRAFT_STEPS),
+        one_of("registration_draft", "language", v.LANGUAGES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -273,7 +321,10 @@ class RegistrationDraft(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     step: Mapped[str] = mapped_column(String(16), default="contact")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
+    # Indexed: withdrawing deletes an owner's drafts by it.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owner.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     contact_saved_at: Mapped[datetime | None]
@@ -286,6 +337,7 @@ class PhoneVerification(Base):
     """One SMS code sent to prove a phone number; only its hash is kept."""
 
     __tablename__ = "phone_verification"
+    __table_args__ = (one_of("phone_verification", "purpose", v.VERIFICATION_PURPOSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int | None] = mapped_column(
@@ -306,7 +358,11 @@ class OutboxMessage(Base):
     """An SMS to send, written in the same transaction as the change that causes it."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        one_of("outbox_message", "status", v.OUTBOX_STATUSES),
+        one_of("outbox_message", "language", v.LANGUAGES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_e164: Mapped[str] = mapped_column(String(20), index=True)
@@ -315,7 +371,10 @@ class OutboxMessage(Base):
     body_redacted: Mapped[str | None] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
+    # Indexed: erasing an owner sets it to NULL in each of their messages.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owner.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -344,7 +403,8 @@ class GeocodeCacheEntry(Base):
     lon: Mapped[float | None]
     display_name: Mapped[str | None] = mapped_column(String(400))
     zip_code: Mapped[str | None] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: typed addresses are forgotten after 30 days, by this.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class AuditEvent(Base):
@@ -354,9 +414,11 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(64))
+    # Both indexed: withdrawing replaces an owner by a reference in each, and "my data"
+    # and the owner's page look them up.
+    actor: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
-    subject: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ip_address: Mapped[str | None] = mapped_column(String(64))
 
@@ -378,6 +440,7 @@ class StaffUser(Base):
     """A staff account: admin, supervisor, police or outreach."""
 
     __tablename__ = "staff_user"
+    __table_args__ = (one_of("staff_user", "role", v.STAFF_ROLES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -412,10 +475,11 @@ class StaffSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
+    # Both indexed: retention deletes sessions expired or ended before its cut-off.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     # Set once the password and (where the role needs it) the TOTP code are both checked.
     authenticated_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(400))
 
@@ -424,6 +488,10 @@ class AccessRequest(Base):
     """Police asking the owners of cameras near an incident for footage."""
 
     __tablename__ = "access_request"
+    __table_args__ = (
+        one_of("access_request", "status", v.REQUEST_STATUSES),
+        one_of("access_request", "close_reason", v.CLOSE_REASONS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What owners reply by SMS ("YES K7P3"): short, unambiguous, unique.
@@ -463,7 +531,11 @@ class AccessRecipient(Base):
     """One owner asked in one request, however many of their cameras matched."""
 
     __tablename__ = "access_recipient"
-    __table_args__ = (UniqueConstraint("request_id", "owner_id"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "owner_id"),
+        one_of("access_recipient", "answer", v.ANSWERS),
+        one_of("access_recipient", "answered_via", v.ANSWER_CHANNELS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -475,8 +547,9 @@ class AccessRecipient(Base):
     site_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
     distance_m: Mapped[float] = mapped_column(Float)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Indexed: purging messages sets it to NULL, and the purge asks which are still used.
     outbox_message_id: Mapped[int | None] = mapped_column(
-        ForeignKey("outbox_message.id", ondelete="SET NULL")
+        ForeignKey("outbox_message.id", ondelete="SET NULL"), index=True
     )
     opened_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(String(10))
@@ -497,4 +570,5 @@ class InboundSms(Base):
     from_e164: Mapped[str] = mapped_column(String(20), index=True)
     outcome: Mapped[str] = mapped_column(String(24))
     reply: Mapped[str | None] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: retention deletes by it.
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.db import session_factory, session_scope
+from camshare.models import utcnow
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
-from camshare.services import owner_account, reconfirmation, reconsent, retention
+from camshare.services import owner_account, owner_standing, reconfirmation, reconsent, retention
 from camshare.services.access.requests import expire_due_requests
 from camshare.services.geocoding import purge_geocode_cache
 from camshare.services.outbox import dispatch_due
@@ -56,6 +57,11 @@ def upkeep(
         done["unconfirmed"] = reconfirmation.pause_unconfirmed(session, settings, now)
     with factory() as session, session.begin():
         done["pauses_ended"] = owner_account.resume_ended_pauses(session, settings, now)
+    with factory() as session, session.begin():
+        # After the jobs above (they audit their own changes): what a changed setting moved.
+        done["standing_refreshed"] = owner_standing.refresh_held_back(
+            session, settings, now or utcnow()
+        )
     with factory() as session, session.begin():
         # A safety net: publishing asks owners in batches, a failed batch is caught up here.
         done["reconsent_asked"] = reconsent.ask_owners_to_reconsent(

@@ -12,7 +12,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-LANGUAGES = ("en", "es")
+from camshare.vocabulary import LANGUAGES
+
 DEFAULT_LANGUAGE = "en"
 _DIR = Path(__file__).resolve().parent
 

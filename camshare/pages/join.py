@@ -409,6 +409,25 @@ def done_step() -> rx.Component:
             class_name="lead",
             role="status",
         ),
+        rx.match(
+            S.done_status,
+            (
+                "paused",
+                rx.el.p(
+                    rx.cond(
+                        S.done_paused_until != "",
+                        fill(T["done.still_paused_until"], until=S.done_paused_until),
+                        T["done.still_paused"],
+                    ),
+                    class_name="notice still-on-hold",
+                ),
+            ),
+            (
+                "reconsent",
+                rx.el.p(T["done.still_reconsent"], class_name="notice still-on-hold"),
+            ),
+            rx.fragment(),
+        ),
         rx.el.ul(rx.foreach(S.done_sites, lambda s, i: site_summary(s)), class_name="sites"),
         rx.el.p(T["done.receipt"]),
         rx.el.p(T["done.install"], class_name="tip"),

@@ -109,6 +109,15 @@ def current_agreement(session: Session, language: str) -> AgreementText | None:
     return None
 
 
+def version_in_force(session: Session) -> AgreementVersion | None:
+    """The newest published agreement row (any language): the version owners must accept."""
+    return session.scalar(
+        select(AgreementVersion)
+        .order_by(AgreementVersion.published_at.desc(), AgreementVersion.id.desc())
+        .limit(1)
+    )
+
+
 def get_agreement(session: Session, agreement_id: int) -> AgreementText | None:
     """The agreement version with this id."""
     row = session.get(AgreementVersion, agreement_id)

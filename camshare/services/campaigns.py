@@ -15,11 +15,11 @@ from camshare.services import audit
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.staff.permissions import Actor, authorize
 from camshare.settings import Settings
+from camshare.vocabulary import CAMPAIGN_KINDS, FLYER_LANGUAGES
 
 # No 0/O or 1/I/L: codes are read off paper and typed by hand.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
-CAMPAIGN_KINDS = ("community_event", "door_to_door", "business_association", "online", "other")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,6 @@ def find_campaign(session: Session, code: str | None) -> Campaign | None:
     )
 
 
-FLYER_LANGUAGES = ("en", "es", "both")
 _ZIP = re.compile(r"^\d{5}$")
 CAMPAIGN_FIELDS = (
     "name",

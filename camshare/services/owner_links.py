@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from camshare.models import Owner, OwnerLink, utcnow
 from camshare.services.errors import DomainError
 from camshare.services.tokens import new_token, token_hash
+from camshare.vocabulary import OWNER_LINK_PURPOSES
 
-PURPOSES = ("manage", "reconsent", "reconfirm")
+PURPOSES = OWNER_LINK_PURPOSES
 
 
 def new_owner_link(

@@ -9,16 +9,25 @@ it must be recomputed whenever one of its reasons changes. The reasons, in order
 - "unconfirmed": asked whether they still have these cameras (``reconfirm_requested_at``)
   and silent for ``reconfirm_grace_days``;
 - otherwise "active".
+
+``refresh_status`` is the only code that assigns ``Owner.status`` (a test holds every other
+module to that). Use cases change a reason, then call it; ``refresh_held_back`` catches the
+changes no event announces, such as ``reconsent_pauses`` or the grace period being changed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from camshare.models import Owner
-from camshare.settings import Settings
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
-STATUSES = ("active", "paused", "reconsent", "unconfirmed")
+from camshare.models import Owner
+from camshare.services import audit
+from camshare.settings import Settings
+from camshare.vocabulary import OWNER_STATUSES
+
+STATUSES = OWNER_STATUSES
 
 
 def standing(owner: Owner, settings: Settings, now: datetime) -> str:
@@ -46,4 +55,32 @@ def refresh_status(owner: Owner, settings: Settings, now: datetime) -> bool:
         owner.paused_at = owner.paused_until = None
     changed = owner.status != status
     owner.status = status
+    return changed
+
+
+def refresh_held_back(session: Session, settings: Settings, now: datetime) -> int:
+    """Work the status out again wherever a setting may have changed it; how many changed.
+
+    Only owners held back, or with a re-consent pending, can be stale that way (an active
+    owner's other reasons are timed, and the worker's jobs apply those).
+    """
+    owners = session.scalars(
+        select(Owner)
+        .where(or_(Owner.status != "active", Owner.reconsent_requested_at.is_not(None)))
+        .order_by(Owner.id)
+    ).all()
+    changed = 0
+    for owner in owners:
+        before = owner.status
+        if refresh_status(owner, settings, now):
+            changed += 1
+            audit.record(
+                session,
+                "system",
+                "owner.standing_refreshed",
+                f"owner:{owner.id}",
+                at=now,
+                status_before=before,
+                status=owner.status,
+            )
     return changed

@@ -36,6 +36,7 @@ from camshare.services.agreements import (
     current_agreement,
     get_agreement,
     publish_agreement,
+    version_in_force,
 )
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.outbox import enqueue_sms
@@ -200,14 +201,6 @@ def publish_and_ask(
     return published, ask_owners_to_reconsent(session, settings, now)
 
 
-def _current_version(session: Session) -> AgreementVersion | None:
-    return session.scalar(
-        select(AgreementVersion)
-        .order_by(AgreementVersion.published_at.desc(), AgreementVersion.id.desc())
-        .limit(1)
-    )
-
-
 def _owners_behind(current: AgreementVersion):
     """Owners with a standing consent, none of them on ``current``'s version, not yet asked."""
     standing = aliased(Consent)
@@ -280,7 +273,7 @@ def ask_owners_to_reconsent(
     same; they can accept again from their own pages.
     """
     now = now or utcnow()
-    current = _current_version(session)
+    current = version_in_force(session)
     if current is None:
         return 0
     query = select(Owner).where(_owners_behind(current)).order_by(Owner.id)
@@ -385,7 +378,7 @@ def accept_again(
     """
     now = now or utcnow()
     _link, owner = peek_owner_link(session, token, "reconsent", now)
-    current = _current_version(session)
+    current = version_in_force(session)
     if agreement_id is None:
         text, _ = _text_to_sign(session, owner.language)
     else:

@@ -9,12 +9,21 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from camshare.i18n import plural, translate
-from camshare.models import Camera, Consent, Owner, PhoneVerification, Site, utcnow
+from camshare.models import (
+    Camera,
+    Consent,
+    Owner,
+    PhoneVerification,
+    Site,
+    utcnow,
+)
 from camshare.services import audit
+from camshare.services.agreements import version_in_force
 from camshare.services.errors import DomainError
 from camshare.services.geocoding import Geocoder, address_query, geocode_cached
 from camshare.services.outbox import enqueue_sms
 from camshare.services.owner_links import new_owner_link
+from camshare.services.owner_standing import refresh_status
 from camshare.services.registration import load_draft, record_progress, save_draft, site_address_key
 from camshare.settings import Settings
 
@@ -35,6 +44,9 @@ class Confirmation:
     agreement_version: str
     sites: list[SiteSummary]
     updated_existing: bool
+    # The owner's status once registered ("active", or "paused" when their own pause holds).
+    status: str = "active"
+    paused_until: datetime | None = None
 
     @property
     def camera_count(self) -> int:
@@ -57,7 +69,15 @@ def one_line_address(site: dict) -> str:
 def complete_registration(
     session: Session, key: str, settings: Settings, now: datetime | None = None
 ) -> Confirmation:
-    """Create or update the owner from a verified draft, with consent receipt and SMS."""
+    """Create or update the owner from a verified draft, with consent receipt and SMS.
+
+    Registering again with the same phone is a fresh, explicit consent: the owner typed
+    their name under the agreement shown and proved the phone. So it answers a pending
+    re-consent (when the version signed is the one in force) and a yearly re-confirmation
+    (``confirmed_at``). It does not end a pause the owner chose: only they can, by resuming,
+    or its date passing; the confirmation says it is still paused. The status itself is
+    worked out by ``owner_standing.refresh_status``, its one writer, never set here.
+    """
     now = now or utcnow()
     draft = load_draft(session, key, now)
     contact = draft.data.get("contact")
@@ -78,9 +98,12 @@ def complete_registration(
     owner.owner_kind = contact["owner_kind"]
     owner.business_name = contact["business_name"]
     owner.language = draft.language
-    owner.status = "active"
     owner.phone_verified_at = now
     owner.confirmed_at = now
+    in_force = version_in_force(session)
+    if in_force is not None and in_force.version == consent["version"]:
+        owner.reconsent_requested_at = None
+    refresh_status(owner, settings, now)
     session.flush()
     # The receipt's link signs the owner in once, for a few days; then the phone does.
     token = new_owner_link(session, owner, "manage", settings.manage_link_hours, now)
@@ -100,7 +123,14 @@ def complete_registration(
             user_agent=consent["user_agent"],
         )
     )
-    confirmation = Confirmation(owner.id, consent["version"], summaries, updated_existing)
+    confirmation = Confirmation(
+        owner.id,
+        consent["version"],
+        summaries,
+        updated_existing,
+        owner.status,
+        owner.paused_until if owner.status == "paused" else None,
+    )
     all_sites, all_cameras = _registered_totals(session, owner.id)
 
     def body(link: str) -> str:
@@ -140,6 +170,7 @@ def complete_registration(
         sites=len(summaries),
         cameras=confirmation.camera_count,
         agreement_version=consent["version"],
+        status=owner.status,
     )
     return confirmation
 

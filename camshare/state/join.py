@@ -17,6 +17,7 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import LANGUAGES
 from camshare.services import agreements, registration, registry, verification
+from camshare.services.access.wording import format_moment
 from camshare.services.errors import DomainError
 from camshare.services.phones import display_phone
 from camshare.state.base import AppState
@@ -89,6 +90,9 @@ class JoinState(FormFeedback, AppState):
 
     done_version: str = ""
     done_updated: bool = False
+    # "paused" or "reconsent" when registering again did not (and must not) end a hold.
+    done_status: str = ""
+    done_paused_until: str = ""
     done_sites: list[dict[str, str]] = []
 
     # Shown once a background look-up finishes (e.g. "you changed the address").
@@ -378,6 +382,12 @@ class JoinState(FormFeedback, AppState):
             elif done is not None:
                 self.done_version = done.agreement_version
                 self.done_updated = done.updated_existing
+                self.done_status = done.status
+                self.done_paused_until = (
+                    format_moment(done.paused_until, self.lang, settings)
+                    if done.paused_until
+                    else ""
+                )
                 self.done_sites = [
                     {"address": s.address, "cameras": str(s.cameras)} for s in done.sites
                 ]

@@ -411,3 +411,26 @@ def test_admins_look_up_an_owners_consent_history_by_phone_and_it_is_audited(ses
         )
     with pytest.raises(DomainError, match="owner_not_found"):
         reconsent.consent_history_by_phone(session, admin, "(214) 555-0001", settings)
+
+
+def test_changing_whether_re_consent_holds_back_reaches_owners_already_asked(factory, settings, t0):
+    """The status is derived from a setting too: the worker applies a change to it."""
+    from camshare.worker import upkeep
+
+    with factory() as session, session.begin():
+        owner_id = registered_owner(session, INCIDENT).id
+        publish(session, settings, t0)
+        assert session.get(Owner, owner_id).status == "reconsent"
+
+    relaxed = dataclasses.replace(settings, reconsent_pauses=False)
+    assert upkeep(factory, relaxed, t0 + timedelta(hours=1))["standing_refreshed"] == 1
+    with factory() as session:
+        owner = session.get(Owner, owner_id)
+        assert owner.status == "active"
+        assert found(session, owner)
+
+    assert upkeep(factory, settings, t0 + timedelta(hours=2))["standing_refreshed"] == 1
+    with factory() as session:
+        owner = session.get(Owner, owner_id)
+        assert owner.status == "reconsent"
+        assert not found(session, owner)

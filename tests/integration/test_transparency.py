@@ -24,7 +24,14 @@ from camshare.services.transparency import (
     suppress,
 )
 from camshare.state.transparency import duration_text, present
-from tests.support.access_builders import NOW, draft, point_at, registered_owner, staff
+from tests.support.access_builders import (
+    NOW,
+    draft,
+    point_at,
+    registered_owner,
+    sent_request,
+    staff,
+)
 
 # NOW is 2026-11-24 15:00 UTC, 9:00 in Dallas: the period runs from December 2025.
 ELSEWHERE = point_at(5000)
@@ -55,17 +62,6 @@ def owners_in(session, zip_code: str | None, count: int, **fields) -> list:
         registered_owner(session, point_at(40 + i), zip_code=zip_code, **fields)
         for i in range(count)
     ]
-
-
-def send(session, settings, police, supervisor, at: datetime, incident_type="robbery", **kw):
-    """A request created and sent (approved, unless an emergency) at ``at``."""
-    when = {"window_start": at - timedelta(hours=2), "window_end": at - timedelta(minutes=30)}
-    created = requests.create_request(
-        session, police, draft(incident_type=incident_type, **when, **kw), set(), settings, at
-    )
-    if created.status == "awaiting_approval":
-        requests.approve_request(session, supervisor, created.request_id, settings, at)
-    return created.request_id
 
 
 def tokens_by_owner(session) -> dict[int, str]:
@@ -158,7 +154,7 @@ def test_everything_small_is_one_row_of_fewer_than_5(session, settings):
 def test_paused_withdrawn_and_unverified_registrations_are_not_counted(session, settings):
     owners_in(session, "75201", 5)
     owners_in(session, "75201", 1, status="paused")
-    owners_in(session, "75201", 1, status="withdrawn")
+    owners_in(session, "75201", 1, status="reconsent")
     owners_in(session, "75201", 1, sms_opted_out_at=NOW)  # STOP pauses a registration
     unverified = owners_in(session, "75201", 1)[0]
     unverified.phone_verified_at = None
@@ -166,7 +162,7 @@ def test_paused_withdrawn_and_unverified_registrations_are_not_counted(session, 
     for consent in session.scalars(select(Consent).where(Consent.owner_id == consent_gone.id)):
         consent.withdrawn_at = NOW
     site_gone = owners_in(session, "75201", 1)[0]
-    session.scalars(select(Site).where(Site.owner_id == site_gone.id)).one().status = "withdrawn"
+    session.delete(session.scalars(select(Site).where(Site.owner_id == site_gone.id)).one())
     session.flush()
     figures = public_figures(session, settings, NOW)
     assert figures.registrations.locations == 5
@@ -184,9 +180,9 @@ def test_requests_per_local_month_by_incident_type_with_emergencies_apart(
     november = datetime(2026, 11, 10, 16, 0, tzinfo=UTC)
     for kind, count in {"robbery": 6, "burglary": 5, "arson": 3, "hit_and_run": 2}.items():
         for i in range(count):
-            send(session, settings, police, supervisor, november + timedelta(hours=i), kind)
+            sent_request(session, settings, police, supervisor, november + timedelta(hours=i), kind)
     for i in range(4):
-        send(
+        sent_request(
             session,
             settings,
             police,
@@ -197,10 +193,12 @@ def test_requests_per_local_month_by_incident_type_with_emergencies_apart(
     # 03:00 UTC on 1 November is still 31 October in Dallas.
     october_night = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
     for i in range(5):
-        send(session, settings, police, supervisor, october_night - timedelta(days=i), "shooting")
+        sent_request(
+            session, settings, police, supervisor, october_night - timedelta(days=i), "shooting"
+        )
     # Before the period (December 2025 onwards) and after ``now``: not counted.
-    send(session, settings, police, supervisor, datetime(2025, 11, 20, 18, tzinfo=UTC))
-    send(session, settings, police, supervisor, NOW + timedelta(hours=1))
+    sent_request(session, settings, police, supervisor, datetime(2025, 11, 20, 18, tzinfo=UTC))
+    sent_request(session, settings, police, supervisor, NOW + timedelta(hours=1))
 
     figures = public_figures(session, settings, NOW)
 
@@ -229,10 +227,10 @@ def test_a_month_of_four_requests_shows_fewer_than_5_and_of_five_shows_5(
     registered_owner(session, point_at(40))
     at = datetime(2026, 9, 15, 15, tzinfo=UTC)
     for i in range(4):
-        send(session, settings, police, supervisor, at + timedelta(hours=i), "burglary")
+        sent_request(session, settings, police, supervisor, at + timedelta(hours=i), "burglary")
     september = public_figures(session, settings, NOW).months[2]
     assert september.incidents == RequestGroup(False, None, (TypeRow(None, None),))
-    send(session, settings, police, supervisor, at + timedelta(hours=5), "burglary")
+    sent_request(session, settings, police, supervisor, at + timedelta(hours=5), "burglary")
     september = public_figures(session, settings, NOW).months[2]
     assert september.incidents == RequestGroup(False, 5, (TypeRow("burglary", 5),))
 
@@ -268,7 +266,7 @@ def answered_request(session, settings, police, supervisor, *, approved, decline
     """A request to that many owners, answered after 10, 20, 30... minutes, then closed."""
     owners = owners_in(session, "75201", approved + declined + silent)
     sent_at = NOW - timedelta(days=10)
-    request_id = send(session, settings, police, supervisor, sent_at)
+    request_id = sent_request(session, settings, police, supervisor, sent_at)
     tokens = tokens_by_owner(session)
     plan = ["approved"] * approved + ["declined"] * declined
     for minutes, (owner, answer) in enumerate(zip(owners, plan, strict=False), start=1):
@@ -284,7 +282,7 @@ def test_answer_shares_and_the_median_time_to_an_answer(session, settings, polic
     # Still open: its owners are awaiting, outside the shares.
     for i in range(6):
         registered_owner(session, point_at(30 + i, origin=ELSEWHERE))
-    send(
+    sent_request(
         session,
         settings,
         police,
@@ -474,7 +472,9 @@ def test_the_page_never_shows_a_number_under_5(
     publish(session, "2026-11", "es", datetime(2026, 11, 3, 15, tzinfo=UTC), "STOP más claro")
     answered_request(session, settings, police, supervisor, approved=6, declined=3, silent=1)
     for i in range(3):
-        send(session, settings, police, supervisor, NOW - timedelta(hours=3 + i), "missing_child")
+        sent_request(
+            session, settings, police, supervisor, NOW - timedelta(hours=3 + i), "missing_child"
+        )
 
     page = present(public_figures(session, settings, NOW), lang, settings)
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from camshare.models import AgreementVersion, Camera, Consent, Owner, Site, StaffUser
+from camshare.services.access import requests
 from camshare.services.access.guardrails import RequestDraft
 from camshare.services.staff.permissions import Actor
 
@@ -86,7 +87,7 @@ def registered_owner(
             zip_code=zip_code,
             lat=lat,
             lon=lon,
-            location_source="address",
+            location_source="geocoder",
             geocode_status="ok",
         )
         site.cameras = [
@@ -142,3 +143,16 @@ def draft(**overrides) -> RequestDraft:
     }
     values.update(overrides)
     return RequestDraft(**values)
+
+
+def sent_request(
+    session, settings, police, supervisor, at: datetime, incident_type="robbery", **kw
+):
+    """A request created and sent (approved, unless an emergency) at ``at``; its id."""
+    when = {"window_start": at - timedelta(hours=2), "window_end": at - timedelta(minutes=30)}
+    created = requests.create_request(
+        session, police, draft(incident_type=incident_type, **when, **kw), set(), settings, at
+    )
+    if created.status == "awaiting_approval":
+        requests.approve_request(session, supervisor, created.request_id, settings, at)
+    return created.request_id

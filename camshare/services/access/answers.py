@@ -18,8 +18,8 @@ from camshare.models import AccessRecipient, AccessRequest, Camera, Owner, Site,
 from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.tokens import token_hash
+from camshare.vocabulary import ANSWERS
 
-ANSWERS = ("approved", "declined")
 NOTE_MAX = 500
 
 

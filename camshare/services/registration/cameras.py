@@ -15,11 +15,8 @@ from camshare.services.registration.drafts import (
     snapshot_of,
 )
 from camshare.services.registration.location import site_address_key
+from camshare.vocabulary import CAMERA_FACES, CAMERA_KINDS, DIRECTIONS, RECORDING_MODES
 
-CAMERA_KINDS = ("doorbell", "exterior", "interior_facing_out", "ptz", "other")
-CAMERA_FACES = ("street", "sidewalk", "alley", "parking_lot", "entrance", "other")
-DIRECTIONS = ("", "N", "NE", "E", "SE", "S", "SW", "W", "NW")
-RECORDING_MODES = ("continuous", "motion")
 MAX_CAMERA_ROWS = 20
 MAX_CAMERAS_PER_ROW = 99
 MAX_RETENTION_DAYS = 365

@@ -20,8 +20,8 @@ from camshare.services.registration.drafts import (
     save_draft,
     snapshot_of,
 )
+from camshare.vocabulary import OWNER_KINDS
 
-OWNER_KINDS = ("resident", "business")
 MAX_NAME = 120
 
 # Invisible characters that only hide or reorder text. Other format characters stay: the

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from camshare.services.errors import DomainError
+from camshare.vocabulary import STAFF_ROLES
 
-ROLES = ("admin", "supervisor", "police", "outreach")
+ROLES = STAFF_ROLES
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # Police work. Police see and act on their own requests; supervisors on all.
