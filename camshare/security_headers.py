@@ -11,6 +11,10 @@ The Content-Security-Policy is as tight as a Reflex production build allows; REA
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 from secure import (
@@ -64,17 +68,40 @@ def _socket_sources(settings: Settings) -> list[str]:
     ]
 
 
-def content_security_policy(settings: Settings) -> ContentSecurityPolicy:
-    """The policy for every page (see the README for each allowance's reason)."""
+# An inline <script> (one without a src) in a built page.
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(static_dir: Path) -> list[str]:
+    """A CSP hash source for each inline script of the built pages, sorted ([] if no build).
+
+    Reflex's prerendered pages start React with inline scripts; allowing exactly those
+    (rather than 'unsafe-inline') refuses any script injected into a page.
+    """
+    found = set()
+    for page in static_dir.rglob("*.html"):
+        for script in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8")):
+            digest = hashlib.sha256(script.encode("utf-8")).digest()
+            found.add(f"'sha256-{base64.b64encode(digest).decode('ascii')}'")
+    return sorted(found)
+
+
+def content_security_policy(
+    settings: Settings, script_hashes: list[str] | None = None
+) -> ContentSecurityPolicy:
+    """The policy for every page (see the README for each allowance's reason).
+
+    Without the build's ``script_hashes`` (no compiled frontend here), inline scripts are
+    allowed wholesale: the pages could not start otherwise.
+    """
     images = ["'self'", "data:", "blob:"]
     if tile := _tile_source(settings.map_tile_url):
         images.append(tile)
     return (
         ContentSecurityPolicy()
         .default_src("'self'")
-        # Reflex's prerendered pages bootstrap React with inline scripts, and its
-        # rx.call_script runs event scripts through eval.
-        .script_src("'self'", "'unsafe-inline'", "'unsafe-eval'")
+        # Reflex's rx.call_script runs event scripts through eval.
+        .script_src("'self'", *(script_hashes or ["'unsafe-inline'"]), "'unsafe-eval'")
         # Radix Themes and Reflex's styling set style attributes and inline <style>.
         .style_src("'self'", "'unsafe-inline'")
         .img_src(*images)
@@ -91,9 +118,9 @@ def content_security_policy(settings: Settings) -> ContentSecurityPolicy:
     )
 
 
-def _secure(settings: Settings, private: bool) -> Secure:
+def _secure(settings: Settings, private: bool, script_hashes: list[str]) -> Secure:
     return Secure(
-        csp=content_security_policy(settings),
+        csp=content_security_policy(settings, script_hashes),
         xfo=XFrameOptions().deny(),
         # Token pages (/r/, /a/, /c/, /manage/) must never leak their URL; no page needs
         # to send its address elsewhere, so the rule holds everywhere.
@@ -111,25 +138,52 @@ def is_private(path: str) -> bool:
     return path.startswith(PRIVATE_PREFIXES)
 
 
-class SecurityHeaders:
-    """ASGI middleware: ``secure``'s headers on each HTTP response and socket handshake."""
+def built_pages_dir() -> Path:
+    """Where ``reflex run --env prod`` keeps the compiled pages it serves."""
+    from reflex import constants
+    from reflex.utils.prerequisites import get_web_dir
 
-    def __init__(self, app, settings: Settings) -> None:
+    return get_web_dir() / constants.Dirs.STATIC
+
+
+class SecurityHeaders:
+    """ASGI middleware: ``secure``'s headers on each HTTP response and socket handshake.
+
+    The policy names the build's inline scripts by hash, read when the first request
+    comes (the frontend is built by then); until a build is found it is looked for again.
+    """
+
+    def __init__(self, app, settings: Settings, static_dir: Path | None = None) -> None:
         self.app = app
-        self.public = SecureASGIMiddleware(app, secure=_secure(settings, private=False))
-        self.private = SecureASGIMiddleware(app, secure=_secure(settings, private=True))
+        self.settings = settings
+        self.static_dir = static_dir
+        self.public = self.private = None
+        self._handshake_headers: list[tuple[bytes, bytes]] = []
+        self._configured = False
+
+    def _configure(self) -> None:
+        hashes = inline_script_hashes(self.static_dir) if self.static_dir else []
+        self.public = SecureASGIMiddleware(
+            self.app, secure=_secure(self.settings, private=False, script_hashes=hashes)
+        )
+        self.private = SecureASGIMiddleware(
+            self.app, secure=_secure(self.settings, private=True, script_hashes=hashes)
+        )
         self._handshake_headers = [
             (name.lower().encode("ascii"), value.encode("latin-1"))
             for name, value in self.public.secure.headers.items()
         ]
+        self._configured = bool(hashes) or self.static_dir is None
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if not self._configured:
+            self._configure()
         if scope["type"] == "http":
             chosen = self.private if is_private(scope.get("path", "")) else self.public
             await chosen(scope, receive, send)
-            return
-        if scope["type"] != "websocket":
-            await self.app(scope, receive, send)
             return
 
         async def send_with_headers(message) -> None:
@@ -145,4 +199,4 @@ class SecurityHeaders:
 
 def with_security_headers(settings: Settings):
     """The ``api_transformer`` step wrapping Reflex's app in ``SecurityHeaders``."""
-    return lambda app: SecurityHeaders(app, settings)
+    return lambda app: SecurityHeaders(app, settings, built_pages_dir())

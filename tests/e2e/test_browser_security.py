@@ -79,6 +79,10 @@ def test_every_response_carries_the_security_headers(live_app):
         assert "frame-ancestors 'none'" in policy, path
         assert "object-src 'none'" in policy, path
         assert "default-src 'self'" in policy, path
+        # Only the build's own inline scripts run (by hash), not any inline script.
+        scripts = policy.split("script-src")[1].split(";")[0]
+        assert "'sha256-" in scripts, path
+        assert "'unsafe-inline'" not in scripts, path
         assert headers.get("x-frame-options") == "DENY", path
         assert headers.get("x-content-type-options") == "nosniff", path
         assert headers.get("referrer-policy") == "no-referrer", path

@@ -12,7 +12,11 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from camshare.security_headers import SecurityHeaders, content_security_policy
+from camshare.security_headers import (
+    SecurityHeaders,
+    content_security_policy,
+    inline_script_hashes,
+)
 
 
 def app() -> Starlette:
@@ -105,3 +109,23 @@ def test_only_the_public_origin_may_call_with_cookies(settings):
     local = replace(settings, public_base_url="http://localhost:3000")
     assert "http://127.0.0.1:3000" in local.allowed_origins
     assert all(origin.endswith(":3000") for origin in local.allowed_origins)
+
+
+def test_only_the_builds_own_inline_scripts_may_run(settings, tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<script>window.a = 1;</script><script type="module" async="">import "/x.js";</script>'
+        '<script src="/assets/app.js"></script>'
+    )
+    (tmp_path / "r" / "__spa-fallback.html").write_text("<script>window.a = 1;</script>")
+    hashes = inline_script_hashes(tmp_path)
+    # sha256 of 'window.a = 1;' in base64, as a browser computes it.
+    assert "'sha256-ShPZs6SyOIfeOg7tsGkUC0BIIQiM/4HlSLumBwNEK6k='" in hashes
+    assert len(hashes) == 2
+    policy = (
+        TestClient(SecurityHeaders(app(), settings, tmp_path))
+        .get("/")
+        .headers["content-security-policy"]
+    )
+    assert f"script-src 'self' {' '.join(hashes)} 'unsafe-eval'" in policy
+    assert "'unsafe-inline'" not in policy.split("style-src")[0]
