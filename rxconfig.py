@@ -18,4 +18,8 @@ config = rx.Config(
     # Behind a reverse proxy, client IPs (rate limits, consent receipts) come from
     # X-Forwarded-For; say how many proxies to trust.
     trusted_proxy_hops=settings.trusted_proxy_hops,
+    # Only this installation's own pages may call /api and the event socket with the user's
+    # cookies: Reflex gives this list to its CORS middleware and to the socket.io server,
+    # which refuses a handshake from any other Origin.
+    cors_allowed_origins=list(settings.allowed_origins),
 )

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from camshare.api_sessions import session_routes
 from camshare.db import session_scope
 from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, MY_DATA, TWILIO_INBOUND, TWILIO_STATUS
 from camshare.runtime import in_session
@@ -31,13 +32,10 @@ from camshare.services.signups import ALL, dashboard_csv
 from camshare.services.staff.permissions import Actor, Forbidden
 from camshare.services.staff.sessions import resolve_session
 from camshare.services.withdrawal import my_data
+from camshare.session_cookies import OWNER_COOKIE, STAFF_COOKIE
 from camshare.settings import get_settings
 
 T = TypeVar("T")
-# The cookie the staff pages keep the session token in (camshare.state.staff.StaffState).
-STAFF_COOKIE = "camshare_staff"
-# The cookie of the owner's own pages (camshare.state.owner.OwnerState).
-OWNER_COOKIE = "camshare_owner"
 # Staff files hold nothing a shared cache or a later user of the browser should keep.
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -229,5 +227,6 @@ def create_api() -> Starlette:
             Route(CAMPAIGN_FILES, campaign_file_download, methods=["GET"]),
             Route(DASHBOARD_CSV, dashboard_csv_download, methods=["GET"]),
             Route(MY_DATA, my_data_download, methods=["GET"]),
+            *session_routes(),
         ]
     )

@@ -29,6 +29,7 @@ from camshare.pages.staff_requests import board_page, new_request_page, requests
 from camshare.pages.staff_sign_in import staff_sign_in_page
 from camshare.pages.staff_users import staff_users_page
 from camshare.pages.transparency import transparency_page
+from camshare.security_headers import with_security_headers
 from camshare.settings import get_settings
 from camshare.state.base import AppState
 from camshare.state.campaigns import CampaignsState
@@ -84,7 +85,9 @@ app = rx.App(
         rx.el.meta(name="description", content=settings.program_name),
         rx.script(src="/sw-register.js", defer=True),
     ],
-    api_transformer=create_api(),
+    # Our routes beside Reflex's, then the security headers around all of it (pages,
+    # assets, /api and the event socket alike).
+    api_transformer=[create_api(), with_security_headers(settings)],
     hydrate_fallback=first_paint,
     toaster=None,
     backend_exception_handler=log_backend_error,

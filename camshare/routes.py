@@ -56,3 +56,24 @@ def campaign_file_path(code: str, name: str) -> str:
 MY = "/my"
 MY_SIGN_IN = "/my/sign-in"
 MY_DATA = "/api/my/data.json"
+# A new session's hand-off code is POSTed here ({kind}: staff, owner) to become its cookie;
+# signing out is a POST to the same address + /sign-out.
+SESSION_HANDOFF = "/api/session/{kind}"
+SESSION_SIGN_OUT = "/api/session/{kind}/sign-out"
+
+
+def session_handoff_path(kind: str) -> str:
+    """Where the page POSTs a sign-in's hand-off code (``kind``: staff or owner)."""
+    return SESSION_HANDOFF.format(kind=kind)
+
+
+def session_sign_out_path(kind: str) -> str:
+    """Where the page POSTs to sign out (``kind``: staff or owner)."""
+    return SESSION_SIGN_OUT.format(kind=kind)
+
+
+def safe_staff_next(path: str | None) -> str:
+    """Only a staff page of this site is a place to go after signing in."""
+    if path and path.startswith("/staff") and "//" not in path and path != STAFF_SIGN_IN:
+        return path
+    return STAFF_HOME

@@ -19,6 +19,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the demo default, refused by check()
 
 
@@ -41,6 +42,10 @@ class Settings:
     public_base_url: str = field(
         default="http://localhost:3000",
         metadata=_env(doc="Public address of the app, used in SMS links and QR codes"),
+    )
+    hsts_seconds: int = field(
+        default=31536000,
+        metadata=_env(doc="Strict-Transport-Security max-age when the public address is https"),
     )
     secret_key: str = field(
         default=DEFAULT_SECRET,
@@ -209,7 +214,7 @@ class Settings:
 
     def check(self) -> None:
         """Refuse configurations that would be unsafe in production."""
-        local = urlparse(self.public_base_url).hostname in {"localhost", "127.0.0.1", "::1"}
+        local = urlparse(self.public_base_url).hostname in LOOPBACK_NAMES
         exposed = not self.demo_mode or self.sms_backend == "twilio" or not local
         if exposed and self.secret_key == DEFAULT_SECRET:
             raise RuntimeError(
@@ -233,6 +238,31 @@ class Settings:
     def public_url(self, path: str) -> str:
         """The address users (and Twilio) reach ``path`` at."""
         return f"{self.public_base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    @property
+    def public_origin(self) -> str:
+        """The scheme, host and port of the public address: the only origin pages come from."""
+        parts = urlparse(self.public_base_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """Origins whose pages may call /api and the event socket with the user's cookies.
+
+        The public origin; when that is a loopback name (a demo on this computer), the same
+        port under the other loopback names too, since the machine answers on all of them.
+        """
+        parts = urlparse(self.public_base_url)
+        if parts.hostname not in LOOPBACK_NAMES:
+            return (self.public_origin,)
+        port = f":{parts.port}" if parts.port else ""
+        hosts = ("localhost", "127.0.0.1", "[::1]")
+        return tuple(f"{parts.scheme}://{host}{port}".lower() for host in hosts)
+
+    @property
+    def served_over_https(self) -> bool:
+        """Whether users reach the app over HTTPS (Secure cookies, HSTS)."""
+        return urlparse(self.public_base_url).scheme == "https"
 
     @property
     def sms_region_list(self) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """The owner's own pages: signing in (SMS code or the receipt's link), then /my.
 
-The browser keeps a random session token in a cookie; every handler turns it back into
-the owner on the server, so an expired or signed-out session shows nothing.
+The browser keeps a random session token in an HttpOnly cookie (read here from the event
+socket's handshake, never a state var); every handler turns it back into the owner on the
+server, so an expired or signed-out session shows nothing.
 """
 
 from __future__ import annotations
@@ -18,17 +19,36 @@ from camshare.services import owner_account, withdrawal
 from camshare.services.access.wording import camera_summary, format_moment, incident_label
 from camshare.services.errors import DomainError
 from camshare.services.owner_links import peek_owner_link
+from camshare.services.session_handoff import begin_handoff
+from camshare.session_cookies import OWNER_COOKIE
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
+from camshare.state.session import cookie_of, post_and_follow
+
+
+def _handed_off(sign_in):
+    """``sign_in`` (a use case returning a session token) ending in a hand-off code instead,
+    in the same transaction: the token itself never leaves the server."""
+
+    def work(session, *args):
+        return begin_handoff(session, "owner", sign_in(session, *args), runtime.settings())
+
+    return work
+
+
+def _hand_off(code: str):
+    """Off to the hand-off route, which sets the cookie and opens /my."""
+    return post_and_follow(routes.session_handoff_path("owner"), {"code": code})
 
 
 class OwnerState(FormFeedback, AppState):
     """Who is signed in on this phone (only the token; the rest stays on the server)."""
 
-    owner_token: str = rx.Cookie("", name="camshare_owner", same_site="strict", max_age=24 * 3600)
+    def _owner_token(self) -> str:
+        return cookie_of(self, OWNER_COOKIE)
 
     async def _owner_id(self) -> int | None:
-        return await runtime.in_session_async(owner_account.signed_in_owner, self.owner_token)
+        return await runtime.in_session_async(owner_account.signed_in_owner, self._owner_token())
 
     def _follow_owner_language(self, language: str) -> None:
         if self.lang_choice not in LANGUAGES:
@@ -71,8 +91,8 @@ class OwnerSignInState(OwnerState):
         """Sign in with the code."""
         self._clear_errors()
         try:
-            token = await runtime.in_session_async(
-                owner_account.sign_in_with_code,
+            code = await runtime.in_session_async(
+                _handed_off(owner_account.sign_in_with_code),
                 self.phone,
                 str(form.get("code") or ""),
                 runtime.settings(),
@@ -81,9 +101,8 @@ class OwnerSignInState(OwnerState):
         except DomainError as exc:
             self._show_error(exc)
             return None
-        self.owner_token = token
         self.step = "phone"
-        return rx.redirect(routes.MY)
+        return _hand_off(code)
 
     @rx.event
     def other_number(self):
@@ -125,14 +144,16 @@ class ManageLinkState(OwnerState):
     async def open(self):
         """Use the link once: signed in, on to /my."""
         try:
-            token = await runtime.in_session_async(
-                owner_account.sign_in_with_link, self._token(), runtime.settings(), self.client_ip()
+            code = await runtime.in_session_async(
+                _handed_off(owner_account.sign_in_with_link),
+                self._token(),
+                runtime.settings(),
+                self.client_ip(),
             )
         except DomainError:
             self.link_ok = False
             return None
-        self.owner_token = token
-        return rx.redirect(routes.MY)
+        return _hand_off(code)
 
 
 class MyState(OwnerState):
@@ -297,18 +318,14 @@ class MyState(OwnerState):
         if owner_id is None:
             return rx.redirect(routes.MY_SIGN_IN)
         await runtime.in_session_async(withdrawal.withdraw, owner_id, runtime.settings())
-        self.owner_token = ""
         self.details, self.sites, self.requests, self.consents, self.typed = {}, [], [], [], {}
         self.withdrawn = True
         return None
 
     @rx.event
-    async def sign_out(self):
-        """End this phone's session."""
-        if self.owner_token:
-            await runtime.in_session_async(owner_account.sign_out_owner, self.owner_token)
-        self.owner_token = ""
-        return rx.redirect(routes.MY_SIGN_IN)
+    def sign_out(self):
+        """End this phone's session: the sign-out route revokes it and clears the cookie."""
+        return post_and_follow(routes.session_sign_out_path("owner"))
 
     @rx.event
     async def edit_cameras(self, site_id: str):

@@ -125,7 +125,7 @@ class OwnerLocationsState(MyState):
             self._clear_errors()
             values = {name: str(form.get(name) or "")[:300] for name in ADDRESS_FIELDS}
             self.loc_typed = values
-            token = self.owner_token
+            token = self._owner_token()
         error: DomainError | None = None
         placed: PlacedAddress | None = None
         owner_id = await runtime.in_session_async(owner_account.signed_in_owner, token)

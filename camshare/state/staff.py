@@ -1,7 +1,8 @@
 """The signed-in staff member, checked on the server at every staff event.
 
-The browser holds only a random session token (a cookie); every page load and every
-staff event handler resolves it to an Actor through the sessions use case, which
+The browser holds only a random session token (an HttpOnly cookie, read here from the
+event socket's handshake, never a state var); every page load and every staff event
+handler resolves it to an Actor through the sessions use case, which
 refuses an expired, revoked or disabled session at once. Pages never decide access:
 handlers call ``_require`` and the use cases check the role again.
 """
@@ -13,9 +14,11 @@ import reflex as rx
 from camshare import routes, runtime
 from camshare.services.errors import DomainError
 from camshare.services.staff.permissions import Actor, Forbidden, may
-from camshare.services.staff.sessions import resolve_session, sign_out
+from camshare.services.staff.sessions import resolve_session
+from camshare.session_cookies import STAFF_COOKIE
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
+from camshare.state.session import cookie_of, post_and_follow
 
 
 class NotSignedIn(Exception):
@@ -25,7 +28,6 @@ class NotSignedIn(Exception):
 class StaffState(FormFeedback, AppState):
     """Who is signed in, for the header; the token itself is only ever checked server-side."""
 
-    session_token: str = rx.Cookie("", name="camshare_staff", same_site="strict", max_age=24 * 3600)
     staff_name: str = ""
     staff_role: str = ""
     # Set when the signed-in role may not see this page: the page says so, shows nothing.
@@ -50,11 +52,14 @@ class StaffState(FormFeedback, AppState):
             )
         }
 
+    def _session_token(self) -> str:
+        return cookie_of(self, STAFF_COOKIE)
+
     async def _actor(self) -> Actor | None:
         settings = runtime.settings()
         return await runtime.in_session_async(
             resolve_session,
-            self.session_token,
+            self._session_token(),
             settings=settings,
             ip_address=self.client_ip(),
         )
@@ -124,11 +129,7 @@ class StaffState(FormFeedback, AppState):
         return None
 
     @rx.event
-    async def sign_out(self):
-        """End this session on the server and forget the token."""
-        token = self.session_token
-        if token:
-            await runtime.in_session_async(sign_out, token)
-        self.session_token = ""
+    def sign_out(self):
+        """End this session: the sign-out route revokes it and clears the cookie."""
         self.staff_name = self.staff_role = ""
-        return rx.redirect(routes.STAFF_SIGN_IN)
+        return post_and_follow(routes.session_sign_out_path("staff"))

@@ -1,4 +1,9 @@
-"""Staff sign-in: password first, then a TOTP code (or enrolling an authenticator app)."""
+"""Staff sign-in: password first, then a TOTP code (or enrolling an authenticator app).
+
+The half-done sign-in (password accepted, code next) is a backend-only var, so it stays on
+the server; once signed in, the session reaches the browser only as an HttpOnly cookie set
+by the hand-off route (``camshare.api_sessions``).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,24 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.services.errors import DomainError
+from camshare.services.session_handoff import begin_handoff
 from camshare.services.staff import sessions
+from camshare.state.session import post_and_follow
 from camshare.state.staff import StaffState
 
 
-def _safe_next(path: str | None) -> str:
-    """Only a staff page of this site is a place to go after signing in."""
-    if path and path.startswith("/staff") and "//" not in path and path != routes.STAFF_SIGN_IN:
-        return path
-    return routes.STAFF_HOME
+def _confirm_and_hand_off(session, token: str, code: str, settings):
+    """Check the code and, when right, swap the session for its hand-off code (one commit)."""
+    sessions.confirm_totp(session, token, code, settings=settings)
+    return begin_handoff(session, "staff", token, settings)
+
+
+def _sign_in(session, username: str, password: str, **kwargs):
+    """The password step; a finished sign-in comes back as a hand-off code (one commit)."""
+    step = sessions.sign_in(session, username, password, **kwargs)
+    if step.next_step == "done":
+        return step, begin_handoff(session, "staff", step.token, kwargs["settings"])
+    return step, ""
 
 
 class SignInState(StaffState):
@@ -28,6 +42,8 @@ class SignInState(StaffState):
     enrol_qr: str = ""
     enrol_secret: str = ""
     typed_username: str = ""
+    # The session of a half-done sign-in (password accepted, code next): server-side only.
+    _pending_token: str = ""
 
     @rx.event
     async def load(self):
@@ -37,18 +53,26 @@ class SignInState(StaffState):
         self.page_ready = True
         if await self._actor() is not None:
             return rx.redirect(self._next())
-        step = await runtime.in_session_async(sessions.pending_step, self.session_token)
+        step = await runtime.in_session_async(sessions.pending_step, self._pending_token)
         self.step = step or "password"
         if self.step == "enrol":
             await self._show_enrolment()
         return None
 
     def _next(self) -> str:
-        return _safe_next(self.router.page.params.get("next"))
+        return routes.safe_staff_next(self.router.page.params.get("next"))
+
+    def _hand_off(self, code: str):
+        """Off to the hand-off route, which sets the cookie and opens the next page."""
+        self._pending_token = ""
+        self.enrol_qr = self.enrol_secret = ""
+        return post_and_follow(
+            routes.session_handoff_path("staff"), {"code": code, "next": self._next()}
+        )
 
     async def _show_enrolment(self) -> None:
         enrolment = await runtime.in_session_async(
-            sessions.begin_enrolment, self.session_token, settings=runtime.settings()
+            sessions.begin_enrolment, self._pending_token, settings=runtime.settings()
         )
         self.enrol_qr, self.enrol_secret = enrolment.qr_data_uri, enrolment.secret
 
@@ -58,8 +82,8 @@ class SignInState(StaffState):
         self._clear_errors()
         self.typed_username = str(form.get("username") or "").strip()
         try:
-            step = await runtime.in_session_async(
-                sessions.sign_in,
+            step, handoff = await runtime.in_session_async(
+                _sign_in,
                 self.typed_username,
                 str(form.get("password") or ""),
                 ip_address=self.client_ip(),
@@ -69,9 +93,9 @@ class SignInState(StaffState):
         except DomainError as exc:
             self._show_error(exc)
             return None
-        self.session_token = step.token
-        if step.next_step == "done":
-            return rx.redirect(self._next())
+        if handoff:
+            return self._hand_off(handoff)
+        self._pending_token = step.token
         self.step = step.next_step
         if self.step == "enrol":
             await self._show_enrolment()
@@ -82,23 +106,22 @@ class SignInState(StaffState):
         """Check the authenticator's code; signed in when it is right."""
         self._clear_errors()
         try:
-            await runtime.in_session_async(
-                sessions.confirm_totp,
-                self.session_token,
+            handoff = await runtime.in_session_async(
+                _confirm_and_hand_off,
+                self._pending_token,
                 str(form.get("code") or ""),
-                settings=runtime.settings(),
+                runtime.settings(),
             )
         except DomainError as exc:
             self._show_error(exc)
             if exc.key in ("signin.expired", "signin.locked"):
                 self.step = "password"
             return None
-        self.enrol_qr = self.enrol_secret = ""
-        return rx.redirect(self._next())
+        return self._hand_off(handoff)
 
     @rx.event
     def start_again(self):
         """Back to the password step (another account, or a lost phone)."""
-        self.session_token = ""
+        self._pending_token = ""
         self.step = "password"
         self._clear_errors()

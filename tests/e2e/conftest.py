@@ -127,10 +127,61 @@ def playwright():
         yield playwright
 
 
+# Reported by every page into the console; Chromium's own "Refused to ..." lines say the same.
+_CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI}`);
+});"""
+CSP_VIOLATIONS: list[str] = []
+# What a test provokes on purpose (a directive's name), so the check below lets it pass.
+EXPECTED_CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(context) -> None:
+    """Record every Content-Security-Policy violation any page of ``context`` meets."""
+    context.add_init_script(_CSP_REPORTER)
+
+    def on_console(message) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            CSP_VIOLATIONS.append(text)
+
+    context.on("console", on_console)
+
+
+@pytest.fixture
+def expected_csp_violations() -> list[str]:
+    """Directive names a test provokes violations of on purpose (the check lets them pass)."""
+    return EXPECTED_CSP_VIOLATIONS
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    """Each browser test fails if a page it visited broke the Content-Security-Policy."""
+    CSP_VIOLATIONS.clear()
+    EXPECTED_CSP_VIOLATIONS.clear()
+    yield
+    found = [v for v in CSP_VIOLATIONS if not any(e in v for e in EXPECTED_CSP_VIOLATIONS)]
+    CSP_VIOLATIONS.clear()
+    assert found == [], "Content-Security-Policy violations: " + "; ".join(found)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright):
-    """Debian's headless Chromium."""
+    """Debian's headless Chromium; every context it makes reports CSP violations."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        watch_csp(context)
+        return context
+
+    def watched_page(*args, **kwargs):
+        page = watched_context(*args, **kwargs).new_page()
+        return page
+
+    browser.new_context = watched_context
+    browser.new_page = watched_page
     yield browser
     browser.close()
 
@@ -146,6 +197,7 @@ def installed_profile_phone(playwright, tmp_path):
         is_mobile=True,
         has_touch=True,
     )
+    watch_csp(context)
     yield context.pages[0] if context.pages else context.new_page()
     context.close()
 

@@ -27,6 +27,16 @@ def newest_code(page: Page, base: str, phone_e164: str) -> str:
     return code
 
 
+def owner_signs_in(phone: Page, base: str, number: str) -> None:
+    """Sign in on /my/sign-in (already open) with the code texted to ``number``."""
+    t = catalog("en")
+    phone.get_by_label(t["contact.phone"]).fill(number[2:])
+    phone.get_by_role("button", name=t["my.send_code"]).click()
+    phone.get_by_label(t["verify.code"]).fill(newest_code(phone, base, number))
+    phone.get_by_role("button", name=t["my.sign_in"]).click()
+    phone.wait_for_url(re.compile(r".*/my/?$"))
+
+
 def test_an_owner_signs_in_by_code_edits_a_camera_moves_it_pauses_resumes_and_withdraws(
     police_app,
     phone: Page,
@@ -38,11 +48,7 @@ def test_an_owner_signs_in_by_code_edits_a_camera_moves_it_pauses_resumes_and_wi
     t = catalog("en")
     phone.goto(f"{police_app.url}/my")
     phone.wait_for_url(re.compile(r".*/my/sign-in"))
-    phone.get_by_label(t["contact.phone"]).fill(number[2:])
-    phone.get_by_role("button", name=t["my.send_code"]).click()
-    phone.get_by_label(t["verify.code"]).fill(newest_code(phone, police_app.url, number))
-    phone.get_by_role("button", name=t["my.sign_in"]).click()
-    phone.wait_for_url(re.compile(r".*/my/?$"))
+    owner_signs_in(phone, police_app.url, number)
     expect(phone.get_by_test_id("sharing-status")).to_have_text(t["my.status.active"])
 
     # Edit a camera: two doorbells instead of one.
