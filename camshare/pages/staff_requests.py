@@ -461,7 +461,7 @@ def board_page() -> rx.Component:
             " · ",
             T["recipient.opened"],
             ": ",
-            B.counts["opened"].to(str),
+            rx.el.span(B.counts["opened"].to(str), data_testid="count-opened"),
             class_name="muted",
             aria_live="polite",
         ),

@@ -120,7 +120,10 @@ class OwnerAnswerState(FormFeedback, AppState):
         self._show(view)
         self.just_answered = True
         # The status panel replaces the buttons' place in the reading order: go there.
-        return rx.call_script("document.getElementById('your-answer')?.focus()")
+        return rx.call_script(
+            "requestAnimationFrame(() => requestAnimationFrame("
+            "() => document.getElementById('your-answer')?.focus()))"
+        )
 
     @rx.event
     async def switch_language(self, lang: str):
