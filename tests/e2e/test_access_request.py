@@ -142,6 +142,14 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     expect(panel).to_contain_text("puede pulsar Aprobar")
     phone.click("#approve")
     expect(panel).to_have_attribute("data-answer", "approved")
+    # Switching to English turns the request's own words too, and the document with them.
+    phone.get_by_role("button", name="English").click()
+    expect(panel).to_contain_text("You approved this request")
+    expect(main).to_contain_text("We are looking for a white pickup truck")
+    expect(main).to_contain_text("The Dallas Police Department asks")
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    expect(phone).to_have_title("Dallas Community Camera Registry")
+    expect(phone.locator('link[rel="manifest"]')).to_have_attribute("href", "/manifest.webmanifest")
 
     # Without a reload, the officer sees the approval, then the owner's details on request.
     expect(officer.get_by_test_id("count-approved")).to_have_text("1")
