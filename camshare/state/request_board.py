@@ -86,6 +86,7 @@ class BoardState(StaffState):
         settings = runtime.settings()
         lang = self.lang
         summary = result.summary
+        message = messages.shown(result.message, lang)
         self.info = {
             **_summary_row(summary, lang),
             "window": format_window(result.window_start, result.window_end, lang, settings),
@@ -93,8 +94,8 @@ class BoardState(StaffState):
             if summary.expires_at
             else "",
             "radius_m": str(summary.radius_m),
-            "message": messages.shown(result.message, lang).text,
-            "own_words": messages.shown(result.message, lang).own_words,
+            "message": message.text,
+            "own_words": message.own_words,
             "reply_code": result.reply_code,
             "decision_note": result.decision_note or "",
         }
