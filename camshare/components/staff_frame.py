@@ -57,12 +57,17 @@ def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
             StaffState.can["agreement.publish"],
             _nav_link("staff.nav_agreements", routes.STAFF_AGREEMENTS),
         ),
-        rx.el.span(StaffState.staff_name, class_name="staff-who", data_testid="staff-who"),
-        rx.el.button(
-            T["staff.sign_out"],
-            type="button",
-            class_name="link-button",
-            on_click=StaffState.sign_out,
+        # Who is signed in and "Sign out" stay together on one line, at the end of the
+        # navigation, however the links above them wrap on a phone.
+        rx.el.div(
+            rx.el.span(StaffState.staff_name, class_name="staff-who", data_testid="staff-who"),
+            rx.el.button(
+                T["staff.sign_out"],
+                type="button",
+                class_name="link-button",
+                on_click=StaffState.sign_out,
+            ),
+            class_name="staff-account",
         ),
         class_name="staff-nav",
         aria_label=T["staff.nav_label"],

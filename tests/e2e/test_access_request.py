@@ -165,6 +165,7 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     officer.set_viewport_size(NARROW_PHONE)
     officer.screenshot(path="/tmp/camshare-360-board.png", full_page=True)
     fits_the_screen(officer)
+    sign_out_on_one_line(officer)
     officer.goto(f"{base}/staff/requests")
     expect(officer.locator(".request-item")).to_have_count(1)
     officer.screenshot(path="/tmp/camshare-360-requests.png", full_page=True)
@@ -204,8 +205,13 @@ def fits_the_screen(page: Page) -> None:
 
 
 def sign_out_on_one_line(page: Page) -> None:
-    """A button whose words wrap grows past its 44 px (two lines of 17 px text: 51 px)."""
-    assert page.get_by_role("button", name="Sign out").bounding_box()["height"] < 50
+    """ "Sign out" reads on one line, on the same line as the name of who is signed in (a
+    button whose words wrap grows past its 44 px: two lines of 17 px text are 51 px)."""
+    button = page.get_by_role("button", name="Sign out").bounding_box()
+    who = page.get_by_test_id("staff-who").bounding_box()
+    assert button["height"] < 50
+    # The name's line lies within the button's height: one line, side by side.
+    assert button["y"] <= who["y"] <= who["y"] + who["height"] <= button["y"] + button["height"]
 
 
 def test_staff_pages_fit_a_small_phone(police_app, browser):
