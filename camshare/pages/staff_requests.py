@@ -196,7 +196,7 @@ def _message_fields() -> rx.Component:
         rx.el.p(T["request.template_hint"], class_name="hint"),
         _select(
             "f-message",
-            T["request.template"],
+            T["request.template_choice"],
             N.templates,
             N.typed["message_template"].to(str),
             lambda value: N.remember("message_template", value),

@@ -141,6 +141,11 @@ def test_a_template_reads_in_each_owners_language():
     assert spanish.own_words == ""
 
 
+def test_a_blank_not_chosen_yet_reads_as_an_ellipsis_in_the_preview():
+    text = messages.template_text("vehicle", {"colour": "red"}, "en")
+    assert text.startswith("We are looking for a red … that passed")
+
+
 def test_an_officers_own_words_stay_apart_and_as_typed():
     stored = messages.encode(messages.OfficerMessage("footage", (), "  Ask for Det. Ruiz  "))
     shown = messages.shown(stored, "es")

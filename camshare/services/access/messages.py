@@ -29,6 +29,7 @@ BLANK_CHOICES: dict[str, tuple[str, ...]] = {
     "vehicle": ("car", "pickup", "suv", "van", "motorcycle", "bicycle"),
 }
 DEFAULT_TEMPLATE = "footage"
+BLANK_NOT_CHOSEN = "…"
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,16 @@ def decode(stored: str | None) -> OfficerMessage:
 
 
 def template_text(template: str, blanks: Mapping[str, str], language: str) -> str:
-    """A template with its blanks filled, in ``language``; empty for no or an unknown template."""
+    """A template with its blanks filled, in ``language``; empty for no or an unknown template.
+
+    A blank not chosen yet reads "…" (the officer's preview, before every list is set).
+    """
     if template not in TEMPLATES:
         return ""
     words = {
-        name: translate(language, f"message.{name}.{blanks.get(name, '')}")
+        name: translate(language, f"message.{name}.{blanks[name]}")
+        if blanks.get(name) in BLANK_CHOICES[name]
+        else BLANK_NOT_CHOSEN
         for name in TEMPLATES[template]
     }
     return translate(language, f"message.text.{template}", **words)
