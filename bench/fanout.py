@@ -139,8 +139,9 @@ def measure(url: str, owners: int, runs: int) -> list[float]:
             window_start=now - timedelta(hours=2),
             window_end=now - timedelta(hours=1),
             radius_m=400,
-            message="Bench request.",
+            message="",
             block="1500 Marilla St",
+            message_template="footage",
         )
         started = time.perf_counter()
         with Session(engine, expire_on_commit=False) as session, session.begin():

@@ -12,6 +12,8 @@ import reflex as rx
 from camshare import routes
 from camshare.api import create_api
 from camshare.components.connection import connection_notice
+from camshare.components.document_language import page_title
+from camshare.components.staff_frame import staff_brand
 from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
@@ -94,7 +96,8 @@ app = rx.App(
 )
 # Our own connection notice instead of Reflex's toast-based overlay (see the component).
 app.app_wraps[(5, "Overlay")] = lambda stateful: connection_notice() if stateful else None
-title = settings.program_name
+# Titles follow the visitor's language (a Var: React puts the <title> in the head).
+title = page_title(AppState.lang, settings.program_name, settings.program_name_es)
 app.add_page(home_page, route=routes.HOME, title=title, on_load=AppState.pick_initial_language)
 app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
 app.add_page(join_page, route=routes.JOIN_CAMPAIGN, title=title, on_load=JoinState.load)
@@ -126,8 +129,6 @@ STAFF_PAGES = [
     (staff_agreements_page, routes.STAFF_AGREEMENTS, StaffAgreementsState.load),
 ]
 for page, route, on_load in STAFF_PAGES:
-    app.add_page(
-        page, route=route, title=f"{settings.agency_short_name} · camshare", on_load=on_load
-    )
+    app.add_page(page, route=route, title=staff_brand(), on_load=on_load)
 if settings.sms_dispatcher == "inprocess":
     app.register_lifespan_task(run_worker_in_process)

@@ -113,7 +113,22 @@ class Settings:
         default="US", metadata=_env(doc="Comma-separated regions whose numbers may register")
     )
     agency_name: str = field(default="Dallas Police Department", metadata=_env())
+    agency_name_es: str = field(
+        default="Departamento de Policía de Dallas", metadata=_env(doc="In Spanish")
+    )
     agency_short_name: str = field(default="Dallas PD", metadata=_env())
+    agency_short_name_es: str = field(
+        default="Policía de Dallas", metadata=_env(doc="In Spanish (SMS)")
+    )
+    # How an owner checks that a request is genuine, printed in every request SMS and page.
+    agency_phone: str = field(
+        default="214-744-4444",
+        metadata=_env(doc="The agency's published phone number, to check a request is genuine"),
+    )
+    agency_website: str = field(
+        default="dallaspolice.net",
+        metadata=_env(doc="The agency's official website (no scheme), to check a request"),
+    )
     program_name: str = field(default="Dallas Community Camera Registry", metadata=_env())
     program_name_es: str = field(
         default="Registro Comunitario de Cámaras de Dallas", metadata=_env(doc="In Spanish")
@@ -166,6 +181,10 @@ class Settings:
         default=True, metadata=_env(doc="Non-emergency requests wait for a supervisor")
     )
     request_message_max: int = field(default=500, metadata=_env(doc="Characters"))
+    request_own_words: bool = field(
+        default=False,
+        metadata=_env(doc="Officers may add their own words (shown untranslated) to a template"),
+    )
     transparency_cache_seconds: float = field(
         default=300.0, metadata=_env(doc="How long the public figures are served from memory")
     )
@@ -234,6 +253,14 @@ class Settings:
     def program(self, language: str) -> str:
         """The program's name in ``language``."""
         return self.program_name_es if language == "es" else self.program_name
+
+    def agency(self, language: str) -> str:
+        """The agency's name in ``language`` (the English one when no Spanish one is set)."""
+        return (self.agency_name_es if language == "es" else "") or self.agency_name
+
+    def agency_short(self, language: str) -> str:
+        """The agency's short name in ``language``, as SMS use it."""
+        return (self.agency_short_name_es if language == "es" else "") or self.agency_short_name
 
     def public_url(self, path: str) -> str:
         """The address users (and Twilio) reach ``path`` at."""

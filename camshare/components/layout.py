@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare import routes
+from camshare.components.document_language import document_language
 from camshare.runtime import settings
 from camshare.state.base import AppState
 
@@ -34,9 +35,10 @@ def language_switch(on_switch=None) -> rx.Component:
 def page_frame(*children: rx.Component, on_switch=None) -> rx.Component:
     """Header, main content and footer of every public page."""
     program = rx.cond(AppState.lang == "es", settings().program_name_es, settings().program_name)
-    # The language sits on the page's outermost element (the document's <html lang> is
-    # fixed at build time), so screen readers read everything below in the right voice.
+    # The language sits on the page's outermost element and, once the page runs, on <html>
+    # (fixed at build time otherwise), so screen readers read it all in the right voice.
     return rx.el.div(
+        document_language(AppState.lang),
         rx.el.a(AppState.t["app.skip_to_content"], href="#main", class_name="skip-link"),
         rx.el.header(
             rx.el.a(

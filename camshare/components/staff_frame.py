@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare import routes
+from camshare.components.document_language import document_language
 from camshare.components.feedback import form_messages
 from camshare.components.layout import language_switch
 from camshare.runtime import settings
@@ -21,6 +22,15 @@ def staff_notice(state) -> rx.Component:
 
 def _nav_link(label_key: str, href: str) -> rx.Component:
     return rx.el.a(T[label_key], href=href, class_name="staff-link")
+
+
+def staff_brand() -> rx.Var:
+    """The staff pages' name, in the page's language: "Dallas PD · camshare"."""
+    return rx.cond(
+        AppState.lang == "es",
+        settings().agency_short("es") + " · camshare",
+        settings().agency_short("en") + " · camshare",
+    )
 
 
 def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
@@ -47,22 +57,28 @@ def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
             StaffState.can["agreement.publish"],
             _nav_link("staff.nav_agreements", routes.STAFF_AGREEMENTS),
         ),
-        rx.el.span(StaffState.staff_name, class_name="staff-who", data_testid="staff-who"),
-        rx.el.button(
-            T["staff.sign_out"],
-            type="button",
-            class_name="link-button",
-            on_click=StaffState.sign_out,
+        # Who is signed in and "Sign out" stay together on one line, at the end of the
+        # navigation, however the links above them wrap on a phone.
+        rx.el.div(
+            rx.el.span(StaffState.staff_name, class_name="staff-who", data_testid="staff-who"),
+            rx.el.button(
+                T["staff.sign_out"],
+                type="button",
+                class_name="link-button",
+                on_click=StaffState.sign_out,
+            ),
+            class_name="staff-account",
         ),
         class_name="staff-nav",
         aria_label=T["staff.nav_label"],
     )
     return rx.el.div(
+        document_language(AppState.lang),
         rx.el.a(T["app.skip_to_content"], href="#main", class_name="skip-link"),
         rx.el.header(
             rx.el.a(
                 rx.el.img(src=settings().logo_url, alt="", width="32", height="32"),
-                rx.el.span(settings().agency_short_name + " · camshare"),
+                rx.el.span(staff_brand()),
                 href=routes.STAFF_HOME,
                 class_name="brand",
             ),

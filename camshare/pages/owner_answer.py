@@ -13,31 +13,82 @@ T = AppState.t
 
 
 def _answered() -> rx.Component:
-    return rx.el.p(
-        rx.cond(O.answer == "approved", T["answer.you_approved"], T["answer.you_declined"]),
+    """The owner's answer, unmistakable: what they chose, what follows, how to change it."""
+    approved = O.answer == "approved"
+    expires = O.details["expires"]
+    return rx.el.section(
+        rx.el.p(
+            rx.el.span(rx.cond(approved, "✓", "✗"), aria_hidden="true", class_name="answer-mark"),
+            rx.cond(approved, T["answer.you_approved"], T["answer.you_declined"]),
+            class_name="answer-choice",
+        ),
+        rx.el.p(rx.cond(approved, T["answer.approved_detail"], T["answer.declined_detail"])),
+        rx.el.p(
+            rx.cond(
+                approved,
+                T["answer.change_to_decline"].replace("{expires}", expires),
+                T["answer.change_to_approve"].replace("{expires}", expires),
+            ),
+            class_name="hint",
+        ),
         role="status",
-        class_name=rx.cond(O.answer == "approved", "tip answered", "muted answered"),
+        tab_index=-1,
+        id="your-answer",
+        class_name=rx.cond(approved, "answer-panel approved", "answer-panel declined"),
         data_testid="your-answer",
+        data_answer=O.answer,
+    )
+
+
+def _message() -> rx.Component:
+    d = O.details
+    return rx.fragment(
+        rx.cond(d["message"] != "", rx.el.blockquote(d["message"], class_name="officer-message")),
+        rx.cond(
+            d["own_words"] != "",
+            rx.el.div(
+                rx.el.p(T["answer.own_words"], class_name="hint"),
+                rx.el.blockquote(d["own_words"], class_name="officer-message own-words"),
+                data_testid="own-words",
+            ),
+        ),
+    )
+
+
+def _check_genuine() -> rx.Component:
+    d = O.details
+    return rx.cond(
+        d["check"] != "",
+        rx.el.section(
+            rx.el.h2(T["answer.check_title"]),
+            rx.el.p(d["check"], data_testid="check-genuine"),
+            rx.el.p(T["answer.check_hint"], class_name="hint"),
+            class_name="check-genuine",
+        ),
     )
 
 
 def _request() -> rx.Component:
     d = O.details
     return rx.el.div(
+        rx.cond(O.answer != "", _answered()),
         rx.cond(d["emergency"] != "", rx.el.p(T["answer.emergency"], class_name="badge urgent")),
         rx.el.p(T["answer.lead"].replace("{agency}", d["agency"]), class_name="lead"),
         rx.el.dl(
+            rx.el.dt(T["answer.case"]),
+            rx.el.dd(d["case"], data_testid="case-number"),
             rx.el.dt(T["answer.incident"]),
             rx.el.dd(d["incident"]),
             rx.el.dt(T["answer.where"]),
-            rx.el.dd(d["place"]),
+            rx.el.dd(d["place"], data_testid="incident-place"),
             rx.el.dt(T["answer.when"]),
             rx.el.dd(d["window"]),
             rx.el.dt(T["answer.open_until"]),
             rx.el.dd(d["expires"]),
             class_name="facts",
         ),
-        rx.el.blockquote(d["message"], class_name="officer-message"),
+        _message(),
+        _check_genuine(),
         rx.el.h2(T["answer.your_cameras"]),
         rx.el.ul(
             rx.foreach(
@@ -50,7 +101,6 @@ def _request() -> rx.Component:
             class_name="sites",
         ),
         rx.el.p(T["answer.what_happens"], class_name="hint"),
-        rx.cond(O.answer != "", _answered()),
         rx.el.div(
             rx.el.label(T["answer.note"], html_for="f-note"),
             rx.el.p(T["answer.note_hint"], id="f-note-hint", class_name="hint"),
@@ -71,6 +121,7 @@ def _request() -> rx.Component:
                 type="button",
                 class_name="primary",
                 id="approve",
+                aria_pressed=rx.cond(O.answer == "approved", "true", "false"),
                 on_click=O.respond("approved"),
             ),
             rx.el.button(
@@ -78,6 +129,7 @@ def _request() -> rx.Component:
                 type="button",
                 class_name="secondary",
                 id="decline",
+                aria_pressed=rx.cond(O.answer == "declined", "true", "false"),
                 on_click=O.respond("declined"),
             ),
             class_name="answer-buttons",

@@ -11,6 +11,7 @@ from camshare.components.staff_frame import staff_frame, staff_notice
 from camshare.components.table import data_table
 from camshare.components.ticker import ticker
 from camshare.runtime import settings
+from camshare.services.access import messages
 from camshare.state.base import AppState
 from camshare.state.request_board import BoardState as B
 from camshare.state.request_board import RequestListState as L
@@ -140,6 +141,83 @@ def _window() -> rx.Component:
     )
 
 
+def _select(field_id: str, label, options, value, on_change, invalid) -> rx.Component:
+    return rx.el.div(
+        rx.el.label(label, html_for=field_id),
+        rx.el.select(
+            rx.el.option(T["message.choose"], value=""),
+            rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["key"])),
+            id=field_id,
+            value=value,
+            on_change=on_change,
+            aria_invalid=rx.cond(invalid, "true", "false"),
+        ),
+        class_name="field",
+    )
+
+
+def _message_fields() -> rx.Component:
+    """A template in every language, its blanks from lists, then (if allowed) own words."""
+    blanks = [
+        rx.cond(
+            N.needed_blanks.contains(name),
+            _select(
+                f"f-blank_{name}",
+                T[f"message.blank.{name}"],
+                N.blank_choices[name],
+                N.typed[f"blank_{name}"].to(str),
+                lambda value, name=name: N.remember(f"blank_{name}", value),
+                N.messages.contains("message"),
+            ),
+        )
+        for name in messages.BLANK_CHOICES
+    ]
+    own_words = rx.el.div(
+        rx.el.label(T["request.own_words"], html_for="f-own_words"),
+        rx.el.p(
+            T["request.own_words_hint"].replace("{max}", str(settings().request_message_max)),
+            id="f-own_words-hint",
+            class_name="hint",
+        ),
+        rx.el.textarea(
+            id="f-own_words",
+            name="own_words",
+            rows=3,
+            max_length=settings().request_message_max,
+            default_value=N.typed["message"].to(str),
+            on_blur=lambda value: N.remember("message", value),
+            aria_describedby="f-own_words-hint",
+        ),
+        field_error(N, "own_words", "f-own_words"),
+        class_name="field",
+    )
+    return rx.el.fieldset(
+        rx.el.legend(T["request.template"]),
+        rx.el.p(T["request.template_hint"], class_name="hint"),
+        _select(
+            "f-message",
+            T["request.template_choice"],
+            N.templates,
+            N.typed["message_template"].to(str),
+            lambda value: N.remember("message_template", value),
+            N.messages.contains("message"),
+        ),
+        *blanks,
+        field_error(N, "message", "f-message"),
+        rx.cond(
+            N.message_preview != "",
+            rx.el.div(
+                rx.el.p(T["request.preview"], class_name="hint"),
+                rx.el.blockquote(
+                    N.message_preview, class_name="officer-message", data_testid="preview"
+                ),
+            ),
+        ),
+        own_words if settings().request_own_words else rx.fragment(),
+        class_name="field",
+    )
+
+
 def _candidate(site: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.label(
@@ -212,14 +290,23 @@ def new_request_page() -> rx.Component:
             ),
             rx.cond(
                 N.has_point,
-                rx.el.p(
-                    T["request.place_told"],
-                    " ",
-                    rx.el.strong(N.block),
-                    class_name="muted",
-                    data_testid="incident-block",
+                rx.cond(
+                    N.block_names_a_street,
+                    rx.el.p(
+                        T["request.place_told"],
+                        " ",
+                        rx.el.strong(N.block),
+                        class_name="muted",
+                        data_testid="incident-block",
+                    ),
+                    rx.el.p(
+                        T["request.place_relative"],
+                        class_name="muted",
+                        data_testid="incident-block",
+                    ),
                 ),
-                rx.el.p(T["request.place_missing"], class_name="muted"),
+                # The map shows its pin at the map's centre before any point is chosen.
+                rx.el.p(T["request.place_pin_unset"], class_name="muted", data_testid="no-point"),
             ),
             _window(),
             text_field(
@@ -231,25 +318,7 @@ def new_request_page() -> rx.Component:
                 hint_key="request.radius_hint",
                 max_length=4,
             ),
-            rx.el.div(
-                rx.el.label(T["request.message"], html_for="f-message"),
-                rx.el.p(
-                    T["request.message_hint"].replace("{max}", str(settings().request_message_max)),
-                    id="f-message-hint",
-                    class_name="hint",
-                ),
-                rx.el.textarea(
-                    id="f-message",
-                    name="message",
-                    rows=4,
-                    max_length=settings().request_message_max,
-                    default_value=N.typed["message"].to(str),
-                    on_blur=lambda value: N.remember("message", value),
-                    aria_describedby="f-message-hint",
-                ),
-                field_error(N, "message", "f-message"),
-                class_name="field",
-            ),
+            _message_fields(),
             rx.el.button(
                 T["request.find"],
                 type="button",
@@ -298,7 +367,7 @@ def _recipient(row: rx.Var) -> rx.Component:
                     rx.el.div(
                         rx.el.strong(contact["name"]),
                         rx.el.br(),
-                        rx.el.a(contact["phone"], href="tel:" + contact["phone"]),
+                        rx.el.a(contact["phone_display"], href="tel:" + contact["phone"]),
                         rx.cond(
                             contact["note"] != "", rx.el.p(contact["note"], class_name="muted")
                         ),
@@ -370,7 +439,9 @@ def board_page() -> rx.Component:
             rx.el.dt(T["board.reply_code"]),
             rx.el.dd(info["reply_code"]),
             rx.el.dt(T["request.message"]),
-            rx.el.dd(info["message"]),
+            rx.el.dd(info["message"], data_testid="request-message"),
+            rx.cond(info["own_words"] != "", rx.el.dt(T["board.own_words"])),
+            rx.cond(info["own_words"] != "", rx.el.dd(info["own_words"])),
             class_name="facts",
         ),
         rx.cond(
@@ -390,7 +461,7 @@ def board_page() -> rx.Component:
             " · ",
             T["recipient.opened"],
             ": ",
-            B.counts["opened"].to(str),
+            rx.el.span(B.counts["opened"].to(str), data_testid="count-opened"),
             class_name="muted",
             aria_live="polite",
         ),

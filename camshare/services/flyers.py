@@ -288,8 +288,10 @@ class _Flyer:
             name = self.settings.program(language)
             size = self.fitted(name, width, 22 if index == 0 else 16, "B", 11)
             line_y += self.text(x, line_y, width, name, size, "B", self.heading, leading=1.2)
-        size = self.fitted(self.settings.agency_name, width, 13, "", 9)
-        line_y += self.text(x, line_y + 2, width, self.settings.agency_name, size, colour=GREY) + 2
+        # The agency's name in each language of the flyer, once if they are the same.
+        agency = " / ".join(dict.fromkeys(self.settings.agency(lang) for lang in languages))
+        size = self.fitted(agency, width, 13, "", 9)
+        line_y += self.text(x, line_y + 2, width, agency, size, colour=GREY) + 2
         bottom = max(line_y, y + (LOGO_SIZE if x > MARGIN else 0)) + 10
         pdf.set_draw_color(*self.theme)
         pdf.set_line_width(2.5)
@@ -299,7 +301,7 @@ class _Flyer:
     def pitch(self, x: float, y: float, width: float, language: str, big: bool) -> float:
         """Headline and pitch in ``language``; returns the height."""
         headline = translate(language, "flyer.headline")
-        pitch = translate(language, "flyer.pitch", agency=self.settings.agency_name)
+        pitch = translate(language, "flyer.pitch", agency=self.settings.agency(language))
         height = self.text(x, y, width, headline, 24 if big else 15, "B", INK, leading=1.15)
         height += 6
         return height + self.text(x, y + height, width, pitch, 13 if big else 10, colour=INK)

@@ -97,7 +97,7 @@ def _act(
         return "opted_in", translate(language, "sms.reply_started", program=program)
     if text in HELP_WORDS:
         return "help", translate(
-            language, "sms.reply_help", program=program, agency=settings.agency_name
+            language, "sms.reply_help", program=program, agency=settings.agency(language)
         )
     if text in APPROVE_WORDS | DECLINE_WORDS:
         codes = _open_codes(session, from_e164, now)

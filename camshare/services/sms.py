@@ -51,6 +51,24 @@ def gsm7_friendly(text: str) -> str:
     return text.translate(_GSM7_FALLBACKS)
 
 
+# The GSM 03.38 basic alphabet, and its extension table (each of those costs two septets).
+_GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> int:
+    """How many segments (billed messages) ``text`` is sent as: 160 GSM-7 septets in one,
+    153 a part when split; 70 UCS-2 characters in one, 67 a part."""
+    if set(text) <= _GSM7_BASIC | _GSM7_EXTENDED:
+        length, single, part = len(text) + sum(c in _GSM7_EXTENDED for c in text), 160, 153
+    else:
+        length, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if length <= single else -(-length // part)
+
+
 @dataclass(frozen=True)
 class SendReceipt:
     """The provider accepted a message."""

@@ -6,13 +6,16 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES
-from camshare.services.access import answers
+from camshare.services.access import answers, messages
 from camshare.services.access.wording import (
+    OwnerSite,
     camera_summary,
-    describe_block,
+    check_genuine,
+    describe_place,
     format_moment,
     format_window,
     incident_label,
+    postal_address,
 )
 from camshare.services.errors import DomainError
 from camshare.state.base import AppState
@@ -37,19 +40,30 @@ class OwnerAnswerState(FormFeedback, AppState):
     def _show(self, view: answers.OwnerRequestView) -> None:
         settings = runtime.settings()
         lang = self.lang
+        message = messages.shown(view.message, lang)
+        sites = [OwnerSite(c.address_line, c.city, c.state, c.lat, c.lon) for c in view.locations]
         self.details = {
-            "agency": settings.agency_name,
+            "agency": settings.agency(lang),
+            "case": view.case_number,
             "incident": incident_label(view.incident_type, lang),
             "emergency": "1" if view.emergency else "",
-            "place": describe_block(view.block, lang),
+            "place": describe_place(
+                view.block, lang, settings, incident=(view.lat, view.lon), sites=sites
+            ),
             "window": format_window(view.window_start, view.window_end, lang, settings),
             "expires": format_moment(view.expires_at, lang, settings),
-            "message": view.message,
+            "message": message.text,
+            "own_words": message.own_words,
+            "check": check_genuine(lang, settings),
             "code": view.reply_code,
         }
         self.locations = [
             {
-                "address": loc.address_line,
+                "address": postal_address(
+                    loc.address_line,
+                    loc.city or settings.default_city,
+                    loc.state or settings.default_state,
+                ),
                 "cameras": ", ".join(
                     camera_summary(lang, kind, count, faces) for kind, count, faces in loc.cameras
                 ),
@@ -105,8 +119,20 @@ class OwnerAnswerState(FormFeedback, AppState):
             return
         self._show(view)
         self.just_answered = True
+        # The status panel replaces the buttons' place in the reading order: go there.
+        return rx.call_script(
+            "requestAnimationFrame(() => requestAnimationFrame("
+            "() => document.getElementById('your-answer')?.focus()))"
+        )
 
     @rx.event
-    def switch_language(self, lang: str):
-        """Switch the page's language; the request's words follow."""
+    async def switch_language(self, lang: str):
+        """Switch the page's language; the request's words follow (read again, in it)."""
         self._switch_language(lang)
+        if self.loaded and not self.link_problem:
+            try:
+                view = await runtime.in_session_async(answers.open_request_link, self._token())
+            except DomainError as exc:
+                self.link_problem = exc.key
+                return
+            self._show(view)

@@ -9,7 +9,7 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import translate
-from camshare.services.access import board, requests
+from camshare.services.access import board, messages, requests
 from camshare.services.access.wording import (
     describe_block,
     format_moment,
@@ -86,6 +86,7 @@ class BoardState(StaffState):
         settings = runtime.settings()
         lang = self.lang
         summary = result.summary
+        message = messages.shown(result.message, lang)
         self.info = {
             **_summary_row(summary, lang),
             "window": format_window(result.window_start, result.window_end, lang, settings),
@@ -93,7 +94,8 @@ class BoardState(StaffState):
             if summary.expires_at
             else "",
             "radius_m": str(summary.radius_m),
-            "message": result.message,
+            "message": message.text,
+            "own_words": message.own_words,
             "reply_code": result.reply_code,
             "decision_note": result.decision_note or "",
         }
@@ -109,6 +111,7 @@ class BoardState(StaffState):
             for row in result.rows
         ]
         self.counts = {state: result.count(state) for state in board.RECIPIENT_STATES}
+        self.counts["opened"] = result.opened
         self.can_approve, self.can_close = result.can_approve, result.can_close
 
     async def _with_actor(self, action: str, work=None):
@@ -198,6 +201,7 @@ class BoardState(StaffState):
                 "name": contact.name
                 + (f" ({contact.business_name})" if contact.business_name else ""),
                 "phone": contact.phone_e164,
+                "phone_display": contact.phone_display or contact.phone_e164,
                 "note": contact.note or "",
             }
 

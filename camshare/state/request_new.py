@@ -11,9 +11,9 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.i18n import translate
-from camshare.services.access import places, requests
+from camshare.services.access import messages, places, requests
 from camshare.services.access.guardrails import RequestDraft, incident_categories
-from camshare.services.access.wording import camera_summary
+from camshare.services.access.wording import camera_summary, names_a_street
 from camshare.services.errors import DomainError
 from camshare.services.staff.permissions import Forbidden
 from camshare.state.staff import NotSignedIn, StaffState
@@ -27,6 +27,8 @@ FIELDS = (
     "window_end",
     "radius_m",
     "message",
+    "message_template",
+    *(f"blank_{name}" for name in messages.BLANK_CHOICES),
 )
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -70,6 +72,48 @@ class NewRequestState(StaffState):
         ]
 
     @rx.var
+    def templates(self) -> list[dict[str, str]]:
+        """The message templates, labelled in the page's language."""
+        return [
+            {"key": key, "label": translate(self.lang, f"message.label.{key}")}
+            for key in messages.TEMPLATES
+        ]
+
+    @rx.var
+    def blank_choices(self) -> dict[str, list[dict[str, str]]]:
+        """Each blank's choices in the page's language."""
+        return {
+            name: [
+                {"key": key, "label": translate(self.lang, f"message.{name}.{key}")}
+                for key in choices
+            ]
+            for name, choices in messages.BLANK_CHOICES.items()
+        }
+
+    @rx.var
+    def needed_blanks(self) -> list[str]:
+        """The blanks the chosen template has."""
+        return list(messages.TEMPLATES.get(self.typed.get("message_template", ""), ()))
+
+    @rx.var
+    def message_preview(self) -> str:
+        """The template as owners reading the page's language will see it."""
+        return messages.template_text(
+            self.typed.get("message_template", ""), self._blanks(), self.lang
+        )
+
+    @rx.var
+    def block_names_a_street(self) -> bool:
+        """Whether owners will be told a street block, or a place relative to their camera."""
+        return names_a_street(self.block)
+
+    def _blanks(self) -> dict[str, str]:
+        return {
+            name: self.typed.get(f"blank_{name}", "")
+            for name in messages.TEMPLATES.get(self.typed.get("message_template", ""), ())
+        }
+
+    @rx.var
     def chosen(self) -> int:
         """How many locations the request will go to."""
         return len(self.candidates) - len(self.excluded)
@@ -91,7 +135,8 @@ class NewRequestState(StaffState):
                 "window_start": (now - timedelta(hours=1)).strftime(LOCAL_FORMAT),
                 "window_end": now.strftime(LOCAL_FORMAT),
                 "radius_m": str(settings.request_default_radius_m),
-                "message": translate(self.lang, "request.message_template"),
+                "message": "",
+                "message_template": messages.DEFAULT_TEMPLATE,
             }
             self.form_version += 1
         self.page_ready = True
@@ -125,6 +170,8 @@ class NewRequestState(StaffState):
             window_end=parse_local(self.typed.get("window_end", ""), settings.timezone),
             radius_m=radius,
             message=self.typed.get("message", ""),
+            message_template=self.typed.get("message_template", ""),
+            message_blanks=tuple(sorted(self._blanks().items())),
             address_text=self.address_text or None,
             block=self.block or None,
             zip_code=self.zip_code or None,

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from camshare.cli import DEMO_STAFF, DEMO_STAFF_PASSWORD
 from tests.e2e.conftest import PHONE
+from tests.support.axe import axe_violations
 
 pytestmark = pytest.mark.e2e
 # The app runs on two cores beside the browser: give its answers time, not a fixed sleep.
@@ -22,6 +23,7 @@ expect.set_options(timeout=15_000)
 
 INCIDENT_ADDRESS = "1500 Marilla St, Dallas, TX 75201"
 DESK = {"width": 1280, "height": 900}
+NARROW_PHONE = {"width": 360, "height": 740}
 
 
 def sign_in(page: Page, base: str, username: str, path: str) -> None:
@@ -50,8 +52,19 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     base = police_app.url
     officer = desk_page(browser)
     sign_in(officer, base, "officer", "/staff/requests/new")
+    # Staff pages follow the language too: title and <html lang>.
+    expect(officer).to_have_title("Dallas PD · camshare")
+    expect(officer.locator("html")).to_have_attribute("lang", "en")
+    # Before a point is chosen, the text says what the pin on the map is.
+    expect(officer.get_by_test_id("no-point")).to_contain_text("map's centre")
     officer.fill("#f-case_number", "24-118842")
     officer.select_option("#f-incident_type", "robbery")
+    # The message is a template with blanks from lists, so every owner reads it in their
+    # own language.
+    officer.select_option("#f-message", "vehicle")
+    officer.select_option("#f-blank_colour", "white")
+    officer.select_option("#f-blank_vehicle", "pickup")
+    expect(officer.get_by_test_id("preview")).to_contain_text("a white pickup truck")
     officer.fill("#f-address", INCIDENT_ADDRESS)
     officer.locator("#f-address").blur()
     officer.get_by_role("button", name="Look up the address").click()
@@ -86,21 +99,77 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     phone.goto(f"{base}/outbox")
     message = phone.get_by_test_id("outbox-message").filter(has_text="pide video").first
     expect(message).to_be_visible()
-    link = re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", message.inner_text()).group(0)
+    sms = message.inner_text()
+    # The case number and how to check the text is genuine, in the owner's language.
+    assert "Policia de Dallas pide video" in sms
+    assert "caso 24-118842" in sms
+    assert "Para verificarlo, llame al 214-744-4444 o vea dallaspolice.net" in sms
+    link = re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", sms).group(0)
     phone.goto(link)
-    # The owner reads Spanish: the page follows the owner's language.
+    # The owner reads Spanish: the page follows the owner's language, the document too.
     expect(phone.locator("h1")).to_have_text("Solicitud de video de cámaras")
+    expect(phone).to_have_title("Registro Comunitario de Cámaras de Dallas")
+    expect(phone.locator("html")).to_have_attribute("lang", "es")
+    expect(phone.locator('link[rel="manifest"]')).to_have_attribute(
+        "href", "/manifest.es.webmanifest"
+    )
+    main = phone.locator("main")
+    expect(main).to_contain_text("El Departamento de Policía de Dallas le pregunta")
+    expect(main).not_to_contain_text("Police Department")
+    expect(main).to_contain_text("Buscamos una camioneta pickup de color blanco")
+    expect(phone.get_by_test_id("case-number")).to_have_text("24-118842")
+    expect(phone.get_by_test_id("check-genuine")).to_contain_text("214-744-4444")
+    expect(phone.get_by_test_id("check-genuine")).to_contain_text("dallaspolice.net")
+    expect(phone.get_by_test_id("incident-place")).to_contain_text("Dallas, TX")
+    assert axe_violations(phone) == []
     expect(officer.locator('[data-testid="recipient"][data-state="opened"]')).to_have_count(1)
+    expect(officer.get_by_test_id("count-opened")).to_have_text("1")
     phone.fill("#f-note", "Puede pasar después de las 5")
     phone.locator("#f-note").blur()
     phone.click("#approve")
-    expect(phone.get_by_test_id("your-answer")).to_contain_text("aprobó")
+    # The answer is unmistakable: a status panel that says what was chosen and how to
+    # change it, and takes the focus.
+    panel = phone.get_by_test_id("your-answer")
+    expect(panel).to_have_attribute("data-answer", "approved")
+    expect(panel).to_contain_text("Usted aprobó esta solicitud")
+    expect(panel).to_contain_text("puede pulsar Rechazar")
+    expect(panel).to_be_focused()
+    expect(phone.locator("#approve")).to_have_attribute("aria-pressed", "true")
+    assert axe_violations(phone) == []
+    phone.click("#decline")
+    expect(panel).to_have_attribute("data-answer", "declined")
+    expect(panel).to_contain_text("Usted rechazó esta solicitud")
+    expect(panel).to_contain_text("puede pulsar Aprobar")
+    phone.click("#approve")
+    expect(panel).to_have_attribute("data-answer", "approved")
+    # Switching to English turns the request's own words too, and the document with them.
+    phone.get_by_role("button", name="English").click()
+    expect(panel).to_contain_text("You approved this request")
+    expect(main).to_contain_text("We are looking for a white pickup truck")
+    expect(main).to_contain_text("The Dallas Police Department asks")
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    expect(phone).to_have_title("Dallas Community Camera Registry")
+    expect(phone.locator('link[rel="manifest"]')).to_have_attribute("href", "/manifest.webmanifest")
 
     # Without a reload, the officer sees the approval, then the owner's details on request.
     expect(officer.get_by_test_id("count-approved")).to_have_text("1")
+    # An owner who approved opened the request: the count says so.
+    expect(officer.get_by_test_id("count-opened")).to_have_text("1")
+    expect(officer.get_by_test_id("request-message")).to_contain_text("a white pickup truck")
     officer.get_by_role("button", name="Show contact").click()
     expect(officer.get_by_test_id("owner-contact")).to_contain_text("Rosa Díaz")
     expect(officer.get_by_test_id("owner-contact")).to_contain_text("Puede pasar")
+    # The phone as people dial it, not in E.164.
+    expect(officer.get_by_test_id("owner-contact")).to_contain_text(re.compile(r"\(214\) 555-"))
+    # The board and the requests list on a small phone.
+    officer.set_viewport_size(NARROW_PHONE)
+    officer.screenshot(path="/tmp/camshare-360-board.png", full_page=True)
+    fits_the_screen(officer)
+    sign_out_on_one_line(officer)
+    officer.goto(f"{base}/staff/requests")
+    expect(officer.locator(".request-item")).to_have_count(1)
+    officer.screenshot(path="/tmp/camshare-360-requests.png", full_page=True)
+    fits_the_screen(officer)
     officer.context.close()
     phone.context.close()
 
@@ -127,3 +196,62 @@ def test_a_role_that_may_not_see_a_page_gets_nothing_of_it(police_app, browser):
     outreach.goto(police_app.url + "/staff/audit")
     expect(outreach.get_by_role("alert")).to_have_text("Your role does not allow this.")
     outreach.context.close()
+
+
+def fits_the_screen(page: Page) -> None:
+    """Nothing makes the page itself scroll sideways (wide tables scroll in their box)."""
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= page.viewport_size["width"], width
+
+
+def sign_out_on_one_line(page: Page) -> None:
+    """ "Sign out" reads on one line, on the same line as the name of who is signed in (a
+    button whose words wrap grows past its 44 px: two lines of 17 px text are 51 px)."""
+    button = page.get_by_role("button", name="Sign out").bounding_box()
+    who = page.get_by_test_id("staff-who").bounding_box()
+    assert button["height"] < 50
+    # The name's line lies within the button's height: one line, side by side.
+    assert button["y"] <= who["y"] <= who["y"] + who["height"] <= button["y"] + button["height"]
+
+
+def test_staff_pages_fit_a_small_phone(police_app, browser):
+    page = browser.new_context(
+        viewport=NARROW_PHONE, is_mobile=True, has_touch=True, locale="en-US"
+    ).new_page()
+    page.set_default_timeout(20_000)
+    # Outreach staff sign in without a second factor (the others' codes are spent above).
+    sign_in(page, police_app.url, "outreach", "/staff/dashboard")
+    expect(page.locator(".data-table").first).to_be_visible()
+    sign_out_on_one_line(page)
+    page.screenshot(path="/tmp/camshare-360-dashboard.png", full_page=True)
+    fits_the_screen(page)
+    page.context.close()
+
+
+def test_wide_tables_can_be_scrolled_by_keyboard_and_pages_pass_axe(police_app, browser):
+    page = browser.new_context(viewport=NARROW_PHONE, locale="es-MX").new_page()
+    page.set_default_timeout(20_000)
+    page.goto(police_app.url + "/transparency")
+    expect(page.locator(".data-table").first).to_be_visible()
+    expect(page).to_have_title("Registro Comunitario de Cámaras de Dallas")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    region = page.locator(".table-scroll").first
+    expect(region).to_have_attribute("tabindex", "0")
+    expect(region).to_have_attribute("role", "region")
+    expect(region).to_have_attribute("aria-label", re.compile(r"^Tabla: "))
+    assert axe_violations(page) == []
+    page.context.close()
+
+    admin = browser.new_context(viewport=NARROW_PHONE, locale="en-US").new_page()
+    admin.set_default_timeout(20_000)
+    sign_in(admin, police_app.url, "admin", "/staff/audit")
+    expect(admin.locator(".data-table").first).to_be_visible()
+    # An admin's navigation is the longest: "Sign out" still reads on one line.
+    sign_out_on_one_line(admin)
+    fits_the_screen(admin)
+    assert axe_violations(admin) == []
+    admin.goto(police_app.url + "/staff/dashboard")
+    expect(admin.locator(".data-table").first).to_be_visible()
+    # The map's credit link is the pin map's own finding, fixed with the map.
+    assert axe_violations(admin, skip=("link-in-text-block",)) == []
+    admin.context.close()

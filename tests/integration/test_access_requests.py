@@ -66,8 +66,12 @@ def sent_request(session, settings, police, supervisor, **overrides):
         ({"window_start": NOW - timedelta(hours=12, minutes=1), "window_end": NOW}, "window"),
         ({"radius_m": 401}, "radius_m"),
         ({"radius_m": 0}, "radius_m"),
-        ({"message": " "}, "message"),
-        ({"message": "x" * 501}, "message"),
+        ({"message_template": ""}, "message"),
+        ({"message_template": "free text"}, "message"),
+        ({"message_blanks": (("colour", "white"),)}, "message"),
+        ({"message_blanks": (("colour", "plaid"), ("vehicle", "car"))}, "message"),
+        # Own words are refused unless the agency allows them (CAMSHARE_REQUEST_OWN_WORDS).
+        ({"message": "Look for a guy in a red hoodie"}, "own_words"),
     ],
 )
 def test_each_guardrail_refuses_its_field(settings, overrides, field):
@@ -82,12 +86,20 @@ def test_each_guardrail_refuses_its_field(settings, overrides, field):
         {"window_start": NOW - timedelta(hours=12), "window_end": NOW},
         {"radius_m": 400},
         {"radius_m": 1},
-        {"message": "x" * 500},
         {"incident_type": "missing_child"},
+        {"message_template": "footage", "message_blanks": ()},
     ],
 )
 def test_each_guardrail_accepts_its_limit(settings, overrides):
     check_draft(draft(**overrides), settings, NOW)
+
+
+def test_own_words_are_allowed_by_a_setting_up_to_the_message_limit(settings):
+    allowing = replace(settings, request_own_words=True)
+    check_draft(draft(message="x" * 500), allowing, NOW)
+    with pytest.raises(ValidationFailed) as refused:
+        check_draft(draft(message="x" * 501), allowing, NOW)
+    assert list(refused.value.errors) == ["own_words"]
 
 
 def test_limits_come_from_settings(settings):
@@ -140,10 +152,16 @@ def test_approval_sends_one_sms_per_owner_in_their_language(session, settings, p
     sms = {m.to_e164: m for m in messages(session)}
     assert set(sms) == {english.phone_e164, spanish.phone_e164}
     en, es = sms[english.phone_e164].body, sms[spanish.phone_e164].body
-    assert "Dallas PD asks for camera footage: Robbery near the 1500 block of Marilla St" in en
+    assert "Dallas PD asks for camera footage, case 24-118842: Robbery" in en
+    assert "near the 1500 block of Marilla St, Dallas, TX" in en
     assert f"YES {request.reply_code}" in en
     assert "/r/" in en
-    assert "pide video" in es
+    # How to check the text is genuine: the agency's published number and website.
+    assert "call 214-744-4444 or see dallaspolice.net" in en
+    assert "Policia de Dallas pide video de sus camaras, caso 24-118842" in es
+    assert "Dallas PD" not in es
+    assert "cerca de la cuadra 1500 de Marilla St, Dallas, TX" in es
+    assert "Para verificarlo, llame al 214-744-4444 o vea dallaspolice.net" in es
     assert "Robo con violencia" in es
     assert f"SI {request.reply_code}" in es
     # The exact address and the owner's own address are never in the text.
@@ -151,6 +169,19 @@ def test_approval_sends_one_sms_per_owner_in_their_language(session, settings, p
     redacted = sms[english.phone_e164].body_redacted
     assert "/r/..." in redacted
     assert link_token(sms[english.phone_e164]) not in redacted
+
+
+def test_a_point_without_an_address_is_told_from_each_owners_own_camera(
+    session, settings, police, supervisor
+):
+    # The incident is 120 m north-east of the owner's camera; no geocoder named its street.
+    registered_owner(session, point_at(120, 225))
+    registered_owner(session, point_at(140, 90), language="es")
+    sent_request(session, settings, police, supervisor, block="32.777, -96.797", zip_code=None)
+    en, es = (m.body for m in messages(session))
+    assert "Robbery about 120 m north-east of your camera at 1500 Marilla St, Dallas, TX," in en
+    assert "a unos 140 m al oeste de su camara en 1500 Marilla St, Dallas, TX," in es
+    assert "32.777" not in en + es
 
 
 def test_the_unticked_locations_are_left_out(session, settings, police, supervisor):
@@ -273,6 +304,7 @@ def test_opening_the_link_records_opened_and_nothing_else(session, settings, pol
     view = answers.open_request_link(session, token, NOW + timedelta(minutes=5))
     assert view.answer is None
     assert view.block == "1500 Marilla St"
+    assert view.case_number == "24-118842"
     assert [loc.address_line for loc in view.locations] == ["1500 Marilla St"]
     recipient = request.recipients[0]
     assert recipient.opened_at is not None
@@ -331,6 +363,21 @@ def test_the_board_follows_each_recipient(session, settings, police, supervisor)
     assert states() == ["approved", "no_answer"]
 
 
+def test_the_opened_count_includes_owners_who_answered(session, settings, police, supervisor):
+    by_link = registered_owner(session, point_at(30))
+    by_reply = registered_owner(session, point_at(50, 0))
+    registered_owner(session, point_at(70, 180))
+    request = sent_request(session, settings, police, supervisor)
+    link = {m.to_e164: link_token(m) for m in messages(session)}[by_link.phone_e164]
+    answers.open_request_link(session, link, NOW)
+    answers.answer_by_link(session, link, "approved", now=NOW)
+    # An answer by SMS reply never opened the link, yet the request plainly reached them.
+    answers.answer_by_reply(session, by_reply.phone_e164, "declined", request.reply_code, NOW)
+    result = board.request_board(session, police, request.id)
+    assert [row.state for row in result.rows] == ["approved", "declined", "queued"]
+    assert result.opened == 2
+
+
 def test_owner_details_show_only_after_approval_and_each_view_is_logged(
     session, settings, police, supervisor
 ):
@@ -348,6 +395,8 @@ def test_owner_details_show_only_after_approval_and_each_view_is_logged(
         owner.phone_e164,
         "Call me",
     )
+    # Shown as people dial it: "+12145551003" reads "(214) 555-1003".
+    assert contact.phone_display == f"(214) 555-{owner.phone_e164[-4:]}"
     board.reveal_owner(session, supervisor, request.id, recipient.id, NOW)
     views = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "owner.revealed").order_by(AuditEvent.id)

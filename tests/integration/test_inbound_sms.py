@@ -101,7 +101,9 @@ def test_stop_ends_messages_until_start(client, factory, asked):
 def test_help_says_who_we_are_and_how_to_stop(client, asked):
     phone, _, _ = asked
     reply = text_in(client, phone, "AYUDA").text
-    assert "Dallas Police Department" in reply
+    # A Spanish HELP names the agency in Spanish.
+    assert "Departamento de Policía de Dallas" in reply
+    assert "Dallas Police Department" not in reply
     assert "STOP" in reply
 
 

@@ -213,7 +213,8 @@ def test_the_bilingual_flyer_has_both_languages_on_one_page():
     for language in ("en", "es"):
         messages = catalog(language)
         assert messages["flyer.headline"] in text, language
-        assert messages["flyer.pitch"].format(agency=settings.agency_name) in text, language
+        # The agency's name in the flyer's language: "el Departamento de Policía de Dallas".
+        assert messages["flyer.pitch"].format(agency=settings.agency(language)) in text, language
         assert messages["flyer.points_title"] in text, language
         assert messages["flyer.sms"] in text, language
         assert settings.program(language) in text, language

@@ -29,6 +29,10 @@ class ConcernedCameras:
 
     address_line: str
     cameras: tuple[tuple[str, int, str], ...]  # (kind, count, faces)
+    city: str | None = None
+    state: str | None = None
+    lat: float = 0.0
+    lon: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,12 @@ class OwnerRequestView:
     """What the owner's page shows: the request, their cameras concerned, their answer."""
 
     language: str
+    case_number: str
     incident_type: str
     emergency: bool
     block: str
+    lat: float
+    lon: float
     window_start: datetime
     window_end: datetime
     expires_at: datetime
@@ -168,9 +175,12 @@ def _view(session: Session, recipient: AccessRecipient, request: AccessRequest) 
     owner = session.get(Owner, recipient.owner_id) if recipient.owner_id else None
     return OwnerRequestView(
         language=owner.language if owner else "en",
+        case_number=request.case_number,
         incident_type=request.incident_type,
         emergency=request.emergency,
         block=request.block_label,
+        lat=request.lat,
+        lon=request.lon,
         window_start=request.window_start,
         window_end=request.window_end,
         expires_at=request.expires_at,
@@ -182,6 +192,10 @@ def _view(session: Session, recipient: AccessRecipient, request: AccessRequest) 
             ConcernedCameras(
                 site.address_line,
                 tuple((c.camera_kind, c.count, c.faces) for c in cameras if c.site_id == site.id),
+                site.city,
+                site.state,
+                site.lat,
+                site.lon,
             )
             for site in sites
         ),

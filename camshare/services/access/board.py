@@ -24,6 +24,7 @@ from camshare.models import (
 from camshare.services import audit
 from camshare.services.access.requests import visible_request
 from camshare.services.errors import DomainError
+from camshare.services.phones import display_phone
 from camshare.services.staff.permissions import Actor, authorize, may
 
 RECIPIENT_STATES = (
@@ -51,6 +52,8 @@ class RecipientRow:
     cameras: int
     answered_at: datetime | None
     error_code: str | None
+    # Opened their link, or answered: an answer means the request reached them.
+    opened: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,11 @@ class RequestBoard:
         """How many recipients are in ``state``."""
         return sum(1 for row in self.rows if row.state == state)
 
+    @property
+    def opened(self) -> int:
+        """How many recipients opened their link or answered (an answer implies it was seen)."""
+        return sum(1 for row in self.rows if row.opened)
+
 
 @dataclass(frozen=True)
 class OwnerContact:
@@ -100,6 +108,7 @@ class OwnerContact:
     business_name: str | None
     phone_e164: str
     note: str | None
+    phone_display: str = ""
 
 
 def recipient_state(request: AccessRequest, recipient: AccessRecipient, message) -> str:
@@ -193,6 +202,7 @@ def request_board(
                 cameras=int(sum(cameras_at.get(i, 0) for i in recipient.site_ids.get("ids", []))),
                 answered_at=recipient.answered_at,
                 error_code=message.error_code if message is not None else None,
+                opened=recipient.opened_at is not None or recipient.answer is not None,
             )
             for recipient, message in rows
         ),
@@ -224,7 +234,13 @@ def reveal_owner(
         request_id=request.id,
         recipient_id=recipient.id,
     )
-    return OwnerContact(owner.full_name, owner.business_name, owner.phone_e164, recipient.note)
+    return OwnerContact(
+        owner.full_name,
+        owner.business_name,
+        owner.phone_e164,
+        recipient.note,
+        display_phone(owner.phone_e164),
+    )
 
 
 def _summary(

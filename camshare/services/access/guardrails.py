@@ -1,8 +1,9 @@
 """The limits every access request must respect, enforced on the server.
 
 Categories come from settings (no free-text "other"); the time window and the radius
-are capped; the message to owners is short. A request that breaks a rule is refused
-with a message for each field, and nothing the officer typed is lost.
+are capped; the message to owners is a template in every language (see messages). A
+request that breaks a rule is refused with a message for each field, and nothing the
+officer typed is lost.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from camshare.services.access.messages import message_problems
 from camshare.services.errors import ValidationFailed
 from camshare.settings import Settings
 
@@ -31,11 +33,14 @@ class RequestDraft:
     window_start: datetime | None
     window_end: datetime | None
     radius_m: int
+    # The officer's own words, beside the template (only where the agency allows them).
     message: str
     address_text: str | None = None
     # The place as owners will be told it: a block, never the exact address.
     block: str | None = None
     zip_code: str | None = None
+    message_template: str = ""
+    message_blanks: tuple[tuple[str, str], ...] = ()
 
 
 def incident_categories(settings: Settings) -> list[tuple[str, bool]]:
@@ -72,15 +77,19 @@ def check_draft(draft: RequestDraft, settings: Settings, now: datetime) -> None:
         errors["window"] = "request.error.window_too_long"
     if not 1 <= draft.radius_m <= settings.request_max_radius_m:
         errors["radius_m"] = "request.error.radius"
-    message = draft.message.strip()
-    if not message:
-        errors["message"] = "request.error.message_required"
-    elif len(message) > settings.request_message_max:
-        errors["message"] = "request.error.message_too_long"
+    errors.update(
+        message_problems(
+            draft.message_template,
+            dict(draft.message_blanks),
+            draft.message,
+            own_words_allowed=settings.request_own_words,
+            own_words_max=settings.request_message_max,
+        )
+    )
     if errors:
         limits = {
             "window": {"hours": f"{settings.request_max_window_hours:g}"},
             "radius_m": {"max": settings.request_max_radius_m},
-            "message": {"max": settings.request_message_max},
+            "own_words": {"max": settings.request_message_max},
         }
         raise ValidationFailed(errors, {f: limits[f] for f in errors if f in limits})

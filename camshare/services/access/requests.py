@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from camshare.models import AccessRecipient, AccessRequest, Owner, StaffUser, utcnow
+from camshare.models import AccessRecipient, AccessRequest, Owner, Site, StaffUser, utcnow
 from camshare.routes import owner_answer_path, request_board_path
 from camshare.services import audit
+from camshare.services.access import messages
 from camshare.services.access.guardrails import RequestDraft, check_draft, is_emergency
 from camshare.services.access.nearby import NearbySite, find_sites_near
-from camshare.services.access.wording import request_sms
+from camshare.services.access.wording import OwnerSite, describe_place, request_sms
 from camshare.services.campaigns import CODE_ALPHABET
 from camshare.services.errors import DomainError
 from camshare.services.outbox import enqueue_sms
@@ -104,7 +105,11 @@ def create_request(
         window_start=draft.window_start,
         window_end=draft.window_end,
         radius_m=draft.radius_m,
-        message=draft.message.strip(),
+        message=messages.encode(
+            messages.OfficerMessage(
+                draft.message_template, tuple(sorted(draft.message_blanks)), draft.message.strip()
+            )
+        ),
         status="awaiting_approval",
         created_by_id=actor.user_id,
         created_at=now,
@@ -255,20 +260,29 @@ def _send(session: Session, request: AccessRequest, settings: Settings, now: dat
             select(Owner).where(Owner.id.in_([r.owner_id for r in recipients]))
         )
     }
+    sites = owner_sites(session, recipients)
     sends = []
     for recipient in recipients:
         owner = owners.get(recipient.owner_id)
         if owner is None or owner.sms_opted_out_at is not None or owner.status != "active":
             continue  # nothing is sent; the board shows the recipient as not reached
         token = new_token()
+        place = describe_place(
+            request.block_label,
+            owner.language,
+            settings,
+            incident=(request.lat, request.lon),
+            sites=sites.get(recipient.id, ()),
+        )
 
-        def body(link: str, owner: Owner = owner) -> str:
+        def body(link: str, owner: Owner = owner, place: str = place) -> str:
             return request_sms(
                 language=owner.language,
                 settings=settings,
                 incident_type=request.incident_type,
                 emergency=request.emergency,
-                block=request.block_label,
+                case_number=request.case_number,
+                place=place,
                 window_start=request.window_start,
                 window_end=request.window_end,
                 expires_at=request.expires_at,
@@ -313,6 +327,20 @@ def _send(session: Session, request: AccessRequest, settings: Settings, now: dat
         recipients=len(recipients),
         messages=len(sends),
     )
+
+
+def owner_sites(
+    session: Session, recipients: list[AccessRecipient]
+) -> dict[int, tuple[OwnerSite, ...]]:
+    """Each recipient's locations in the request's circle, to tell them where it happened."""
+    wanted = {i for r in recipients for i in r.site_ids.get("ids", [])}
+    rows = {
+        site.id: OwnerSite(site.address_line, site.city, site.state, site.lat, site.lon)
+        for site in session.scalars(select(Site).where(Site.id.in_(wanted)))
+    }
+    return {
+        r.id: tuple(rows[i] for i in r.site_ids.get("ids", []) if i in rows) for r in recipients
+    }
 
 
 def _tell_supervisors_of_emergency(
