@@ -13,6 +13,7 @@ from camshare.services.registration import (
     CAMERA_FACES,
     CAMERA_KINDS,
     DIRECTIONS,
+    MAX_NAME,
     RECORDING_MODES,
 )
 from camshare.state.base import AppState
@@ -81,7 +82,14 @@ def contact_step() -> rx.Component:
         rx.el.h1(T["step.contact"], id="step-heading", tab_index=-1),
         rx.el.p(T["contact.lead"], class_name="lead"),
         notice(),
-        text_field(S, "full_name", "contact.full_name", autocomplete="name", required=True),
+        text_field(
+            S,
+            "full_name",
+            "contact.full_name",
+            autocomplete="name",
+            required=True,
+            max_length=MAX_NAME,
+        ),
         text_field(
             S,
             "phone",
@@ -106,7 +114,13 @@ def contact_step() -> rx.Component:
         ),
         rx.cond(
             S.owner_kind == "business",
-            text_field(S, "business_name", "contact.business_name", autocomplete="organization"),
+            text_field(
+                S,
+                "business_name",
+                "contact.business_name",
+                autocomplete="organization",
+                max_length=MAX_NAME,
+            ),
         ),
         submit_button("app.continue"),
         on_submit=S.submit_contact,
@@ -340,7 +354,9 @@ def agreement_step() -> rx.Component:
                 field_error(S, "accepted", "f-accepted"),
                 class_name="field",
             ),
-            text_field(S, "typed_name", "agreement.typed_name", autocomplete="name"),
+            text_field(
+                S, "typed_name", "agreement.typed_name", autocomplete="name", max_length=MAX_NAME
+            ),
             submit_button("agreement.sign"),
             on_submit=S.submit_agreement,
             key=S.form_version.to_string() + "-agreement",

@@ -371,10 +371,9 @@ class JoinState(FormFeedback, AppState):
         if result is not None:
             check, done = result
             if not check.ok:
+                # Under the code field only (it takes the focus): one message, not two.
                 self.errors = {"code": check.error_key or "error.code_format"}
                 self.error_params = {"code": {"left": check.left}}
-                self.notice = check.error_key or ""
-                self.notice_params = {"left": check.left}
             elif done is not None:
                 self.done_version = done.agreement_version
                 self.done_updated = done.updated_existing
