@@ -11,7 +11,7 @@ import reflex as rx
 
 from camshare import routes
 from camshare.api import create_api
-from camshare.components.connection import connection_notice
+from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
@@ -83,6 +83,7 @@ app = rx.App(
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="description", content=settings.program_name),
         rx.script(src="/sw-register.js", defer=True),
+        rx.script(src=CONNECTION_SCRIPT, defer=True),
     ],
     api_transformer=create_api(),
     hydrate_fallback=first_paint,
