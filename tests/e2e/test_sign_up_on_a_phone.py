@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from camshare.i18n import catalog
 from camshare.services.registration import MAX_NAME
+from camshare.settings import get_settings
 from camshare.state.join import STEPS
 from tests.e2e.test_sign_up import through_contact, wait_for_step
 
@@ -171,7 +172,12 @@ def test_on_a_small_phone_in_spanish_choices_fit_and_buttons_stand_apart(live_ap
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-MX")
     page = context.new_page()
     through_contact(page, ES, "Pantalla Chica", "214-555-0146", f"{live_app.url}/join/PARK25")
-    to_cameras(page, ES)
+    to_pin(page, ES)
+    expect(page.locator(".leaflet-control-attribution")).to_contain_text(
+        get_settings().map_attribution_es
+    )
+    page.get_by_role("button", name=ES["pin.confirm"]).click()
+    wait_for_step(page, "cameras")
 
     expect(page.get_by_text(f"Paso 4 de {len(STEPS)}")).to_be_visible()
     cut = page.evaluate(
@@ -216,5 +222,8 @@ def test_a_map_without_tiles_says_so_and_keeps_the_other_ways(live_app, phone: P
     to_pin(phone, EN)
 
     expect(phone.get_by_text(EN["pin.tiles_failed"])).to_be_visible()
+    # The map's credit link stands out from its text by more than colour (axe).
+    credit_link = phone.locator(".leaflet-control-attribution a").first
+    expect(credit_link).to_have_css("text-decoration-line", "underline")
     expect(phone.get_by_role("button", name=EN["pin.nudge_north"])).to_be_visible()
     expect(phone.get_by_label(EN["location.street"])).to_have_value("1500 Marilla St")
