@@ -11,7 +11,7 @@ import reflex as rx
 
 from camshare import routes
 from camshare.api import create_api
-from camshare.components.connection import connection_notice
+from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand
 from camshare.pages.first_paint import first_paint
@@ -86,6 +86,7 @@ app = rx.App(
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
         rx.el.meta(name="description", content=settings.program_name),
         rx.script(src="/sw-register.js", defer=True),
+        rx.script(src=CONNECTION_SCRIPT, defer=True),
     ],
     # Our routes beside Reflex's, then the security headers around all of it (pages,
     # assets, /api and the event socket alike).

@@ -12,6 +12,7 @@ from typing import TypeVar
 from camshare.db import session_scope
 from camshare.services.geocoding import Geocoder, make_geocoder
 from camshare.services.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services.line_type import LineTypeLookup, make_line_type_lookup
 from camshare.services.sms import SmsGateway, make_gateway
 from camshare.settings import Settings, get_settings
 
@@ -33,6 +34,12 @@ def geocoder() -> Geocoder:
 def sms_gateway() -> SmsGateway:
     """This process's SMS gateway."""
     return make_gateway(get_settings())
+
+
+@lru_cache(maxsize=1)
+def line_type_lookup() -> LineTypeLookup | None:
+    """This process's check that a new number takes texts (None unless turned on)."""
+    return make_line_type_lookup(get_settings())
 
 
 def jurisdiction() -> Jurisdiction:

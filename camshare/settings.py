@@ -81,6 +81,10 @@ class Settings:
     )
     sms_max_attempts: int = field(default=8, metadata=_env(doc="Tries before a message fails"))
     sms_timeout: float = field(default=10.0, metadata=_env(doc="Seconds per provider call"))
+    twilio_lookup: bool = field(
+        default=False,
+        metadata=_env(doc="Check with Twilio Lookup that a new number takes SMS (paid per lookup)"),
+    )
     # Geocoding
     geocoder: str = field(
         default="nominatim", metadata=_env(doc="Any geopy geocoder name, e.g. nominatim, arcgis")
@@ -141,6 +145,9 @@ class Settings:
         metadata=_env(doc="Slippy-map tile URL template"),
     )
     map_attribution: str = field(default="© OpenStreetMap contributors", metadata=_env())
+    map_attribution_es: str = field(
+        default="© colaboradores de OpenStreetMap", metadata=_env(doc="Tile attribution in Spanish")
+    )
     # Verification codes
     otp_ttl_minutes: int = field(default=10, metadata=_env())
     otp_max_attempts: int = field(default=5, metadata=_env())

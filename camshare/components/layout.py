@@ -53,10 +53,13 @@ def page_frame(*children: rx.Component, on_switch=None) -> rx.Component:
         rx.el.main(*children, id="main", class_name="content"),
         rx.el.footer(
             rx.el.p(AppState.t["app.footer"]),
-            rx.el.p(
+            rx.el.nav(
+                # An owner who installed the app finds their registration again from here.
+                rx.el.a(AppState.t["app.manage_link"], href=routes.MY_SIGN_IN),
                 rx.el.a(AppState.t["app.transparency_link"], href=routes.TRANSPARENCY),
-                " · ",
                 rx.el.a(AppState.t["app.staff_link"], href=routes.STAFF_SIGN_IN),
+                class_name="footer-links",
+                aria_label=AppState.t["app.footer_links"],
             ),
             class_name="site-footer",
         ),

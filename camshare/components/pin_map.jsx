@@ -1,6 +1,6 @@
 // A Leaflet map with one draggable pin. Loaded lazily (NoSSR) so the first screen of the
 // sign-up does not pay for it. The pin is a CSS div icon: no image files to resolve.
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 
@@ -11,8 +11,12 @@ const pinIcon = L.divIcon({
   iconAnchor: [20, 52],
 });
 
-export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, radius, points, showPin = true, onMove }) {
+export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabel, zoomOutLabel, tilesFailedLabel, radius, points, showPin = true, onMove }) {
   const container = useRef(null);
+  const tiles = useRef(null);
+  // Tiles that cannot load (no network for the tile server, a blocked host) would leave a
+  // blank square: say so instead, in the page's language; the pin and buttons still work.
+  const [tilesFailed, setTilesFailed] = useState(false);
   const map = useRef(null);
   const marker = useRef(null);
   const circle = useRef(null);
@@ -24,7 +28,9 @@ export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabe
     map.current = L.map(container.current, { zoomControl: false }).setView([lat, lon], zoom || 17);
     // Leaflet's own zoom buttons speak English; these carry the page's language.
     L.control.zoom({ zoomInTitle: zoomInLabel, zoomOutTitle: zoomOutLabel }).addTo(map.current);
-    L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(map.current);
+    tiles.current = L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(map.current);
+    tiles.current.on("tileerror", () => setTilesFailed(true));
+    tiles.current.on("tileload", () => setTilesFailed(false));
     if (showPin) {
       marker.current = L.marker([lat, lon], {
         draggable: true,
@@ -43,6 +49,14 @@ export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabe
     dots.current = L.layerGroup().addTo(map.current);
     return () => map.current.remove();
   }, []);
+
+  // The credit follows the page's language.
+  useEffect(() => {
+    if (!tiles.current || tiles.current.getAttribution() === attribution) return;
+    map.current.attributionControl.removeAttribution(tiles.current.getAttribution());
+    tiles.current.options.attribution = attribution;
+    map.current.attributionControl.addAttribution(attribution);
+  }, [attribution]);
 
   useEffect(() => {
     if (!map.current) return;
@@ -67,5 +81,12 @@ export function PinMap({ lat, lon, zoom, tileUrl, attribution, label, zoomInLabe
     }
   }, [lat, lon]);
 
-  return <div ref={container} className="pin-map" role="application" aria-label={label} />;
+  return (
+    <div className="pin-map-wrap">
+      <div ref={container} className="pin-map" role="application" aria-label={label} />
+      {tilesFailed && tilesFailedLabel ? (
+        <p className="map-tiles-failed" role="status">{tilesFailedLabel}</p>
+      ) : null}
+    </div>
+  );
 }

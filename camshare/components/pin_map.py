@@ -20,6 +20,8 @@ class PinMap(rx.NoSSRComponent):
     label: rx.Var[str]
     zoom_in_label: rx.Var[str]
     zoom_out_label: rx.Var[str]
+    # Shown over the map when its tiles cannot load.
+    tiles_failed_label: rx.Var[str]
     # Optional: a circle of this many metres around the pin, and dots at these points
     # (dicts with "lat" and "lon"), for a police search.
     radius: rx.Var[int]
@@ -31,6 +33,15 @@ class PinMap(rx.NoSSRComponent):
 
 
 pin_map = PinMap.create
+
+
+def map_attribution() -> rx.Var:
+    """The tile server's credit in the page's language."""
+    from camshare.runtime import settings
+    from camshare.state.base import AppState
+
+    credit = settings()
+    return rx.cond(AppState.lang == "es", credit.map_attribution_es, credit.map_attribution)
 
 
 def pin_picker(lat, lon, pin_text, on_move, on_nudge, coordinates_testid: str) -> rx.Component:
@@ -48,10 +59,11 @@ def pin_picker(lat, lon, pin_text, on_move, on_nudge, coordinates_testid: str) -
                 lon=lon,
                 zoom=17,
                 tile_url=center.map_tile_url,
-                attribution=center.map_attribution,
+                attribution=map_attribution(),
                 label=t["pin.map_label"],
                 zoom_in_label=t["pin.zoom_in"],
                 zoom_out_label=t["pin.zoom_out"],
+                tiles_failed_label=t["pin.tiles_failed"],
                 on_move=on_move,
             ),
             class_name="map-frame",

@@ -35,9 +35,26 @@ def catalog_files(language: str) -> list[Path]:
 
 
 def translate(language: str, key: str, **params: object) -> str:
-    """The message ``key`` in ``language`` with its placeholders filled."""
+    """The message ``key`` in ``language`` with its placeholders filled.
+
+    A message with plural forms is written as ``key_one`` and ``key_other``: ``translate``
+    picks the form from the message's one whole-number placeholder.
+    """
+    key = plural_form(key, params)
     text = catalog(language).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
     return text.format(**params) if params else text
+
+
+def plural_form(key: str, params: dict[str, object]) -> str:
+    """``key`` itself, or for a plural message ``key_one``/``key_other`` by its count.
+
+    English and Spanish agree: "one" is exactly 1, everything else (0 too) is "other".
+    """
+    english = catalog(DEFAULT_LANGUAGE)
+    if key in english or f"{key}_other" not in english:
+        return key
+    counts = [v for v in params.values() if isinstance(v, int) and not isinstance(v, bool)]
+    return f"{key}_one" if counts == [1] else f"{key}_other"
 
 
 def pick_language(accept_language: str | None) -> str:
@@ -57,5 +74,5 @@ def pick_language(accept_language: str | None) -> str:
 
 
 def plural(language: str, key: str, n: int) -> str:
-    """``key_one`` for one, ``key_other`` otherwise (English and Spanish agree on this)."""
-    return translate(language, f"{key}_one" if n == 1 else f"{key}_other", n=n)
+    """``key_one`` for one, ``key_other`` otherwise, with ``{n}`` filled."""
+    return translate(language, key, n=n)

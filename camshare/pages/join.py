@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare.components.agreement import agreement_text
+from camshare.components.connection import waiting_button
 from camshare.components.fields import choice_list, field_error, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.pin_map import pin_picker
@@ -13,10 +14,11 @@ from camshare.services.registration import (
     CAMERA_FACES,
     CAMERA_KINDS,
     DIRECTIONS,
+    MAX_NAME,
     RECORDING_MODES,
 )
 from camshare.state.base import AppState
-from camshare.state.join import JoinState
+from camshare.state.join import HISTORY_INPUT_ID, JoinState
 from camshare.state.join_cameras import JoinCamerasState
 from camshare.state.join_location import JoinLocationState
 
@@ -45,12 +47,19 @@ def notice() -> rx.Component:
     return rx.cond(S.notice_text != "", rx.el.p(S.notice_text, role="alert", class_name="notice"))
 
 
+def outside_area_help() -> rx.Component:
+    """After "outside the area": who to contact instead."""
+    return rx.cond(
+        S.outside_area_help != "",
+        rx.el.p(S.outside_area_help, class_name="notice info", data_testid="outside-area-help"),
+    )
+
+
 def submit_button(label_key: str, **props) -> rx.Component:
     """The step's main button; shows that work is under way."""
-    return rx.el.button(
+    return waiting_button(
         rx.cond(S.busy, T["app.working"], T[label_key]),
         type="submit",
-        class_name="primary",
         disabled=S.busy,
         **props,
     )
@@ -58,9 +67,7 @@ def submit_button(label_key: str, **props) -> rx.Component:
 
 def back_button(step: str, label_key: str = "app.back") -> rx.Component:
     """Go back to an earlier step."""
-    return rx.el.button(
-        T[label_key], type="button", class_name="link-button", on_click=S.go_to(step)
-    )
+    return waiting_button(T[label_key], class_name="link-button", on_click=S.go_to(step))
 
 
 def progress() -> rx.Component:
@@ -68,8 +75,10 @@ def progress() -> rx.Component:
     return rx.cond(
         S.step_number > 0,
         rx.el.div(
-            rx.el.p(fill(T["app.step_of"], n=S.step_number.to_string(), total="5")),
-            rx.el.progress(value=S.step_number, max=5, aria_hidden="true"),
+            rx.el.p(
+                fill(T["app.step_of"], n=S.step_number.to_string(), total=S.step_total.to_string())
+            ),
+            rx.el.progress(value=S.step_number, max=S.step_total, aria_hidden="true"),
             class_name="progress",
         ),
     )
@@ -81,7 +90,14 @@ def contact_step() -> rx.Component:
         rx.el.h1(T["step.contact"], id="step-heading", tab_index=-1),
         rx.el.p(T["contact.lead"], class_name="lead"),
         notice(),
-        text_field(S, "full_name", "contact.full_name", autocomplete="name", required=True),
+        text_field(
+            S,
+            "full_name",
+            "contact.full_name",
+            autocomplete="name",
+            required=True,
+            max_length=MAX_NAME,
+        ),
         text_field(
             S,
             "phone",
@@ -106,7 +122,13 @@ def contact_step() -> rx.Component:
         ),
         rx.cond(
             S.owner_kind == "business",
-            text_field(S, "business_name", "contact.business_name", autocomplete="organization"),
+            text_field(
+                S,
+                "business_name",
+                "contact.business_name",
+                autocomplete="organization",
+                max_length=MAX_NAME,
+            ),
         ),
         submit_button("app.continue"),
         on_submit=S.submit_contact,
@@ -154,9 +176,9 @@ def location_step() -> rx.Component:
         rx.el.h1(T["step.location"], id="step-heading", tab_index=-1),
         which_location(),
         notice(),
-        rx.el.button(
+        outside_area_help(),
+        waiting_button(
             T["location.use_device"],
-            type="button",
             class_name="secondary",
             on_click=L.use_device_location,
             disabled=S.busy,
@@ -188,6 +210,7 @@ def pin_step() -> rx.Component:
         which_location(),
         rx.el.p(lead, class_name="lead", role="status"),
         notice(),
+        outside_area_help(),
         pin_picker(S.pin_lat, S.pin_lon, S.pin_text, L.move_pin, L.nudge_pin, "pin-coordinates"),
         *address_fields(),
         submit_button("pin.confirm"),
@@ -258,9 +281,8 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
         number_input("retention_days", "cameras.retention", 0, 365),
         rx.cond(
             S.cameras.length() > 1,
-            rx.el.button(
+            waiting_button(
                 fill(T["cameras.remove"], n=number),
-                type="button",
                 class_name="link-button",
                 on_click=C.remove_camera(index),
             ),
@@ -277,9 +299,7 @@ def cameras_step() -> rx.Component:
         notice(),
         field_error(S, "cameras", "f-cameras"),
         rx.foreach(S.cameras, camera_row),
-        rx.el.button(
-            T["cameras.add"], type="button", class_name="secondary", on_click=C.add_camera
-        ),
+        waiting_button(T["cameras.add"], class_name="secondary", on_click=C.add_camera),
         submit_button("app.continue"),
         back_button("pin"),
         on_submit=lambda _form: C.submit_cameras(),
@@ -292,9 +312,8 @@ def site_item(site: rx.Var, index: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.span(site["address"], class_name="site-address"),
         rx.el.span(camera_count(site["cameras"].to(str)), class_name="muted"),
-        rx.el.button(
+        waiting_button(
             T["agreement.remove_location"],
-            type="button",
             class_name="link-button",
             on_click=C.remove_location(index),
         ),
@@ -309,11 +328,8 @@ def agreement_step() -> rx.Component:
         rx.el.section(
             rx.el.h2(T["agreement.locations"]),
             rx.el.ul(rx.foreach(S.sites, site_item), class_name="sites"),
-            rx.el.button(
-                T["agreement.add_location"],
-                type="button",
-                class_name="secondary",
-                on_click=C.add_location,
+            waiting_button(
+                T["agreement.add_location"], class_name="secondary", on_click=C.add_location
             ),
         ),
         agreement_text(
@@ -340,13 +356,15 @@ def agreement_step() -> rx.Component:
                 field_error(S, "accepted", "f-accepted"),
                 class_name="field",
             ),
-            text_field(S, "typed_name", "agreement.typed_name", autocomplete="name"),
+            text_field(
+                S, "typed_name", "agreement.typed_name", autocomplete="name", max_length=MAX_NAME
+            ),
             submit_button("agreement.sign"),
             on_submit=S.submit_agreement,
             key=S.form_version.to_string() + "-agreement",
             no_validate=True,
         ),
-        back_button("contact"),
+        back_button("cameras"),
     )
 
 
@@ -381,16 +399,12 @@ def verify_step() -> rx.Component:
                     default="",
                 ),
                 submit_button("verify.submit"),
-                rx.el.button(
-                    T["verify.resend"], type="button", class_name="secondary", on_click=S.send_code
-                ),
+                waiting_button(T["verify.resend"], class_name="secondary", on_click=S.send_code),
                 on_submit=S.submit_code,
                 reset_on_submit=False,
                 no_validate=True,
             ),
-            rx.el.button(
-                T["verify.send"], type="button", class_name="primary", on_click=S.send_code
-            ),
+            waiting_button(T["verify.send"], on_click=S.send_code),
         ),
         back_button("contact", "verify.change_phone"),
     )
@@ -431,9 +445,7 @@ def done_step() -> rx.Component:
         rx.el.ul(rx.foreach(S.done_sites, lambda s, i: site_summary(s)), class_name="sites"),
         rx.el.p(T["done.receipt"]),
         rx.el.p(T["done.install"], class_name="tip"),
-        rx.el.button(
-            T["done.another"], type="button", class_name="secondary", on_click=S.start_over
-        ),
+        waiting_button(T["done.another"], class_name="secondary", on_click=S.start_over),
         class_name="done",
     )
 
@@ -452,6 +464,16 @@ def join_page() -> rx.Component:
         progress(),
         # data-step tells the browser tests (and styles) which screen is live after loading.
         rx.el.div(data_step=rx.cond(S.loaded, S.step, "loading"), id="join-step", hidden=True),
+        # The phone's Back and Forward put a step here (see JoinState.follow_history).
+        rx.el.input(
+            id=HISTORY_INPUT_ID,
+            type="text",
+            hidden=True,
+            aria_hidden="true",
+            tab_index=-1,
+            default_value="",
+            on_change=S.follow_history,
+        ),
         # No swap on load: the first screen rendered at build time stays the same nodes
         # after hydration, so the browser paints it once (this is the page's LCP).
         rx.match(

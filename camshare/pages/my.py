@@ -11,7 +11,13 @@ from camshare.components.fields import field_error, labelled_input, select_field
 from camshare.components.layout import page_frame
 from camshare.components.table import data_table
 from camshare.pages.my_locations import my_locations_section
-from camshare.services.registration import CAMERA_FACES, CAMERA_KINDS, DIRECTIONS, RECORDING_MODES
+from camshare.services.registration import (
+    CAMERA_FACES,
+    CAMERA_KINDS,
+    DIRECTIONS,
+    MAX_NAME,
+    RECORDING_MODES,
+)
 from camshare.state.base import AppState
 from camshare.state.owner import ManageLinkState as L
 from camshare.state.owner import MyState as M
@@ -215,7 +221,9 @@ def _details_form() -> rx.Component:
         rx.el.h2(T["my.details"]),
         rx.el.p(T["contact.phone"], ": ", rx.el.strong(M.details["phone"])),
         rx.el.div(
-            text_field(M, "full_name", "contact.full_name", autocomplete="name", max_length=120),
+            text_field(
+                M, "full_name", "contact.full_name", autocomplete="name", max_length=MAX_NAME
+            ),
             text_field(M, "email", "contact.email", type_="email", autocomplete="email"),
             rx.el.div(
                 rx.el.label(T["my.language"], html_for="f-language"),

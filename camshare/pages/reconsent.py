@@ -7,6 +7,7 @@ import reflex as rx
 from camshare.components.agreement import agreement_text
 from camshare.components.fields import field_error, text_field
 from camshare.components.link_page import link_page
+from camshare.services.registration import MAX_NAME
 from camshare.state.base import AppState
 from camshare.state.reconsent import ReconsentState as R
 
@@ -58,6 +59,7 @@ def _signature() -> rx.Component:
             autocomplete="name",
             hint_key="reconsent.typed_name_hint",
             required=True,
+            max_length=MAX_NAME,
         ),
         rx.el.button(
             rx.cond(R.busy, T["app.working"], T["reconsent.accept"]),

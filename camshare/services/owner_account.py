@@ -242,12 +242,13 @@ def update_details(
 ) -> Owner:
     """Change the owner's name, e-mail and language (the phone is who they are: not here)."""
     errors: dict[str, str] = {}
-    name = check_name(full_name, "full_name", errors)
+    params: dict[str, dict[str, object]] = {}
+    name = check_name(full_name, "full_name", errors, params)
     email_clean = check_email(email, errors)
     if language not in LANGUAGES:
         errors["language"] = "owner.language_invalid"
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, params)
     owner = session.get(Owner, owner_id)
     owner.full_name, owner.email, owner.language = name, email_clean or None, language
     audit.record(session, f"owner:{owner.id}", "owner.details_changed", at=now or utcnow())

@@ -43,7 +43,7 @@ from camshare.services.outbox import enqueue_sms
 from camshare.services.owner_links import peek_owner_link, use_owner_link
 from camshare.services.owner_standing import refresh_status
 from camshare.services.phones import normalize_mobile
-from camshare.services.registration.agreement import _signature_form
+from camshare.services.registration.agreement import signature_matches
 from camshare.services.registration.contact import clean_name
 from camshare.services.staff.permissions import Actor, authorize
 from camshare.services.tokens import new_token, token_hash
@@ -391,7 +391,7 @@ def accept_again(
     name = clean_name(typed_name)
     if not name:
         errors["typed_name"] = "error.typed_name_required"
-    elif _signature_form(name) != _signature_form(owner.full_name):
+    elif not signature_matches(name, owner.full_name):
         errors["typed_name"] = "reconsent.error_name_mismatch"
     if errors:
         raise ValidationFailed(errors)

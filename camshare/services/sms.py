@@ -112,6 +112,24 @@ class RecordingGateway:
         return SendReceipt(sid=f"LOCAL{uuid.uuid4().hex}", status="recorded")
 
 
+def twilio_client(settings: Settings):
+    """The official ``twilio`` client, with a time-out, pointed at the configured API."""
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    # The library waits forever by default; a hung provider must not stall the outbox.
+    http_client = TwilioHttpClient(timeout=settings.sms_timeout)
+    client = Client(
+        settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+    )
+    if settings.twilio_api_base_url:
+        # Each domain's base URL is the one place the client builds request URLs from.
+        base = settings.twilio_api_base_url.rstrip("/")
+        client.api.base_url = base
+        client.lookups.base_url = base
+    return client
+
+
 class TwilioGateway:
     """Twilio's Messages API through the official ``twilio`` client."""
 
@@ -119,17 +137,7 @@ class TwilioGateway:
     keeps_record = False
 
     def __init__(self, settings: Settings) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
-        # The library waits forever by default; a hung provider must not stall the outbox.
-        http_client = TwilioHttpClient(timeout=settings.sms_timeout)
-        self._client = Client(
-            settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
-        )
-        if settings.twilio_api_base_url:
-            # The Api domain's base URL is the one place the client builds request URLs from.
-            self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        self._client = twilio_client(settings)
         self._sender = (
             {"messaging_service_sid": settings.twilio_messaging_service_sid}
             if settings.twilio_messaging_service_sid

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from camshare.i18n import translate
 from camshare.models import OutboxMessage, PhoneVerification, utcnow
 from camshare.services.errors import DomainError
+from camshare.services.line_type import LineTypeLookup, check_takes_sms
 from camshare.services.outbox import enqueue_sms
 from camshare.services.registration import load_draft, record_progress, save_draft
 from camshare.services.registry import Confirmation, complete_registration
@@ -50,8 +51,10 @@ def send_code(
     settings: Settings,
     ip_address: str | None,
     now: datetime | None = None,
+    lookup: LineTypeLookup | None = None,
 ) -> CodeSent:
-    """Queue a new code for the draft's phone, within the throttles."""
+    """Queue a new code for the draft's phone, within the throttles; with a ``lookup``,
+    first refuse a number that cannot take a text (asked once per number)."""
     now = now or utcnow()
     draft = load_draft(session, key, now)
     contact = draft.data.get("contact")
@@ -64,6 +67,8 @@ def send_code(
         .order_by(PhoneVerification.created_at.desc())
         .limit(1)
     )
+    if last is None:
+        check_takes_sms(lookup, phone, draft.data.setdefault("line_types", {}))
     sent = issue_code(
         session,
         phone,

@@ -15,7 +15,7 @@ from typing import Any
 import reflex as rx
 
 from camshare import runtime
-from camshare.i18n import LANGUAGES
+from camshare.i18n import LANGUAGES, translate
 from camshare.services import agreements, registration, registry, verification
 from camshare.services.access.wording import format_moment
 from camshare.services.errors import DomainError
@@ -25,7 +25,9 @@ from camshare.state.feedback import FormFeedback
 
 log = logging.getLogger(__name__)
 
-STEP_NUMBER = {"contact": 1, "location": 2, "pin": 2, "cameras": 3, "agreement": 4, "verify": 5}
+# The sign-up's screens in order: the progress line counts them, and Back walks them back.
+STEPS = ("contact", "location", "pin", "cameras", "agreement", "verify")
+STEP_NUMBER = {step: number for number, step in enumerate(STEPS, start=1)}
 ADDRESS_FIELDS = ("address_line", "unit", "city", "state", "zip_code")
 CONTACT_FIELDS = ("full_name", "phone", "email", "owner_kind", "business_name")
 GEOLOCATE_JS = """new Promise((resolve) => {
@@ -42,6 +44,48 @@ GEOLOCATE_JS = """new Promise((resolve) => {
 def unbreakable(text: str) -> str:
     """Keep a phone number on one line: no-break spaces and a non-breaking hyphen."""
     return text.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+HISTORY_INPUT_ID = "join-history"
+# Each step gets its own history entry (?step=…), so the phone's Back goes to the step
+# before instead of leaving the sign-up. Back or Forward hands the step to the page through
+# a hidden input (a counter makes each one a change React reports), after taking the focus
+# off the field being typed in so that its value is kept first.
+HISTORY_JS = """(function (step, replace) {
+  const url = new URL(window.location.href);
+  if (url.searchParams.get("step") !== step) {
+    const first = !url.searchParams.has("step");
+    url.searchParams.set("step", step);
+    window.history[replace || first ? "replaceState" : "pushState"]({ step }, "", url);
+  }
+  if (window.__camshareHistory !== undefined) return;
+  window.__camshareHistory = 0;
+  window.addEventListener("popstate", () => {
+    const wanted = new URL(window.location.href).searchParams.get("step");
+    const input = document.getElementById("HISTORY_INPUT_ID");
+    if (!wanted || !input) return;
+    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+    const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+    set.call(input, wanted + "|" + (++window.__camshareHistory));
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+})""".replace("HISTORY_INPUT_ID", HISTORY_INPUT_ID)
+
+
+def record_step(step: str, replace: bool = False):
+    """Give the step its own entry in the browser's history (or rename the current one)."""
+    return rx.call_script(f"{HISTORY_JS}({step!r}, {str(replace).lower()})")
+
+
+def focus_when_shown(element_id: str):
+    """Move the keyboard focus to an element the next render brings (the button that was
+    pressed is gone, and the focus would otherwise fall to the page body)."""
+    return rx.call_script(
+        "(function focus(tries) {"
+        f" const el = document.getElementById({element_id!r});"
+        " if (el) { el.focus(); } else if (tries > 0) {"
+        " requestAnimationFrame(() => focus(tries - 1)); } })(120)"
+    )
 
 
 def blank_camera() -> dict[str, str]:
@@ -104,6 +148,28 @@ class JoinState(FormFeedback, AppState):
     def step_number(self) -> int:
         """The step's number in the progress line (0 when finished)."""
         return STEP_NUMBER.get(self.step, 0)
+
+    @rx.var
+    def step_total(self) -> int:
+        """How many screens the progress line counts."""
+        return len(STEPS)
+
+    @rx.var
+    def outside_area_help(self) -> str:
+        """Who to contact instead, while a location is refused as outside the area."""
+        if "error.outside_jurisdiction" not in (self.notice, *self.errors.values()):
+            return ""
+        settings = runtime.settings()
+        lines = [translate(self.lang, "location.outside_next", agency=settings.agency(self.lang))]
+        if settings.agency_phone:
+            lines.append(
+                translate(self.lang, "location.outside_phone", phone=settings.agency_phone)
+            )
+        if settings.agency_website:
+            lines.append(
+                translate(self.lang, "location.outside_website", website=settings.agency_website)
+            )
+        return " ".join(lines)
 
     @rx.var
     def pin_text(self) -> str:
@@ -188,12 +254,16 @@ class JoinState(FormFeedback, AppState):
     def focus_after(self, step_before: str):
         """Focus the first field in error, or the new screen's heading after a step change.
 
-        Without it a screen reader stays on a button that no longer exists.
+        Without it a screen reader stays on a button that no longer exists. A new step also
+        gets its own history entry.
         """
         if not self.errors:
             if self.step == step_before:
                 return None
-            return rx.call_script("document.getElementById('step-heading')?.focus()")
+            return [
+                record_step(self.step),
+                rx.call_script("document.getElementById('step-heading')?.focus()"),
+            ]
         field = next(iter(self.errors))
         element_id = (
             "cam-" + field.split(".")[1] + "-" + field.split(".")[2]
@@ -222,7 +292,7 @@ class JoinState(FormFeedback, AppState):
     @rx.event
     async def load(self):
         """Open (or resume) this browser's draft for the campaign in the URL."""
-        await self._open()
+        return await self._open()
 
     async def _open(self) -> None:
         self._initial_language()
@@ -243,6 +313,7 @@ class JoinState(FormFeedback, AppState):
             self.lang = snapshot.language  # a resumed draft keeps the language it was in
         await self._show(snapshot)
         self.loaded = True
+        return record_step(self.step, replace=True)
 
     @rx.event
     async def change_language(self, lang: str):
@@ -279,8 +350,31 @@ class JoinState(FormFeedback, AppState):
     @rx.event
     async def go_to(self, step: str):
         """Go back to an earlier step."""
+        before = self.step
         snapshot = await self._call(registration.go_to_step, self.draft_key, step)
         await self._show(snapshot)
+        return self.focus_after(before)
+
+    @rx.event
+    async def follow_history(self, value: str):
+        """The phone's Back (or Forward) asked for a step: show it when it can be reached,
+        else put the address bar back on the step shown."""
+        step = str(value or "").partition("|")[0]
+        if step == self.step or not self.draft_key or self.step == "done":
+            return record_step(self.step, replace=True) if self.step != "done" else None
+        before = self.step
+        snapshot = None
+        if step in STEP_NUMBER:
+            snapshot = await self._call(registration.go_to_step, self.draft_key, step)
+        if snapshot is None:
+            self._clear_errors()
+            return record_step(self.step, replace=True)
+        await self._show(snapshot)
+        self.busy = False
+        events = [record_step(self.step, replace=True)]
+        if self.step != before:
+            events.append(rx.call_script("document.getElementById('step-heading')?.focus()"))
+        return events
 
     @rx.event
     async def submit_contact(self, form: dict[str, Any]):
@@ -338,17 +432,26 @@ class JoinState(FormFeedback, AppState):
     async def send_code(self):
         """Text a verification code, within the throttles."""
         settings = runtime.settings()
-        sent = await self._call(verification.send_code, self.draft_key, settings, self.client_ip())
+        sent = await self._call(
+            verification.send_code,
+            self.draft_key,
+            settings,
+            self.client_ip(),
+            lookup=runtime.line_type_lookup(),
+        )
         if sent is not None:
             self.code_sent = True
             self.notice = ""
             self.phone_display = unbreakable(display_phone(sent.phone_e164))
             # Look again shortly: if the provider refused the number, say so rather than
             # leave the resident waiting for a text that will never come.
-            return rx.call_script(
-                "new Promise((resolve) => setTimeout(resolve, 8000))",
-                callback=JoinState.check_code_delivery,
-            )
+            return [
+                focus_when_shown("f-code"),
+                rx.call_script(
+                    "new Promise((resolve) => setTimeout(resolve, 8000))",
+                    callback=JoinState.check_code_delivery,
+                ),
+            ]
         return None
 
     @rx.event
@@ -375,10 +478,9 @@ class JoinState(FormFeedback, AppState):
         if result is not None:
             check, done = result
             if not check.ok:
+                # Under the code field only (it takes the focus): one message, not two.
                 self.errors = {"code": check.error_key or "error.code_format"}
                 self.error_params = {"code": {"left": check.left}}
-                self.notice = check.error_key or ""
-                self.notice_params = {"left": check.left}
             elif done is not None:
                 self.done_version = done.agreement_version
                 self.done_updated = done.updated_existing
@@ -402,4 +504,4 @@ class JoinState(FormFeedback, AppState):
         """Begin a new registration in this browser."""
         self.draft_key = ""
         self.done_sites = []
-        await self._open()
+        return await self._open()

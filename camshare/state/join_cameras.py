@@ -64,11 +64,15 @@ class JoinCamerasState(JoinState):
     @rx.event
     async def add_location(self):
         """Register one more location."""
+        before = self.step
         snapshot = await self._call(registration.add_another_site, self.draft_key)
         await self._show(snapshot)
+        return self.focus_after(before)
 
     @rx.event
     async def remove_location(self, index: int):
         """Drop a location from this registration."""
+        before = self.step
         snapshot = await self._call(registration.remove_site, self.draft_key, index)
         await self._show(snapshot)
+        return self.focus_after(before)

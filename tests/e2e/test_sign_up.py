@@ -120,7 +120,9 @@ def finish(page: Page, t: dict[str, str], code_field, phone_e164: str) -> None:
     """Enter the code from the outbox and reach the confirmation."""
     code_field.fill("000000" if code_from_outbox(page, phone_e164) != "000000" else "111111")
     page.get_by_role("button", name=t["verify.submit"]).click()
-    expect(page.get_by_role("alert")).to_contain_text(t["error.code_wrong"].split("{")[0].strip())
+    expect(page.locator("#f-code-error")).to_contain_text(
+        t["error.code_wrong_other"].split("{")[0].strip()
+    )
     code_field.fill(code_from_outbox(page, phone_e164))
     page.get_by_role("button", name=t["verify.submit"]).click()
     wait_for_step(page, "done")

@@ -1,6 +1,8 @@
 """A local stand-in for Twilio's Messages API, for tests that drive the real ``twilio`` client.
 
-It answers ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` the way Twilio does:
+It answers ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` the way Twilio does
+(and Lookup v2's ``GET /v2/PhoneNumbers/{number}?Fields=line_type_intelligence``, with
+each number's line type from ``line_types``, ``lookup_script`` for refusals):
 HTTP Basic auth with the account SID and auth token (401 and error 20003 otherwise), form
 fields ``To``, ``From`` or ``MessagingServiceSid``, ``Body`` and ``StatusCallback``, a 201
 with a message resource in Twilio's JSON shape on success, and Twilio's error JSON
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.support.loopback_server import LoopbackHTTPServer, LoopbackServer
 
@@ -44,6 +46,8 @@ DEFAULT_AUTH_TOKEN = "standin-auth-token"
 MESSAGES_PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<account_sid>AC[0-9a-fA-F]{32})/Messages\.json$"
 )
+# Lookup v2: GET /v2/PhoneNumbers/{number}?Fields=line_type_intelligence
+LOOKUP_PATH = re.compile(r"^/v2/PhoneNumbers/(?P<number>[^/]+)$")
 
 # Twilio's own wording for the errors the stand-in can give.
 ERROR_MESSAGES = {
@@ -138,6 +142,10 @@ class TwilioStandin(LoopbackServer):
     # clients' requests at once, e.g. to be sure concurrent clients all got started.
     hold: threading.Event | None = None
     max_lifetime: float = 600.0
+    # Lookup v2: each number's line type ("mobile", "landline", "nonFixedVoip"…; mobile
+    # when not listed), and scripted answers to lookups, like ``respond_with``'s.
+    line_types: dict[str, str] = field(default_factory=dict)
+    lookup_script: deque = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list, init=False)
     messages: list[AcceptedMessage] = field(default_factory=list, init=False)
 
@@ -217,6 +225,9 @@ class TwilioStandin(LoopbackServer):
     ) -> tuple[int, dict, AcceptedMessage | None]:
         if _basic_credentials(authorization) != (self.account_sid, self.auth_token):
             return 401, twilio_error(401, 20003) | {"detail": _AUTH_DETAIL}, None
+        lookup = LOOKUP_PATH.match(path)
+        if lookup is not None and method == "GET":
+            return *self._lookup(unquote(lookup["number"]), form), None
         match = MESSAGES_PATH.match(path)
         if match is None or match["account_sid"] != self.account_sid:
             return 404, twilio_error(404, 20404), None
@@ -225,10 +236,7 @@ class TwilioStandin(LoopbackServer):
 
         scripted = self._next_scripted()
         if scripted != "ok":
-            status, code = (
-                scripted if isinstance(scripted, tuple) else (scripted, STATUS_CODES[scripted])
-            )
-            return status, twilio_error(status, code), None
+            return *_scripted_error(scripted), None
 
         to = form.get("To", "")
         sender = form.get("From") or None
@@ -261,6 +269,42 @@ class TwilioStandin(LoopbackServer):
         )
         return 201, self._resource(message), message
 
+    def _lookup(self, number: str, query: dict[str, str]) -> tuple[int, dict]:
+        """A Lookup v2 phone number resource, with line type intelligence when asked."""
+        with self._lock:
+            scripted = self.lookup_script.popleft() if self.lookup_script else "ok"
+        if scripted != "ok":
+            return _scripted_error(scripted)
+        valid = re.fullmatch(r"\+[1-9]\d{6,14}", number) is not None
+        intelligence = None
+        if valid and "line_type_intelligence" in query.get("Fields", "").split(","):
+            intelligence = {
+                "carrier_name": "Stand-in Telecom",
+                "error_code": None,
+                "mobile_country_code": "310",
+                "mobile_network_code": "999",
+                "type": self.line_types.get(number, "mobile"),
+            }
+        return 200, {
+            "calling_country_code": "1" if number.startswith("+1") else None,
+            "country_code": "US" if number.startswith("+1") else None,
+            "phone_number": number,
+            "national_format": None,
+            "valid": valid,
+            "validation_errors": [] if valid else ["NOT_A_NUMBER"],
+            "caller_name": None,
+            "sim_swap": None,
+            "call_forwarding": None,
+            "line_status": None,
+            "line_type_intelligence": intelligence,
+            "identity_match": None,
+            "reassigned_number": None,
+            "sms_pumping_risk": None,
+            "phone_number_quality_score": None,
+            "pre_fill": None,
+            "url": f"https://lookups.twilio.com/v2/PhoneNumbers/{number}",
+        }
+
     @staticmethod
     def _resource(message: AcceptedMessage) -> dict:
         """A message resource as Twilio returns it on creation."""
@@ -291,6 +335,12 @@ class TwilioStandin(LoopbackServer):
         }
 
 
+def _scripted_error(scripted: int | tuple[int, int]) -> tuple[int, dict]:
+    """The HTTP status and Twilio error body of a scripted refusal."""
+    status, code = scripted if isinstance(scripted, tuple) else (scripted, STATUS_CODES[scripted])
+    return status, twilio_error(status, code)
+
+
 _AUTH_DETAIL = "Your AccountSid or AuthToken was incorrect."
 
 
@@ -319,7 +369,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode("utf-8") if length else ""
         form = dict(parse_qsl(raw, keep_blank_values=True))
-        path = urlsplit(self.path).path
+        url = urlsplit(self.path)
+        path = url.path
+        if self.command == "GET":
+            form = dict(parse_qsl(url.query, keep_blank_values=True))
         status, payload = self.server.owner.answer(
             self.command, path, form, self.headers.get("Authorization")
         )

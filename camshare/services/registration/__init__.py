@@ -22,7 +22,12 @@ from camshare.services.registration.cameras import (
     save_cameras,
     save_typed_cameras,
 )
-from camshare.services.registration.contact import OWNER_KINDS, clean_name, save_contact
+from camshare.services.registration.contact import (
+    MAX_NAME,
+    OWNER_KINDS,
+    clean_name,
+    save_contact,
+)
 from camshare.services.registration.drafts import (
     MAX_TYPED_VALUE,
     TYPED_FIELDS,
@@ -53,6 +58,7 @@ __all__ = [
     "CAMERA_KINDS",
     "DIRECTIONS",
     "MAX_CAMERA_ROWS",
+    "MAX_NAME",
     "MAX_SITES",
     "MAX_TYPED_VALUE",
     "OWNER_KINDS",

@@ -19,10 +19,17 @@ from camshare.services.registration.drafts import (
 )
 
 
-def _signature_form(name: str) -> str:
-    """A name as compared for signing: case and accents ignored (not every keyboard has é)."""
+def signature_letters(name: str) -> str:
+    """A name's letters as compared for signing: case, accents, emoji, punctuation, digits
+    and spacing ignored (not every keyboard has é or ñ, nor every signer the emoji)."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if ch.isalpha())
+
+
+def signature_matches(typed: str, full_name: str) -> bool:
+    """Whether a typed signature is the registered name, letter for letter."""
+    letters = signature_letters(typed)
+    return bool(letters) and letters == signature_letters(full_name)
 
 
 def accept_agreement(
@@ -49,7 +56,7 @@ def accept_agreement(
     name = clean_name(typed_name)
     if not name:
         errors["typed_name"] = "error.typed_name_required"
-    elif _signature_form(name) != _signature_form(contact["full_name"]):
+    elif not signature_matches(name, contact["full_name"]):
         errors["typed_name"] = "error.typed_name_mismatch"
     if errors:
         raise ValidationFailed(errors)

@@ -38,13 +38,21 @@ def clean_name(value: str | None) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def check_name(value: str | None, field_name: str, errors: dict[str, str]) -> str:
-    """The cleaned name; a problem is added to ``errors`` under ``field_name``."""
+def check_name(
+    value: str | None,
+    field_name: str,
+    errors: dict[str, str],
+    params: dict[str, dict[str, object]] | None = None,
+) -> str:
+    """The cleaned name; a problem is added to ``errors`` (and its limit to ``params``)
+    under ``field_name``."""
     name = clean_name(value)
     if not name:
         errors[field_name] = f"error.{field_name}_required"
     elif len(name) > MAX_NAME:
         errors[field_name] = "error.name_too_long"
+        if params is not None:
+            params[field_name] = {"max": MAX_NAME}
     elif not any(ch.isalpha() for ch in name):
         errors[field_name] = "error.name_needs_letters"
     return name
@@ -77,7 +85,8 @@ def save_contact(
     """Validate and keep the contact details; the next step is the location."""
     draft = load_draft(session, key)
     errors: dict[str, str] = {}
-    name = check_name(full_name, "full_name", errors)
+    params: dict[str, dict[str, object]] = {}
+    name = check_name(full_name, "full_name", errors, params)
     phone_e164 = ""
     try:
         phone_e164 = normalize_mobile(phone, region, allowed_regions)
@@ -88,9 +97,9 @@ def save_contact(
         errors["owner_kind"] = "error.owner_kind_required"
     business = ""
     if owner_kind == "business":
-        business = check_name(business_name, "business_name", errors)
+        business = check_name(business_name, "business_name", errors, params)
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, params)
     previous = draft.data.get("contact") or {}
     contact = {
         "full_name": name,

@@ -232,6 +232,17 @@ def go_to_step(session: Session, key: str, step: str) -> DraftSnapshot:
     reachable = {"contact", "location"}
     if draft.data.get("contact"):
         reachable |= {"agreement"} if draft.data.get("sites") else set()
+        if draft.data.get("consent"):
+            reachable.add("verify")
+    sites = draft.data.get("sites") or []
+    if step in ("pin", "cameras") and not draft.data.get("site") and sites:
+        # Back from the agreement: the last location opens again as it was saved; saving
+        # it again replaces it in the list (same address).
+        last = dict(sites[-1])
+        draft.data["site"] = last
+        draft.data["raw_cameras"] = [
+            {k: "" if v is None else str(v) for k, v in row.items()} for row in last["cameras"]
+        ]
     if draft.data.get("site", {}).get("lat") is not None:
         reachable |= {"pin", "cameras"}
     if step not in reachable:
