@@ -50,12 +50,6 @@ def send_signin_code(
     now = now or utcnow()
     phone = _phone(phone_raw, settings)
     owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone))
-    last = session.scalar(
-        select(PhoneVerification)
-        .where(PhoneVerification.phone_e164 == phone, PhoneVerification.purpose == "signin")
-        .order_by(PhoneVerification.created_at.desc())
-        .limit(1)
-    )
     return issue_code(
         session,
         phone,
@@ -63,7 +57,6 @@ def send_signin_code(
         settings,
         ip_address,
         now,
-        last=last,
         purpose="signin",
         send=owner is not None and owner.sms_opted_out_at is None,
     )
@@ -99,7 +92,7 @@ def sign_in_with_code(
     )
     if pending is None:
         raise DomainError("error.code_none_sent", field="code")
-    check = check_pending(pending, phone, digits, settings, now)
+    check = check_pending(session, pending, phone, digits, settings, now)
     owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone))
     if not check.ok or owner is None:
         session.commit()  # the wrong try must count even though we refuse

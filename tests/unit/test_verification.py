@@ -143,14 +143,27 @@ def test_codes_per_phone_are_capped_per_hour(session, settings, walk):
 
 def test_the_phone_cap_counts_codes_from_every_draft(session, settings):
     now = clock()
-    for _ in range(settings.otp_per_phone_per_hour):
+    gap = timedelta(seconds=settings.otp_resend_seconds)
+    for n in range(settings.otp_per_phone_per_hour):
         walk = walk_to(session, settings, "verify", now=now)
-        send(session, settings, walk, now, ip=None)
+        send(session, settings, walk, now + n * gap, ip=None)
 
     walk = walk_to(session, settings, "verify", now=now)
-    error = refused(send, session, settings, walk, now + MINUTE, ip=None)
+    later = now + settings.otp_per_phone_per_hour * gap
+    error = refused(send, session, settings, walk, later, ip=None)
 
     assert error.key == "error.code_too_many_for_phone"
+
+
+def test_the_resend_wait_is_per_number_whichever_draft_asks(session, settings):
+    """One code per number per resend wait: a second tab's draft cannot double the texts."""
+    now = clock()
+    send(session, settings, walk_to(session, settings, "verify", now=now), now, ip=None)
+
+    other = walk_to(session, settings, "verify", now=now)
+    error = refused(send, session, settings, other, now + timedelta(seconds=1), ip=None)
+
+    assert error.key == "error.code_resend_wait"
 
 
 def test_codes_per_ip_address_are_capped_per_hour(session, settings):
