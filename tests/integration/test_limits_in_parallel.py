@@ -13,9 +13,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from camshare.models import OutboxMessage, PhoneVerification, StaffUser
+from camshare.models import OutboxMessage, Owner, OwnerSession, PhoneVerification, StaffUser
 from camshare.services import owner_account, verification
 from camshare.services.errors import DomainError
+from camshare.services.owner_links import new_owner_link
 from camshare.services.staff import accounts, sessions
 from tests.support.hashers import CountingHasher, installed
 from tests.support.parallel import all_at_once, tally, wide_factory
@@ -266,3 +267,22 @@ def test_one_address_spraying_names_at_once_is_refused_after_its_limit(factory, 
     assert answers["signin.failed"] == sessions.IP_FAILURE_LIMIT
     assert answers["signin.throttled"] == 6
     assert hasher.verified == sessions.IP_FAILURE_LIMIT
+
+
+# --- links that work once ---------------------------------------------------------------------
+
+
+def test_a_manage_link_tapped_twenty_times_at_once_signs_in_once(factory, settings, owner_phone):
+    with factory() as session, session.begin():
+        owner = session.scalar(select(Owner))
+        token = new_owner_link(session, owner, "manage", settings.manage_link_hours)
+
+    answers = all_at_once(
+        factory,
+        lambda session, n: bool(owner_account.sign_in_with_link(session, token, settings, IP)),
+    )
+
+    assert tally(answers)[True] == 1
+    assert tally(answers)["owner.link_invalid"] == 19
+    with factory() as session:
+        assert session.scalar(select(func.count(OwnerSession.id))) == 1
