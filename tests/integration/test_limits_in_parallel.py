@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -286,3 +287,43 @@ def test_a_manage_link_tapped_twenty_times_at_once_signs_in_once(factory, settin
     assert tally(answers)["owner.link_invalid"] == 19
     with factory() as session:
         assert session.scalar(select(func.count(OwnerSession.id))) == 1
+
+
+def test_twenty_wrong_authenticator_codes_at_once_lock_the_account_after_the_limit(
+    factory, settings, hasher
+):
+    settings = dataclasses.replace(settings, login_throttle_after=settings.login_lock_after)
+    now = clock()
+    with factory() as session, session.begin():
+        user = accounts.create_staff_user(
+            session,
+            None,
+            "sam",
+            "Sam Example",
+            "supervisor",
+            PASSWORD,
+            settings=settings,
+            bootstrap=True,
+        )
+        user.totp_secret, user.totp_enabled_at = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", now
+    with factory() as session, session.begin():
+        step = sessions.sign_in(
+            session, "sam", PASSWORD, ip_address=IP, user_agent="test", settings=settings, now=now
+        )
+    wrong = "000000" if pyotp.TOTP(user.totp_secret).at(now) != "000000" else "111111"
+
+    answers = tally(
+        all_at_once(
+            factory,
+            lambda session, n: sessions.confirm_totp(
+                session, step.token, wrong, settings=settings, now=now
+            ),
+        )
+    )
+
+    assert answers["signin.bad_code"] == settings.login_lock_after - 1
+    assert answers["signin.locked"] == 20 - answers["signin.bad_code"]
+    with factory() as session:
+        locked = session.scalar(select(StaffUser))
+        assert locked.failed_logins == settings.login_lock_after
+        assert locked.locked_until is not None
