@@ -214,6 +214,16 @@ def outreach_user(factory, settings, username: str = "olga") -> None:
         )
 
 
+def assert_locked_after_the_limit(factory, settings, answers, refusal: str) -> None:
+    """The burst of 20 got ``refusal`` until the limit, then the lock; the account is locked."""
+    assert answers[refusal] == settings.login_lock_after - 1
+    assert answers["signin.locked"] == 20 - answers[refusal]
+    with factory() as session:
+        user = session.scalar(select(StaffUser))
+        assert user.failed_logins == settings.login_lock_after
+        assert user.locked_until is not None
+
+
 def wrong_password(settings, username="olga", ip=IP):
     now = clock()
 
@@ -240,12 +250,7 @@ def test_twenty_wrong_passwords_at_once_lock_the_account_after_the_limit(factory
     answers = tally(all_at_once(factory, wrong_password(settings, ip=many_addresses)))
 
     assert hasher.verified == settings.login_lock_after
-    assert answers["signin.failed"] == settings.login_lock_after - 1
-    assert answers["signin.locked"] == 20 - answers["signin.failed"]
-    with factory() as session:
-        user = session.scalar(select(StaffUser))
-        assert user.failed_logins == settings.login_lock_after
-        assert user.locked_until is not None
+    assert_locked_after_the_limit(factory, settings, answers, "signin.failed")
 
 
 def test_wrong_passwords_at_once_are_throttled_after_the_throttle_count(factory, settings, hasher):
@@ -321,9 +326,4 @@ def test_twenty_wrong_authenticator_codes_at_once_lock_the_account_after_the_lim
         )
     )
 
-    assert answers["signin.bad_code"] == settings.login_lock_after - 1
-    assert answers["signin.locked"] == 20 - answers["signin.bad_code"]
-    with factory() as session:
-        locked = session.scalar(select(StaffUser))
-        assert locked.failed_logins == settings.login_lock_after
-        assert locked.locked_until is not None
+    assert_locked_after_the_limit(factory, settings, answers, "signin.bad_code")
