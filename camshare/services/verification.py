@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -94,13 +94,14 @@ def issue_code(
     False: a sign-in attempt for an unknown number counts against the limits all the same,
     so the answer cannot tell which numbers are registered).
 
-    The resend wait runs from the last code to the number or to the draft, whichever came
-    later. Every limit holds under parallel requests: the counting waits for the issuing
-    lock (``throttle.hold``), which the caller's commit releases.
+    The resend wait runs from the last code for this purpose to the number, or to the
+    draft, whichever came later. Every limit holds under parallel requests: the counting
+    waits for the issuing lock (``throttle.hold``), which the caller's commit releases.
     """
     hold(session, ISSUING)
     ip_address = (ip_address or "")[:64] or None
-    latest = PhoneVerification.phone_e164 == phone
+    # Per purpose: a resident who has just registered may sign in to their page at once.
+    latest = and_(PhoneVerification.phone_e164 == phone, PhoneVerification.purpose == purpose)
     if draft_id is not None:
         latest = or_(latest, PhoneVerification.draft_id == draft_id)
     last_at = session.scalar(select(func.max(PhoneVerification.created_at)).where(latest))
