@@ -19,8 +19,12 @@ from camshare.models import ThrottleSlot
 
 
 def slot_name(prefix: str, key: str) -> str:
-    """A slot name for ``key`` (an address, a phone) that fits the column whatever its length."""
-    return f"{prefix}:{hashlib.sha256(key.encode()).hexdigest()[:24]}"[:32]
+    """One of 256 lock rows under ``prefix`` for ``key`` (an address, a message id).
+
+    Hashed, so any key fits the column; bucketed, so the table stays small with no job to
+    prune it. Two keys sharing a bucket only queue behind each other, which is harmless.
+    """
+    return f"{prefix}:{hashlib.sha256(key.encode()).hexdigest()[:2]}"
 
 
 def _ensure(session: Session, name: str) -> None:
