@@ -18,7 +18,6 @@ from camshare.state.staff import StaffState
 # synced to the browser and kept there, so the password is read from the submitted form
 # and dropped after the one call that uses it.
 FIELDS = ("username", "display_name", "role", "phone_e164")
-SECRET_FIELDS = ("password",)
 
 
 def _user_row(summary: accounts.StaffSummary, lang: str) -> dict[str, str]:
