@@ -21,6 +21,7 @@ from camshare.api_sessions import session_routes
 from camshare.db import session_scope
 from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, MY_DATA, TWILIO_INBOUND, TWILIO_STATUS
 from camshare.runtime import in_session
+from camshare.services import provider_fields
 from camshare.services.campaigns import FLYER_LANGUAGES
 from camshare.services.delivery import record_delivery_status
 from camshare.services.errors import DomainError
@@ -67,33 +68,36 @@ def twilio_signature_ok(request: Request, form: dict[str, str]) -> bool:
 
 
 async def twilio_status(request: Request) -> Response:
-    """Twilio's delivery report for a message we sent; forged or unsigned ones get 403."""
+    """Twilio's delivery report for a message we sent; forged or unsigned ones get 403,
+    malformed ones 400 (nothing stored)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     if not twilio_signature_ok(request, form):
         return Response(status_code=403)
-    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
-    if sid and status:
+    try:
+        report = provider_fields.status_report(form)
+    except provider_fields.Malformed:
+        return Response(status_code=400)
+    if report.status is not None:
         await asyncio.to_thread(
-            in_session, record_delivery_status, sid, status, form.get("ErrorCode") or None
+            in_session, record_delivery_status, report.sid, report.status, report.error_code
         )
     return Response(status_code=204)
 
 
 async def twilio_inbound(request: Request) -> Response:
-    """A text an owner sent us (STOP, HELP, "YES K7P3"…); answered with TwiML."""
+    """A text an owner sent us (STOP, HELP, "YES K7P3"…); answered with TwiML.
+
+    Forged or unsigned ones get 403, malformed ones 400 (nothing stored).
+    """
     form = {k: str(v) for k, v in (await request.form()).items()}
     if not twilio_signature_ok(request, form):
         return Response(status_code=403)
-    sid, sender = form.get("MessageSid", ""), form.get("From", "")
-    if not sid or not sender:
+    try:
+        text = provider_fields.inbound_text(form)
+    except provider_fields.Malformed:
         return Response(status_code=400)
     reply = await asyncio.to_thread(
-        in_session,
-        handle_inbound_sms,
-        sid,
-        sender,
-        form.get("Body", ""),
-        get_settings(),
+        in_session, handle_inbound_sms, text.sid, text.from_e164, text.body, get_settings()
     )
     twiml = MessagingResponse()
     if reply:

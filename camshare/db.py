@@ -14,10 +14,15 @@ from camshare.settings import get_settings
 SQLITE_MMAP_BYTES = 1 << 30
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``, with SQLite set up for a web app's concurrency."""
+def make_engine(url: str, **options) -> Engine:
+    """An engine for ``url``, with SQLite set up for a web app's concurrency.
+
+    ``options`` go to ``create_engine`` (a wider pool, say).
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -37,7 +42,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **options)
 
 
 @lru_cache(maxsize=4)

@@ -199,6 +199,9 @@ class Settings:
     owner_session_hours: float = field(
         default=2.0, metadata=_env(doc="An owner's sign-in on their own pages lasts this long")
     )
+    owner_idle_minutes: float = field(
+        default=30.0, metadata=_env(doc="An owner's sign-in unused this long ends")
+    )
     manage_link_hours: float = field(
         default=72.0, metadata=_env(doc="The receipt's manage link works once, this long")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from camshare.components.fields import field_error, text_field
+from camshare.components.fields import field_error, labelled_input, text_field
 from camshare.components.staff_frame import staff_frame, staff_notice
 from camshare.components.table import data_table
 from camshare.state.base import AppState
@@ -78,7 +78,7 @@ def _role_select() -> rx.Component:
 def _create_form() -> rx.Component:
     return rx.el.section(
         rx.el.h2(T["users.create_title"], id="create-title"),
-        rx.el.div(
+        rx.el.form(
             text_field(
                 U,
                 "username",
@@ -107,24 +107,22 @@ def _create_form() -> rx.Component:
                 hint_key="users.phone_hint",
                 max_length=32,
             ),
-            text_field(
+            # Not kept in state (no default, no on_blur): it reaches the server only in
+            # the submitted form.
+            labelled_input(
                 U,
                 "password",
                 "users.password",
-                type_="password",
-                required=True,
-                autocomplete="new-password",
                 hint_key="users.password_hint",
+                type="password",
+                required=True,
+                auto_complete="new-password",
                 max_length=256,
             ),
-            rx.el.button(
-                T["users.create"],
-                type="button",
-                class_name="primary",
-                on_click=U.create,
-                id="create-user",
-            ),
+            rx.el.button(T["users.create"], type="submit", class_name="primary", id="create-user"),
+            on_submit=U.create,
             key=U.form_version.to(str),
+            no_validate=True,
         ),
         aria_labelledby="create-title",
     )

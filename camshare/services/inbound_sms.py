@@ -22,6 +22,7 @@ from camshare.services import audit
 from camshare.services.access.answers import answer_by_reply
 from camshare.services.errors import DomainError
 from camshare.services.outbox import mark_opted_out
+from camshare.services.throttle import hold, slot_name
 from camshare.settings import Settings
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -48,7 +49,12 @@ def handle_inbound_sms(
     settings: Settings,
     now: datetime | None = None,
 ) -> str | None:
-    """Act on one inbound text; returns the reply to send back (None: no reply)."""
+    """Act on one inbound text; returns the reply to send back (None: no reply).
+
+    Twilio may deliver the same webhook twice at once: the second waits for the first
+    (``hold`` on the message's id), then finds it and repeats its reply.
+    """
+    hold(session, slot_name("inbound", provider_sid))
     seen = session.scalar(select(InboundSms).where(InboundSms.provider_sid == provider_sid))
     if seen is not None:
         return seen.reply

@@ -36,7 +36,10 @@ from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
 from camshare.services.tokens import new_token, token_hash
 from camshare.services.verification import CodeSent, check_pending, issue_code
-from camshare.settings import Settings
+from camshare.settings import Settings, get_settings
+
+# Writing last_seen_at on every use of a session would be waste: once a minute will do.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _phone(raw: str, settings: Settings) -> str:
@@ -50,12 +53,6 @@ def send_signin_code(
     now = now or utcnow()
     phone = _phone(phone_raw, settings)
     owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone))
-    last = session.scalar(
-        select(PhoneVerification)
-        .where(PhoneVerification.phone_e164 == phone, PhoneVerification.purpose == "signin")
-        .order_by(PhoneVerification.created_at.desc())
-        .limit(1)
-    )
     return issue_code(
         session,
         phone,
@@ -63,7 +60,6 @@ def send_signin_code(
         settings,
         ip_address,
         now,
-        last=last,
         purpose="signin",
         send=owner is not None and owner.sms_opted_out_at is None,
     )
@@ -99,7 +95,7 @@ def sign_in_with_code(
     )
     if pending is None:
         raise DomainError("error.code_none_sent", field="code")
-    check = check_pending(pending, phone, digits, settings, now)
+    check = check_pending(session, pending, phone, digits, settings, now)
     owner = session.scalar(select(Owner).where(Owner.phone_e164 == phone))
     if not check.ok or owner is None:
         session.commit()  # the wrong try must count even though we refuse
@@ -136,19 +132,36 @@ def _new_session(session: Session, owner: Owner, settings: Settings, now: dateti
     return token
 
 
-def signed_in_owner(session: Session, token: str | None, now: datetime | None = None) -> int | None:
-    """The id of the owner signed in with ``token``, or None."""
+def signed_in_owner(
+    session: Session,
+    token: str | None,
+    now: datetime | None = None,
+    *,
+    settings: Settings | None = None,
+) -> int | None:
+    """The id of the owner signed in with ``token``, or None.
+
+    None once the session is revoked, past its end (``owner_session_hours``), or unused
+    for ``owner_idle_minutes``. Each use keeps it alive; ``last_seen_at`` is written at
+    most once a minute, so a session may end up to a minute before its idle limit.
+    """
     if not token:
         return None
     now = now or utcnow()
+    settings = settings or get_settings()
     row = session.scalar(
         select(OwnerSession).where(
             OwnerSession.token_sha256 == token_hash(token),
             OwnerSession.revoked_at.is_(None),
             OwnerSession.expires_at > now,
+            OwnerSession.last_seen_at > now - timedelta(minutes=settings.owner_idle_minutes),
         )
     )
-    return row.owner_id if row else None
+    if row is None:
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+    return row.owner_id
 
 
 def sign_out_owner(session: Session, token: str, now: datetime | None = None) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from camshare.models import Owner, OwnerLink, utcnow
 from camshare.services.errors import DomainError
@@ -75,8 +76,20 @@ def peek_owner_link(
 def use_owner_link(
     session: Session, token: str, purpose: str, now: datetime | None = None
 ) -> Owner:
-    """Use the link behind ``token`` once; its owner. A second use is refused."""
+    """Use the link behind ``token`` once; its owner. A second use is refused.
+
+    Spent by one conditional UPDATE, not read-then-write: of two taps at once, one wins.
+    """
     now = now or utcnow()
     link, owner = peek_owner_link(session, token, purpose, now)
-    link.used_at = now
+    spent = session.execute(
+        update(OwnerLink)
+        .where(OwnerLink.id == link.id, OwnerLink.used_at.is_(None))
+        .values(used_at=now)
+        .returning(OwnerLink.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if spent is None:
+        raise DomainError("owner.link_invalid")
+    set_committed_value(link, "used_at", now)
     return owner

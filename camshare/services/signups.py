@@ -9,7 +9,6 @@ No figure here names a person; only the admins' registrations export does.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from camshare.models import Camera, Campaign, CampaignVisit, Owner, Site
 from camshare.services import audit
+from camshare.services.csv_export import SafeWriter
 from camshare.services.errors import DomainError
 from camshare.services.staff.permissions import Actor, authorize
 from camshare.settings import Settings
@@ -216,7 +216,7 @@ def dashboard_csv(
         authorize(actor, "dashboard.export_personal")
     dashboard = signup_dashboard(session, actor, since, until, settings, campaign)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)  # names and addresses are typed by the public
     if table == "campaigns":
         writer.writerow(
             [

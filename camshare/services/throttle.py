@@ -1,7 +1,13 @@
-"""One rate limit shared by every process of an installation, kept in the database."""
+"""Limits shared by every process of an installation, kept in the database.
+
+Two uses of one ``throttle_slot`` row per name: a pace (``reserve_slot``: moments a spacing
+apart) and a lock (``hold``: whoever counts toward an "at most N" rule holds the name's row
+until their transaction ends, so counting and adding cannot interleave).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 
@@ -10,6 +16,38 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import ThrottleSlot
+
+
+def slot_name(prefix: str, key: str) -> str:
+    """One of 256 lock rows under ``prefix`` for ``key`` (an address, a message id).
+
+    Hashed, so any key fits the column; bucketed, so the table stays small with no job to
+    prune it. Two keys sharing a bucket only queue behind each other, which is harmless.
+    """
+    return f"{prefix}:{hashlib.sha256(key.encode()).hexdigest()[:2]}"
+
+
+def _ensure(session: Session, name: str) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(ThrottleSlot).values(name=name, next_at=0.0).on_conflict_do_nothing())
+
+
+def hold(session: Session, name: str) -> None:
+    """Hold ``name``'s row until ``session``'s transaction ends; callers queue up behind it.
+
+    A write, not ``SELECT ... FOR UPDATE``: that does nothing on SQLite, whose writers queue
+    only once they have written. So call this before reading what a limit counts: the
+    reads after it see every rival that finished, and no rival can start until this
+    transaction ends (PostgreSQL locks the row, SQLite the whole database).
+    """
+    _ensure(session, name)
+    session.execute(
+        update(ThrottleSlot)
+        .where(ThrottleSlot.name == name)
+        .values(next_at=ThrottleSlot.next_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def reserve_slot(
@@ -21,11 +59,7 @@ def reserve_slot(
     still get moments ``spacing`` apart (PostgreSQL locks the row, SQLite the database).
     """
     with factory() as session, session.begin():
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(
-            insert(ThrottleSlot).values(name=name, next_at=0.0).on_conflict_do_nothing()
-        )
+        _ensure(session, name)
         # Hold the slot before reading the clock: read first, a caller that waited for the
         # lock would book a moment already past and send too soon after the one before.
         # (SQLite's write lock is held since the INSERT; PostgreSQL locks the row here.)

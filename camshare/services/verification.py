@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from camshare.i18n import translate
 from camshare.models import OutboxMessage, PhoneVerification, utcnow
@@ -21,6 +22,7 @@ from camshare.services.outbox import enqueue_sms
 from camshare.services.registration import load_draft, record_progress, save_draft
 from camshare.services.registry import Confirmation, complete_registration
 from camshare.services.sms import TWILIO_OPTED_OUT
+from camshare.services.throttle import hold
 from camshare.services.tokens import code_hash, new_code
 from camshare.settings import Settings
 
@@ -76,12 +78,16 @@ def send_code(
         settings,
         ip_address,
         now,
-        last=last,
         draft_id=draft.id,
     )
     draft.data["code_requested"] = True
     save_draft(draft)
     return sent
+
+
+# Every code issued anywhere counts toward the installation's hourly ceiling, so issuing
+# is one queue: held from the first count to the commit that adds the code.
+ISSUING = "codes"
 
 
 def issue_code(
@@ -92,18 +98,27 @@ def issue_code(
     ip_address: str | None,
     now: datetime,
     *,
-    last: PhoneVerification | None,
     draft_id: int | None = None,
     purpose: str = "signup",
     send: bool = True,
 ) -> CodeSent:
     """A new code for ``phone`` within the throttles, queued as an SMS (unless ``send`` is
     False: a sign-in attempt for an unknown number counts against the limits all the same,
-    so the answer cannot tell which numbers are registered)."""
-    if last is not None:
-        wait = int(
-            (last.created_at + timedelta(seconds=settings.otp_resend_seconds) - now).total_seconds()
-        )
+    so the answer cannot tell which numbers are registered).
+
+    The resend wait runs from the last code for this purpose to the number, or to the
+    draft, whichever came later. Every limit holds under parallel requests: the counting
+    waits for the issuing lock (``throttle.hold``), which the caller's commit releases.
+    """
+    hold(session, ISSUING)
+    ip_address = (ip_address or "")[:64] or None
+    # Per purpose: a resident who has just registered may sign in to their page at once.
+    latest = and_(PhoneVerification.phone_e164 == phone, PhoneVerification.purpose == purpose)
+    if draft_id is not None:
+        latest = or_(latest, PhoneVerification.draft_id == draft_id)
+    last_at = session.scalar(select(func.max(PhoneVerification.created_at)).where(latest))
+    if last_at is not None:
+        wait = int((last_at + timedelta(seconds=settings.otp_resend_seconds) - now).total_seconds())
         if wait > 0:
             raise DomainError("error.code_resend_wait", seconds=wait)
     hour_ago = now - timedelta(hours=1)
@@ -131,7 +146,7 @@ def issue_code(
             purpose=purpose,
             phone_e164=phone,
             code_sha256=code_hash(settings.secret_key, phone, code),
-            ip_address=(ip_address or "")[:64] or None,
+            ip_address=ip_address,
             created_at=now,
             expires_at=expires_at,
         )
@@ -200,7 +215,7 @@ def check_code(
             return CodeCheck(True)  # already proved: a retry after a failed finish
         return CodeCheck(False, "error.code_none_sent")
     phone = draft.data["contact"]["phone_e164"]
-    check = check_pending(pending, phone, code, settings, now)
+    check = check_pending(session, pending, phone, code, settings, now)
     if not check.ok:
         return check
     draft.phone_verified_at = now
@@ -211,23 +226,50 @@ def check_code(
 
 
 def check_pending(
-    pending: PhoneVerification, phone: str, code: str, settings: Settings, now: datetime
+    session: Session,
+    pending: PhoneVerification,
+    phone: str,
+    code: str,
+    settings: Settings,
+    now: datetime,
 ) -> CodeCheck:
-    """Check ``code`` (six digits) against the latest code sent; count a wrong try."""
+    """Check ``code`` (six digits) against the latest code sent; count a wrong try.
+
+    Counted by one conditional UPDATE, never read-then-write: parallel wrong tries each
+    get their own count, and none past ``otp_max_attempts`` is answered or accepted.
+    """
     if pending.expires_at <= now:
         return CodeCheck(False, "error.code_expired")
-    if pending.failed_attempts >= settings.otp_max_attempts:
-        return CodeCheck(False, "error.code_too_many_tries")
-    if pending.phone_e164 != phone or pending.code_sha256 != code_hash(
+
+    def spend(column: str, value) -> object | None:
+        # The row as it is now, not as read: None once verified or out of tries.
+        found = session.execute(
+            update(PhoneVerification)
+            .where(
+                PhoneVerification.id == pending.id,
+                PhoneVerification.verified_at.is_(None),
+                PhoneVerification.failed_attempts < settings.otp_max_attempts,
+            )
+            .values({column: value})
+            .returning(getattr(PhoneVerification, column))
+            .execution_options(synchronize_session=False)
+        ).scalar()
+        if found is not None:
+            set_committed_value(pending, column, found)
+        return found
+
+    right = pending.phone_e164 == phone and pending.code_sha256 == code_hash(
         settings.secret_key, phone, code
-    ):
-        pending.failed_attempts += 1
-        left = settings.otp_max_attempts - pending.failed_attempts
-        if left <= 0:
+    )
+    if right:
+        if spend("verified_at", now) is None:
             return CodeCheck(False, "error.code_too_many_tries")
-        return CodeCheck(False, "error.code_wrong", left)
-    pending.verified_at = now
-    return CodeCheck(True)
+        return CodeCheck(True)
+    counted = spend("failed_attempts", PhoneVerification.failed_attempts + 1)
+    left = 0 if counted is None else settings.otp_max_attempts - counted
+    if left <= 0:
+        return CodeCheck(False, "error.code_too_many_tries")
+    return CodeCheck(False, "error.code_wrong", left)
 
 
 def verify_and_register(

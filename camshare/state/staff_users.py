@@ -14,7 +14,10 @@ from camshare.services.staff import accounts
 from camshare.services.staff.permissions import ROLES
 from camshare.state.staff import StaffState
 
-FIELDS = ("username", "display_name", "role", "phone_e164", "password")
+# What the form keeps while the admin works. Never the password: a public state var is
+# synced to the browser and kept there, so the password is read from the submitted form
+# and dropped after the one call that uses it.
+FIELDS = ("username", "display_name", "role", "phone_e164")
 
 
 def _user_row(summary: accounts.StaffSummary, lang: str) -> dict[str, str]:
@@ -71,20 +74,23 @@ class StaffUsersState(StaffState):
         return await self._run("staff.manage", work, self._refresh)
 
     @rx.event
-    async def create(self):
-        """Create the account typed; on error each field shows its message, nothing is lost."""
-        typed = dict(self.typed)
+    async def create(self, form: dict[str, Any]):
+        """Create the account submitted; on error each field shows its message, the other
+        fields stay typed and the password field is blank, asking for it again."""
+        typed = {name: str(form.get(name, self.typed.get(name, "")))[:256] for name in FIELDS}
+        password = str(form.get("password") or "")
+        self.typed = typed
         created: list[str] = []
 
         async def work(actor):
             user = await runtime.in_session_async(
                 accounts.create_staff_user,
                 actor,
-                typed.get("username", ""),
-                typed.get("display_name", ""),
-                typed.get("role", ""),
-                typed.get("password", ""),
-                phone_e164=typed.get("phone_e164") or None,
+                typed["username"],
+                typed["display_name"],
+                typed["role"],
+                password,
+                phone_e164=typed["phone_e164"] or None,
                 settings=runtime.settings(),
             )
             created.append(user.username)
@@ -92,8 +98,10 @@ class StaffUsersState(StaffState):
         result = await self._act(work)
         if created:
             self.typed = dict.fromkeys(FIELDS, "")
-            self.form_version += 1
             self._show_done("users.created", username=created[0])
+        elif self.errors or self.notice:
+            self.errors = {"password": "users.password_again", **self.errors}
+        self.form_version += 1  # re-mounted: the password field is blank again
         return result
 
     async def _on_row(self, use_case, user_id: str, *args) -> Any:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 
-from camshare.models import AccessRecipient, AccessRequest, AuditEvent, OutboxMessage, Owner
+from camshare.models import (
+    AccessRecipient,
+    AccessRequest,
+    AuditEvent,
+    InboundSms,
+    OutboxMessage,
+    Owner,
+)
 from camshare.services.access import requests
 from camshare.services.inbound_sms import normalize
 from camshare.services.outbox import dispatch_due
@@ -117,8 +126,8 @@ def test_forged_and_unsigned_texts_are_refused(client, factory, asked):
 
 def test_a_replayed_webhook_acts_once_and_gets_the_same_reply(client, factory, asked):
     phone, code, _request_id = asked
-    first = text_in(client, phone, f"YES {code}", sid="SM" + "r" * 32)
-    again = text_in(client, phone, f"YES {code}", sid="SM" + "r" * 32)
+    first = text_in(client, phone, f"YES {code}", sid="SM" + "e" * 32)
+    again = text_in(client, phone, f"YES {code}", sid="SM" + "e" * 32)
     assert first.text == again.text
     with factory() as session:
         received = session.scalars(
@@ -142,3 +151,56 @@ def test_answers_after_the_request_closed_are_refused(client, factory, asked):
 
 def test_normalize_folds_case_accents_and_punctuation():
     assert normalize("  Sí,  k7p3! ") == "SI K7P3"
+
+
+# --- what a signed caller may send -----------------------------------------------------------
+
+ODD_INBOUND = [
+    {"MessageSid": "SM" + "a" * 5000},
+    {"MessageSid": "SM" + "a" * 31},
+    {"MessageSid": "AC" + "a" * 32},
+    {"MessageSid": "SM" + "g" * 32},
+    {"MessageSid": "SM" + "a" * 32 + "\n"},
+    {"MessageSid": ""},
+    {"From": "+1214555" + "0" * 40},
+    {"From": "2145550142"},
+    {"From": "+12145550142'; --"},
+    {"From": ""},
+    {"To": "x" * 300},
+    {"Body": "YES " + "A" * 5000},
+]
+
+
+@pytest.mark.parametrize(
+    "odd", ODD_INBOUND, ids=lambda odd: ",".join(f"{k}:{len(v)}" for k, v in odd.items())
+)
+def test_a_signed_text_with_odd_fields_is_refused_and_nothing_stored(client, factory, asked, odd):
+    phone, code, _request_id = asked
+    form = {"MessageSid": f"SM{next(_sids):032d}", "From": phone, "To": "+12145550000"}
+    form["Body"] = f"YES {code}"
+    form.update(odd)
+
+    response = post_signed(client, INBOUND, form)
+
+    assert response.status_code == 400
+    with factory() as session:
+        assert session.scalars(select(InboundSms)).all() == []
+
+
+def test_the_same_text_delivered_twice_at_once_acts_once(client, factory, asked):
+    phone, code, request_id = asked
+    form = {"MessageSid": f"SM{next(_sids):032d}", "From": phone, "Body": f"YES {code}"}
+    start = threading.Barrier(2)
+
+    def deliver(_n):
+        start.wait(timeout=30)
+        return post_signed(client, INBOUND, form)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(deliver, range(2)))
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert responses[0].text == responses[1].text
+    assert answer_of(factory, request_id) == "approved"
+    with factory() as session:
+        assert len(session.scalars(select(InboundSms)).all()) == 1

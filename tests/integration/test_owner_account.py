@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import timedelta
@@ -48,6 +49,43 @@ def test_an_owner_signs_in_with_an_sms_code(session, settings):
     assert owner_account.signed_in_owner(session, token, expired) is None
     owner_account.sign_out_owner(session, token, later)
     assert owner_account.signed_in_owner(session, token, later) is None
+
+
+def test_an_owner_session_unused_for_the_idle_limit_ends(session, settings):
+    owner = registered(session, settings)
+    at = clock() + timedelta(minutes=10)
+    token = owner_account.sign_in_with_link(
+        session, new_owner_link(session, owner, "manage", 1), settings, None, now=at
+    )
+    idle = timedelta(minutes=settings.owner_idle_minutes)
+    assert settings.owner_idle_minutes == 30  # the default
+
+    def seen(moment):
+        return owner_account.signed_in_owner(session, token, moment, settings=settings)
+
+    # Each use keeps it alive, well past one idle limit from the sign-in...
+    assert seen(at + idle - timedelta(minutes=2)) == owner.id
+    at += idle - timedelta(minutes=2)
+    assert seen(at + idle - timedelta(minutes=2)) == owner.id
+    at += idle - timedelta(minutes=2)
+    # ...until it goes unused for the idle limit.
+    assert seen(at + idle) is None
+    assert seen(at + idle + timedelta(minutes=5)) is None
+
+
+def test_the_owner_idle_limit_follows_the_setting(session, settings):
+    owner = registered(session, settings)
+    at = clock() + timedelta(minutes=10)
+    token = owner_account.sign_in_with_link(
+        session, new_owner_link(session, owner, "manage", 1), settings, None, now=at
+    )
+    short = dataclasses.replace(settings, owner_idle_minutes=5)
+    later = at + timedelta(minutes=6)
+    assert owner_account.signed_in_owner(session, token, later, settings=settings) == owner.id
+    assert (
+        owner_account.signed_in_owner(session, token, later + timedelta(minutes=6), settings=short)
+        is None
+    )
 
 
 def test_an_unknown_number_gets_the_same_answer_and_no_sms(session, settings):

@@ -219,3 +219,37 @@ def test_a_campaign_keeps_its_code_when_edited(session, settings, outreach):
     assert changed.join_url.endswith(f"/join/{view.code}")
     for ch in "01OIL":
         assert ch not in view.code
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_no_export_cell_can_run_as_a_formula_in_a_spreadsheet(session, settings, outreach):
+    """OWASP's rule: a cell starting with = + - @ tab or CR gets a leading quote."""
+    create_campaign(session, settings.public_base_url, "@SUM(1+1)*cmd|' /C calc'!A0", code="EVXCAP")
+    person(
+        session,
+        settings,
+        "done",
+        "EVXCAP",
+        40,
+        full_name=FORMULA,
+        owner_kind="business",
+        business_name="+1+cmd|' /C calc'!A0",
+    )
+    session.flush()
+    day = today(settings)
+    admin = staff(session, "admin")
+
+    cells = []
+    for table in signups.CSV_TABLES:
+        actor = admin if table == "registrations" else outreach
+        text = signups.dashboard_csv(session, actor, table, day, day, settings)
+        cells += [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+    assert "'" + FORMULA in cells
+    assert "'+1+cmd|' /C calc'!A0" in cells
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
+    assert "+12145550040" in cells  # a plain number is no formula: phones stay as they are
+    risky = [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r"}]
+    assert all(c.lstrip("+-").isdigit() for c in risky), risky

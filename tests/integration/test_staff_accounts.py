@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.staff import accounts, passwords, sessions, totp
 from camshare.services.staff.permissions import ROLES, Actor, Forbidden, may
 from camshare.services.tokens import token_hash
+from tests.support.hashers import CountingHasher, installed
 from tests.support.transactions import open_outer_transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,25 +35,9 @@ OTHER_IP = "198.51.100.4"
 AGENT = "Mozilla/5.0 (test)"
 
 
-class CountingHasher(PasswordHasher):
-    """A cheap argon2 hasher that counts its checks: the tests hash hundreds of times."""
-
-    def __init__(self, time_cost: int = 1) -> None:
-        super().__init__(time_cost=time_cost, memory_cost=8, parallelism=1)
-        self.verified = 0
-
-    def verify(self, hash, password) -> bool:
-        self.verified += 1
-        return super().verify(hash, password)
-
-
 @pytest.fixture(autouse=True)
 def hasher(monkeypatch) -> CountingHasher:
-    cheap = CountingHasher()
-    monkeypatch.setattr(passwords, "_HASHER", cheap)
-    passwords._dummy_hash.cache_clear()
-    yield cheap
-    passwords._dummy_hash.cache_clear()
+    yield from installed(monkeypatch, CountingHasher())
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from camshare.models import OutboxMessage, Owner
@@ -71,3 +72,37 @@ def test_an_opted_out_recipient_is_recorded(client, factory):
     with factory() as session:
         owner = session.scalar(select(Owner).where(Owner.phone_e164 == "+12145550142"))
         assert owner.sms_opted_out_at is not None
+
+
+ODD_REPORTS = [
+    {"MessageSid": "SM" + "a" * 5000},
+    {"MessageSid": "SM" + "a" * 33},
+    {"MessageSid": ""},
+    {"MessageStatus": ""},
+    {"ErrorCode": "3" * 5000},
+    {"ErrorCode": "30003; DROP TABLE"},
+    {"ErrorCode": "-1"},
+]
+
+
+@pytest.mark.parametrize(
+    "odd", ODD_REPORTS, ids=lambda odd: ",".join(f"{k}:{len(v)}" for k, v in odd.items())
+)
+def test_a_signed_report_with_odd_fields_is_refused_and_changes_nothing(client, factory, odd):
+    message_id = sent_message(factory)
+    form = {"MessageSid": "SM" + "a" * 32, "MessageStatus": "failed", "ErrorCode": "30003"}
+    form.update(odd)
+
+    assert post_report(client, form).status_code == 400
+    message = reload(factory, message_id)
+    assert (message.provider_status, message.status, message.error_code) == ("queued", "sent", None)
+
+
+@pytest.mark.parametrize("status", ["scheduled", "canceled", "x" * 5000])
+def test_a_status_this_app_does_not_know_is_accepted_and_ignored(client, factory, status):
+    message_id = sent_message(factory)
+
+    response = post_report(client, {"MessageSid": "SM" + "a" * 32, "MessageStatus": status})
+
+    assert response.status_code == 204
+    assert reload(factory, message_id).provider_status == "queued"

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from camshare.services import registration, verification
+from camshare.services import owner_account, registration, verification
 from camshare.services.errors import DomainError
 from tests.unit.builders import (
     IP,
+    PHONE,
     PHONE_E164,
     clock,
     contact,
@@ -143,14 +144,38 @@ def test_codes_per_phone_are_capped_per_hour(session, settings, walk):
 
 def test_the_phone_cap_counts_codes_from_every_draft(session, settings):
     now = clock()
-    for _ in range(settings.otp_per_phone_per_hour):
+    gap = timedelta(seconds=settings.otp_resend_seconds)
+    for n in range(settings.otp_per_phone_per_hour):
         walk = walk_to(session, settings, "verify", now=now)
-        send(session, settings, walk, now, ip=None)
+        send(session, settings, walk, now + n * gap, ip=None)
 
     walk = walk_to(session, settings, "verify", now=now)
-    error = refused(send, session, settings, walk, now + MINUTE, ip=None)
+    later = now + settings.otp_per_phone_per_hour * gap
+    error = refused(send, session, settings, walk, later, ip=None)
 
     assert error.key == "error.code_too_many_for_phone"
+
+
+def test_the_resend_wait_is_per_number_whichever_draft_asks(session, settings):
+    """One code per number per resend wait: a second tab's draft cannot double the texts."""
+    now = clock()
+    send(session, settings, walk_to(session, settings, "verify", now=now), now, ip=None)
+
+    other = walk_to(session, settings, "verify", now=now)
+    error = refused(send, session, settings, other, now + timedelta(seconds=1), ip=None)
+
+    assert error.key == "error.code_resend_wait"
+
+
+def test_the_resend_wait_is_per_purpose(session, settings):
+    """A sign-in code for the number (an owner's) does not hold up a sign-up's code."""
+    now = clock()
+    owner_account.send_signin_code(session, PHONE, settings, None, now=now)
+
+    walk = walk_to(session, settings, "verify", now=now)
+    send(session, settings, walk, now + timedelta(seconds=1), ip=None)
+
+    assert len(sent_codes(session)) == 1  # the sign-in went nowhere: no owner has the number
 
 
 def test_codes_per_ip_address_are_capped_per_hour(session, settings):

@@ -7,6 +7,12 @@ where the role needs one, a TOTP code are both checked.
 Failures must outlive the error they raise: the caller's transaction rolls back on a
 ``DomainError`` (``runtime.in_session``), and a rolled-back failure count would let anyone
 guess forever. So a refused try commits its count and audit row before raising.
+
+Counting must also hold when tries arrive together. Each try first holds a lock row
+(``throttle.hold``: per address for a password, per half-signed-in session for a code),
+then reads the counts, checks and records, and the commit releases it. ``FOR UPDATE`` on
+the account is not enough alone: SQLite ignores it, and it leaves the per-address count
+unguarded on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from camshare.services.staff.passwords import (
 from camshare.services.staff.permissions import ROLES, Actor
 from camshare.services.staff.totp import accepted_step, provisioning_uri, qr_svg_data_uri
 from camshare.services.staff.totp import new_secret as new_totp_secret
+from camshare.services.throttle import hold, slot_name
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -267,9 +274,11 @@ def _pending(
         return None
     query = _pending_query(token, now)
     if lock:
-        # PostgreSQL: concurrent codes for one account queue up, so none slips past the
-        # failure count another has just raised.
-        query = query.with_for_update(of=StaffUser)
+        # Concurrent codes for one sign-in queue up (SQLite: every writer; PostgreSQL: this
+        # session's tries, and through the account's row, its other sessions' too), so
+        # none slips past the failure count another has just raised.
+        hold(session, slot_name("totp", token))
+        query = query.with_for_update(of=StaffUser).execution_options(populate_existing=True)
     found = session.execute(query).first()
     return None if found is None else (found[0], found[1])
 
@@ -310,6 +319,9 @@ def sign_in(
     # Longer than any allowed password cannot be right, and hashing megabytes costs us.
     checkable = len(password) <= PASSWORD_MAX
 
+    # Tries from one address queue up here until each is counted and committed, so a
+    # burst can neither pass the address's limit nor check more passwords than it allows.
+    hold(session, slot_name("signin", ip or "-"))
     wait = _ip_wait(session, ip, now)
     if wait:
         _audit(
@@ -325,9 +337,14 @@ def sign_in(
 
     user = None
     if name:
-        # PostgreSQL: tries at one account queue up here, so a burst cannot check many
-        # passwords before the first failure is counted.
-        user = session.scalar(select(StaffUser).where(StaffUser.username == name).with_for_update())
+        # PostgreSQL: tries at one account from several addresses queue up here too, so a
+        # burst cannot check many passwords before the first failure is counted.
+        user = session.scalar(
+            select(StaffUser)
+            .where(StaffUser.username == name)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     if user is None or user.disabled_at is not None:
         if checkable:
             if user is None:
