@@ -129,7 +129,10 @@ def playwright():
 
 # Reported by every page into the console; Chromium's own "Refused to ..." lines say the same.
 _CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => {
-  console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI}`);
+  console.error(
+    `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI}`,
+    `at ${e.sourceFile}:${e.lineNumber} ${e.sample}`
+  );
 });"""
 CSP_VIOLATIONS: list[str] = []
 # What a test provokes on purpose (a directive's name), so the check below lets it pass.
