@@ -10,7 +10,6 @@ and the half-done staff sign-in is kept in a backend-only var.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from camshare.services.staff import accounts
 from camshare.services.staff.permissions import Actor
 from camshare.state.staff_sign_in import SignInState
 from camshare.state.staff_users import StaffUsersState
+from tests.support.asyncio_run import run as run_coroutine
 
 PASSWORD = "correct horse battery staple"
 SECRET_NAME = re.compile(
@@ -117,7 +117,7 @@ def users_page(monkeypatch):
 def submit(page, **fields):
     form = {"username": "dana", "display_name": "Dana Example", "role": "outreach"}
     form.update(phone_e164="", password=PASSWORD, **fields)
-    asyncio.run(StaffUsersState.create.fn(page, form))
+    run_coroutine(StaffUsersState.create.fn(page, form))
 
 
 def synced(root) -> str:

@@ -3,7 +3,6 @@ and the event socket's handshake."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 import pytest
@@ -17,6 +16,7 @@ from camshare.security_headers import (
     content_security_policy,
     inline_script_hashes,
 )
+from tests.support.asyncio_run import run as run_coroutine
 
 
 def app() -> Starlette:
@@ -96,7 +96,7 @@ def test_the_event_socket_handshake_gets_the_headers_too(settings):
         sent.append(message)
 
     scope = {"type": "websocket", "path": "/_event/", "headers": []}
-    asyncio.run(SecurityHeaders(socket_app, settings)(scope, None, record))
+    run_coroutine(SecurityHeaders(socket_app, settings)(scope, None, record))
     headers = dict(sent[0]["headers"])
     assert headers[b"x-reflex"] == b"1"
     assert b"frame-ancestors 'none'" in headers[b"content-security-policy"]
