@@ -14,6 +14,8 @@ config = rx.Config(
     # In production Reflex serves the pages, the event socket and /api on one port.
     frontend_port=settings.port,
     backend_port=settings.port,
+    # A demo on this computer (the default localhost address) answers only this computer.
+    backend_host=settings.bind_host,
     disable_plugins=[SitemapPlugin],
     # Behind a reverse proxy, client IPs (rate limits, consent receipts) come from
     # X-Forwarded-For; say how many proxies to trust.

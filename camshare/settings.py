@@ -20,6 +20,8 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+# Listening on every interface is what an installation reached by others does.
+EVERY_INTERFACE = "0.0.0.0"  # noqa: S104
 DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the demo default, refused by check()
 
 
@@ -42,6 +44,13 @@ class Settings:
     public_base_url: str = field(
         default="http://localhost:3000",
         metadata=_env(doc="Public address of the app, used in SMS links and QR codes"),
+    )
+    listen_host: str = field(
+        default="",
+        metadata=_env(
+            doc="Address the server listens on; by default 127.0.0.1 while the public "
+            "address is this computer's, otherwise every interface (0.0.0.0)"
+        ),
     )
     hsts_seconds: int = field(
         default=31536000,
@@ -295,6 +304,14 @@ class Settings:
         port = f":{parts.port}" if parts.port else ""
         hosts = ("localhost", "127.0.0.1", "[::1]")
         return tuple(f"{parts.scheme}://{host}{port}".lower() for host in hosts)
+
+    @property
+    def bind_host(self) -> str:
+        """Where the server listens: a demo on this computer is not reachable from others."""
+        if self.listen_host:
+            return self.listen_host
+        local = urlparse(self.public_base_url).hostname in LOOPBACK_NAMES
+        return "127.0.0.1" if local else EVERY_INTERFACE
 
     @property
     def served_over_https(self) -> bool:

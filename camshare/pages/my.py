@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare import routes
+from camshare.components.connection import waiting_button
 from camshare.components.download import download_link
 from camshare.components.feedback import form_messages
 from camshare.components.fields import field_error, labelled_input, select_field, text_field
@@ -239,7 +240,7 @@ def _details_form() -> rx.Component:
             ),
             key=M.form_version.to(str),
         ),
-        rx.el.button(T["my.save"], type="button", class_name="secondary", on_click=M.save_details),
+        waiting_button(T["my.save"], class_name="secondary", on_click=M.save_details),
     )
 
 
@@ -252,9 +253,7 @@ def _sharing() -> rx.Component:
         ),
         rx.cond(
             M.details["status"] == "paused",
-            rx.el.button(
-                T["my.resume"], type="button", class_name="primary", on_click=M.resume, id="resume"
-            ),
+            waiting_button(T["my.resume"], class_name="primary", on_click=M.resume, id="resume"),
             rx.el.div(
                 text_field(
                     M,
@@ -264,9 +263,8 @@ def _sharing() -> rx.Component:
                     hint_key="my.pause_until_hint",
                     on_change=lambda v: M.remember("until", v),
                 ),
-                rx.el.button(
+                waiting_button(
                     T["my.pause"],
-                    type="button",
                     class_name="secondary",
                     on_click=M.pause,
                     id="pause",
@@ -291,9 +289,8 @@ def _withdraw() -> rx.Component:
             class_name="choice",
         ),
         field_error(M, "confirm_withdraw", "f-confirm_withdraw"),
-        rx.el.button(
+        waiting_button(
             T["my.withdraw"],
-            type="button",
             class_name="secondary danger",
             on_click=M.withdraw,
             id="withdraw",

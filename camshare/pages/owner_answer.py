@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.components.connection import waiting_button
 from camshare.components.fields import field_error
 from camshare.components.link_page import link_page
 from camshare.state.base import AppState
@@ -116,17 +117,15 @@ def _request() -> rx.Component:
             class_name="field",
         ),
         rx.el.div(
-            rx.el.button(
+            waiting_button(
                 T["answer.approve"],
-                type="button",
                 class_name="primary",
                 id="approve",
                 aria_pressed=rx.cond(O.answer == "approved", "true", "false"),
                 on_click=O.respond("approved"),
             ),
-            rx.el.button(
+            waiting_button(
                 T["answer.decline"],
-                type="button",
                 class_name="secondary",
                 id="decline",
                 aria_pressed=rx.cond(O.answer == "declined", "true", "false"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare import routes
+from camshare.components.connection import waiting_button
 from camshare.components.layout import page_frame
 from camshare.state.base import AppState
 from camshare.state.reconfirm import ReconfirmState as R
@@ -39,9 +40,8 @@ def _cameras() -> rx.Component:
             rx.el.p(T["reconfirm.no_locations"], class_name="muted"),
         ),
         rx.el.p(R.total_text, class_name="muted"),
-        rx.el.button(
+        waiting_button(
             T["reconfirm.yes"],
-            type="button",
             class_name="primary big",
             id="confirm-cameras",
             on_click=R.confirm,

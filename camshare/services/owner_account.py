@@ -28,6 +28,7 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
+from camshare.services.access.wording import postal_address
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.owner_links import use_owner_link
 from camshare.services.owner_standing import refresh_status
@@ -342,7 +343,7 @@ def my_registration(session: Session, owner_id: int) -> MyRegistration:
     locations = tuple(
         MyLocation(
             s.id,
-            s.address_line + (f", {s.unit}" if s.unit else ""),
+            postal_address(s.address_line + (f", {s.unit}" if s.unit else ""), s.city, s.state),
             s.zip_code or "",
             tuple((c.camera_kind, c.count, c.faces, c.direction) for c in s.cameras),
         )

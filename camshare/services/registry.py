@@ -18,6 +18,7 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
+from camshare.services.access.wording import postal_address
 from camshare.services.agreements import version_in_force
 from camshare.services.errors import DomainError
 from camshare.services.geocoding import Geocoder, address_query, geocode_cached
@@ -60,10 +61,10 @@ def manage_url(settings: Settings, token: str) -> str:
 
 
 def one_line_address(site: dict) -> str:
-    """An address on one line: street, unit, city, ZIP."""
+    """An address on one line: "1500 Marilla St Apt 2, Dallas, TX 75201"."""
     unit = f" {site['unit']}" if site.get("unit") else ""
-    tail = ", ".join(p for p in (site.get("city"), site.get("zip_code")) if p)
-    return f"{site['address_line']}{unit}" + (f", {tail}" if tail else "")
+    line = postal_address(f"{site['address_line']}{unit}", site.get("city"), site.get("state"))
+    return f"{line} {site['zip_code']}" if site.get("zip_code") else line
 
 
 def complete_registration(

@@ -145,6 +145,15 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     expect(panel).to_contain_text("puede pulsar Aprobar")
     phone.click("#approve")
     expect(panel).to_have_attribute("data-answer", "approved")
+    # Offline, a press says at once that it is on its way; back online, it goes through.
+    phone.context.set_offline(True)
+    phone.click("#decline")
+    expect(phone.locator("#decline")).to_have_attribute("aria-busy", "true")
+    expect(phone.locator("#decline")).to_contain_text("Enviando")
+    phone.context.set_offline(False)
+    expect(panel).to_have_attribute("data-answer", "declined")
+    phone.click("#approve")
+    expect(panel).to_have_attribute("data-answer", "approved")
     # Switching to English turns the request's own words too, and the document with them.
     phone.get_by_role("button", name="English").click()
     expect(panel).to_contain_text("You approved this request")

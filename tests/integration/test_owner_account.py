@@ -250,7 +250,7 @@ def test_my_registration_gathers_what_my_page_shows(session, settings):
     owner = registered(session, settings)
     mine = owner_account.my_registration(session, owner.id)
     assert mine.owner.id == owner.id
-    assert [loc.address for loc in mine.locations] == ["1500 Marilla St"]
+    assert [loc.address for loc in mine.locations] == ["1500 Marilla St, Dallas, TX"]
     assert sum(count for _, count, _, _ in mine.locations[0].cameras) > 0
     assert [c.version for c in mine.consents] == ["2026-11"]
     assert mine.requests == ()

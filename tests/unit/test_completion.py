@@ -87,7 +87,7 @@ def test_a_verified_draft_becomes_one_owner_with_its_site_and_cameras(session, s
     assert confirmation.agreement_version == "2026-11"
     assert confirmation.camera_count == 3
     assert [(s.address, s.cameras) for s in confirmation.sites] == [
-        ("1500 Marilla St, Dallas, 75201", 3)
+        ("1500 Marilla St, Dallas, TX 75201", 3)
     ]
 
     [site] = session.scalars(select(Site).where(Site.owner_id == owner.id)).all()

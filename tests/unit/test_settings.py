@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from camshare.settings import Settings, env_name, load_settings
+from camshare.settings import EVERY_INTERFACE, Settings, env_name, load_settings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -58,3 +58,17 @@ def test_a_local_demo_runs_on_the_defaults():
 def test_twilio_needs_its_credentials():
     with pytest.raises(RuntimeError, match="TWILIO_ACCOUNT_SID"):
         load_settings({"CAMSHARE_SMS_BACKEND": "twilio", "CAMSHARE_SECRET_KEY": "s"}).check()
+
+
+@pytest.mark.parametrize(
+    ("environ", "host"),
+    [
+        ({}, "127.0.0.1"),
+        ({"CAMSHARE_PUBLIC_BASE_URL": "http://127.0.0.1:3917"}, "127.0.0.1"),
+        ({"CAMSHARE_PUBLIC_BASE_URL": "http://192.168.1.20:3000"}, EVERY_INTERFACE),
+        ({"CAMSHARE_PUBLIC_BASE_URL": "https://cameras.example.gov"}, EVERY_INTERFACE),
+        ({"CAMSHARE_LISTEN_HOST": "192.0.2.10"}, "192.0.2.10"),
+    ],
+)
+def test_a_demo_on_this_computer_listens_on_this_computer_only(environ, host):
+    assert load_settings(environ).bind_host == host
