@@ -21,18 +21,18 @@ from camshare.api_sessions import session_routes
 from camshare.db import session_scope
 from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, MY_DATA, TWILIO_INBOUND, TWILIO_STATUS
 from camshare.runtime import in_session
-from camshare.services import provider_fields
-from camshare.services.campaigns import FLYER_LANGUAGES
-from camshare.services.delivery import record_delivery_status
 from camshare.services.errors import DomainError
-from camshare.services.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
-from camshare.services.flyers import CampaignFile, campaign_file
-from camshare.services.inbound_sms import handle_inbound_sms
-from camshare.services.owner_account import signed_in_owner
-from camshare.services.signups import ALL, dashboard_csv
+from camshare.services.messaging import provider_fields
+from camshare.services.messaging.delivery_reports import record_delivery_status
+from camshare.services.messaging.inbound_sms import handle_inbound_sms
+from camshare.services.outreach.campaigns import FLYER_LANGUAGES
+from camshare.services.outreach.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
+from camshare.services.outreach.flyers import CampaignFile, campaign_file
+from camshare.services.outreach.signup_figures import ALL, dashboard_csv
+from camshare.services.owners.account import signed_in_owner
+from camshare.services.owners.withdrawal import my_data
 from camshare.services.staff.permissions import Actor, Forbidden
 from camshare.services.staff.sessions import resolve_session
-from camshare.services.withdrawal import my_data
 from camshare.session_cookies import OWNER_COOKIE, STAFF_COOKIE
 from camshare.settings import get_settings
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from camshare import routes
 from camshare.runtime import in_session
-from camshare.services.owner_account import sign_out_owner
+from camshare.services.owners.account import sign_out_owner
 from camshare.services.session_handoff import redeem_handoff
 from camshare.services.staff.sessions import sign_out
 from camshare.session_cookies import COOKIES, clear_session_cookie, read_cookie, set_session_cookie

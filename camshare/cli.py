@@ -26,9 +26,14 @@ from camshare import migrations
 from camshare.db import session_scope
 from camshare.i18n import translate
 from camshare.models import Campaign, utcnow
-from camshare.services import agreements
-from camshare.services.campaigns import CAMPAIGN_KINDS, create_campaign, find_campaign, join_url
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.outreach.campaigns import (
+    CAMPAIGN_KINDS,
+    create_campaign,
+    find_campaign,
+    join_url,
+)
 from camshare.services.staff.accounts import create_staff_user, username_taken
 from camshare.settings import Settings, env_name, get_settings
 

@@ -10,10 +10,10 @@ from functools import lru_cache
 from typing import TypeVar
 
 from camshare.db import session_scope
-from camshare.services.geocoding import Geocoder, make_geocoder
-from camshare.services.jurisdiction import Jurisdiction, load_jurisdiction
-from camshare.services.line_type import LineTypeLookup, make_line_type_lookup
-from camshare.services.sms import SmsGateway, make_gateway
+from camshare.services.geography.geocoding import Geocoder, make_geocoder
+from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services.messaging.line_type import LineTypeLookup, make_line_type_lookup
+from camshare.services.messaging.sms import SmsGateway, make_gateway
 from camshare.settings import Settings, get_settings
 
 T = TypeVar("T")

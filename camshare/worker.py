@@ -22,11 +22,15 @@ from camshare.db import session_factory, session_scope
 from camshare.models import utcnow
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
-from camshare.services import owner_account, owner_standing, reconfirmation, reconsent, retention
+from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
-from camshare.services.geocoding import purge_geocode_cache
-from camshare.services.outbox import dispatch_due
-from camshare.services.registry import retry_next_pending_geocode
+from camshare.services.agreements import reconsent
+from camshare.services.geography.geocoding import purge_geocode_cache
+from camshare.services.messaging.outbox import dispatch_due
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import reconfirmation
+from camshare.services.owners import standing as owner_standing
+from camshare.services.registration.completion import retry_next_pending_geocode
 from camshare.services.throttle import spaced
 from camshare.settings import Settings, get_settings
 

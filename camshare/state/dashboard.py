@@ -11,8 +11,9 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.i18n import translate
-from camshare.services import campaigns, signups
 from camshare.services.errors import DomainError
+from camshare.services.outreach import campaigns
+from camshare.services.outreach import signup_figures as signups
 from camshare.state.staff import StaffState
 
 FIELDS = ("since", "until", "campaign")

@@ -16,10 +16,13 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES, translate
-from camshare.services import agreements, registration, registry, verification
-from camshare.services.access.wording import format_moment
+from camshare.services import registration
+from camshare.services.access.request_texts import format_moment
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError
 from camshare.services.phones import display_phone
+from camshare.services.registration import completion as registry
+from camshare.services.registration import verification
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 

@@ -15,10 +15,11 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.i18n import LANGUAGES, translate
-from camshare.services import owner_account, withdrawal
-from camshare.services.access.wording import camera_summary, format_moment, incident_label
+from camshare.services.access.request_texts import camera_summary, format_moment, incident_label
 from camshare.services.errors import DomainError
-from camshare.services.owner_links import peek_owner_link
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import withdrawal
+from camshare.services.owners.links import peek_owner_link
 from camshare.services.session_handoff import begin_handoff
 from camshare.session_cookies import OWNER_COOKIE
 from camshare.state.base import AppState

@@ -7,7 +7,7 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import LANGUAGES
 from camshare.services.access import answers, messages
-from camshare.services.access.wording import (
+from camshare.services.access.request_texts import (
     OwnerSite,
     camera_summary,
     check_genuine,

@@ -13,9 +13,10 @@ from typing import Any
 import reflex as rx
 
 from camshare import routes, runtime
-from camshare.services import owner_account, owner_locations
 from camshare.services.errors import DomainError
-from camshare.services.owner_locations import PlacedAddress
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import locations as owner_locations
+from camshare.services.owners.locations import PlacedAddress
 from camshare.state.owner import MyState
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import LANGUAGES, plural, translate
 from camshare.models import utcnow
-from camshare.services import reconfirmation
-from camshare.services.access.wording import camera_summary
+from camshare.services.access.request_texts import camera_summary
 from camshare.services.errors import DomainError
+from camshare.services.owners import reconfirmation
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 

@@ -8,7 +8,7 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES
-from camshare.services import reconsent
+from camshare.services.agreements import reconsent
 from camshare.services.errors import DomainError
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback

@@ -10,7 +10,7 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import translate
 from camshare.services.access import board, messages, requests
-from camshare.services.access.wording import (
+from camshare.services.access.request_texts import (
     describe_block,
     format_moment,
     format_window,

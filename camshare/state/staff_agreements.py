@@ -8,13 +8,13 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES, plural
-from camshare.services import reconsent
-from camshare.services.access.wording import format_moment
+from camshare.services.access.request_texts import format_moment
+from camshare.services.agreements import reconsent
 from camshare.state.staff import StaffState
 
 LANG_FIELDS = ("title", "summary", "body", "change")
 FIELDS = ("version", *(f"{lang}_{name}" for lang in LANGUAGES for name in LANG_FIELDS))
-# Owners asked per transaction after publishing (see services/reconsent.py).
+# Owners asked per transaction after publishing (see services/agreements/reconsent.py).
 ASK_BATCH = 500
 TYPED_MAX = reconsent.BODY_MAX + 1000
 

@@ -9,7 +9,7 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import translate
-from camshare.services.access.wording import format_moment
+from camshare.services.access.request_texts import format_moment
 from camshare.services.staff import accounts
 from camshare.services.staff.permissions import ROLES
 from camshare.state.staff import StaffState

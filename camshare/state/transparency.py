@@ -16,8 +16,8 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import plural, translate
-from camshare.services.access.wording import format_moment, incident_label, local
-from camshare.services.transparency import (
+from camshare.services.access.request_texts import format_moment, incident_label, local
+from camshare.services.public.transparency import (
     MonthRequests,
     PublicFigures,
     RequestGroup,

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from camshare.models import AuditEvent, Consent, OutboxMessage, Owner, OwnerLink, utcnow
-from camshare.services import agreements, reconsent
 from camshare.services.access.nearby import find_sites_near
+from camshare.services.agreements import reconsent
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.owner_standing import refresh_status
+from camshare.services.owners.standing import refresh_status
 from camshare.services.staff.permissions import Forbidden
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import INCIDENT, point_at, registered_owner, staff

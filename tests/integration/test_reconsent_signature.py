@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from camshare.models import utcnow
-from camshare.services import agreements, reconsent
+from camshare.services.agreements import reconsent
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import ValidationFailed
 from tests.integration.test_reconsent import link_of, publish
 from tests.support.access_builders import point_at, registered_owner

@@ -16,9 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camshare.models import OutboxMessage, PhoneVerification, RegistrationDraft, utcnow
-from camshare.services import agreements, registration, registry, verification
-from camshare.services.geocoding import Place
-from camshare.services.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services import registration
+from camshare.services.agreements import texts as agreements
+from camshare.services.geography.geocoding import Place
+from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services.registration import completion as registry
+from camshare.services.registration import verification
 from camshare.services.tokens import token_hash
 from camshare.settings import Settings
 from tests.support.fakes import FakeGeocoder

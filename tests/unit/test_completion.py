@@ -22,8 +22,11 @@ from camshare.models import (
     RegistrationDraft,
     Site,
 )
-from camshare.services import campaigns, registration, registry, verification
+from camshare.services import registration
 from camshare.services.errors import DomainError
+from camshare.services.outreach import campaigns
+from camshare.services.registration import completion as registry
+from camshare.services.registration import verification
 from camshare.services.tokens import token_hash
 from tests.unit.builders import (
     IP,

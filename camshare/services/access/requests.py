@@ -22,10 +22,10 @@ from camshare.services import audit
 from camshare.services.access import messages
 from camshare.services.access.guardrails import RequestDraft, check_draft, is_emergency
 from camshare.services.access.nearby import NearbySite, find_sites_near
-from camshare.services.access.wording import OwnerSite, describe_place, request_sms
-from camshare.services.campaigns import CODE_ALPHABET
+from camshare.services.access.request_texts import OwnerSite, describe_place, request_sms
 from camshare.services.errors import DomainError
-from camshare.services.outbox import enqueue_sms
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.outreach.campaigns import CODE_ALPHABET
 from camshare.services.staff.permissions import Actor, Forbidden, authorize, may
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings

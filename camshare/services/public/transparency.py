@@ -84,7 +84,7 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services.access.nearby import ELIGIBLE
-from camshare.services.agreements import AgreementText, current_agreement
+from camshare.services.agreements.texts import AgreementText, current_agreement
 from camshare.settings import Settings
 
 SMALL = 5

@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import OutboxMessage, Owner, utcnow
-from camshare.services.sms import (
+from camshare.services.messaging.sms import (
     TWILIO_OPTED_OUT,
     SmsGateway,
     SmsPermanentError,

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from camshare.models import Camera, Site, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError
-from camshare.services.geocoding import Geocoder
-from camshare.services.jurisdiction import Jurisdiction
-from camshare.services.owner_account import _own_site
+from camshare.services.geography.geocoding import Geocoder
+from camshare.services.geography.jurisdiction import Jurisdiction
+from camshare.services.owners.account import _own_site
 from camshare.services.registration.cameras import MAX_SITES, clean_camera_rows
 from camshare.services.registration.location import (
     clean_address,

@@ -31,7 +31,7 @@ from camshare import routes
 from camshare.i18n import LANGUAGES, translate
 from camshare.models import AgreementVersion, Consent, Owner, OwnerLink, utcnow
 from camshare.services import audit
-from camshare.services.agreements import (
+from camshare.services.agreements.texts import (
     AgreementText,
     current_agreement,
     get_agreement,
@@ -39,9 +39,9 @@ from camshare.services.agreements import (
     version_in_force,
 )
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.outbox import enqueue_sms
-from camshare.services.owner_links import peek_owner_link, use_owner_link
-from camshare.services.owner_standing import refresh_status
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.owners.links import peek_owner_link, use_owner_link
+from camshare.services.owners.standing import refresh_status
 from camshare.services.phones import normalize_mobile
 from camshare.services.registration.agreement import signature_matches
 from camshare.services.registration.contact import clean_name

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from camshare.models import Camera, Campaign, CampaignVisit, Owner, Site
 from camshare.services import audit
-from camshare.services.csv_export import SafeWriter
 from camshare.services.errors import DomainError
+from camshare.services.outreach.csv_export import SafeWriter
 from camshare.services.staff.permissions import Actor, authorize
 from camshare.settings import Settings
 

@@ -29,13 +29,13 @@ from camshare.models import (
 )
 from camshare.services import audit
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.owner_links import use_owner_link
-from camshare.services.owner_standing import refresh_status
+from camshare.services.owners.links import use_owner_link
+from camshare.services.owners.standing import refresh_status
 from camshare.services.phones import normalize_mobile
 from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
+from camshare.services.registration.verification import CodeSent, check_pending, issue_code
 from camshare.services.tokens import new_token, token_hash
-from camshare.services.verification import CodeSent, check_pending, issue_code
 from camshare.settings import Settings, get_settings
 
 # Writing last_seen_at on every use of a session would be waste: once a minute will do.
@@ -336,7 +336,7 @@ class MyRegistration:
 
 def my_registration(session: Session, owner_id: int) -> MyRegistration:
     """Everything /my shows for the signed-in owner."""
-    from camshare.services.reconsent import consent_history  # it builds on this module
+    from camshare.services.agreements.reconsent import consent_history  # it builds on this module
 
     owner = session.get(Owner, owner_id)
     locations = tuple(

@@ -18,12 +18,12 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
-from camshare.services.agreements import version_in_force
+from camshare.services.agreements.texts import version_in_force
 from camshare.services.errors import DomainError
-from camshare.services.geocoding import Geocoder, address_query, geocode_cached
-from camshare.services.outbox import enqueue_sms
-from camshare.services.owner_links import new_owner_link
-from camshare.services.owner_standing import refresh_status
+from camshare.services.geography.geocoding import Geocoder, address_query, geocode_cached
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.owners.links import new_owner_link
+from camshare.services.owners.standing import refresh_status
 from camshare.services.registration import load_draft, record_progress, save_draft, site_address_key
 from camshare.settings import Settings
 

@@ -29,9 +29,9 @@ from camshare import routes
 from camshare.i18n import LANGUAGES, plural, translate
 from camshare.models import Owner, Site, utcnow
 from camshare.services import audit
-from camshare.services.outbox import enqueue_sms
-from camshare.services.owner_links import new_owner_link, peek_owner_link, use_owner_link
-from camshare.services.owner_standing import refresh_status
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.owners.links import new_owner_link, peek_owner_link, use_owner_link
+from camshare.services.owners.standing import refresh_status
 from camshare.settings import Settings
 
 
