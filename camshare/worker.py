@@ -24,7 +24,7 @@ from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
 from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
-from camshare.services.agreements import reconsent
+from camshare.services.agreements import asking
 from camshare.services.geography.geocoding import purge_geocode_cache
 from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.owners import account as owner_account
@@ -68,9 +68,7 @@ def upkeep(
         )
     with factory() as session, session.begin():
         # A safety net: publishing asks owners in batches, a failed batch is caught up here.
-        done["reconsent_asked"] = reconsent.ask_owners_to_reconsent(
-            session, settings, now, limit=500
-        )
+        done["reconsent_asked"] = asking.ask_owners_to_reconsent(session, settings, now, limit=500)
     with factory() as session, session.begin():
         done.update(retention.purge(session, settings, now))
     return done

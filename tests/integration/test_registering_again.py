@@ -37,10 +37,10 @@ def found(session, owner) -> bool:
 
 def publish_new_version(session, settings, now):
     """An admin publishes version 2099-01 and its owners are asked to accept it."""
-    from camshare.services.agreements import reconsent
+    from camshare.services.agreements import publishing
 
     text = {"title": "Agreement 2099", "summary": "One point.", "body": "One paragraph."}
-    reconsent.publish_and_ask(
+    publishing.publish_and_ask(
         session,
         staff(session, "admin"),
         "2099-01",
