@@ -24,14 +24,14 @@ from camshare.runtime import in_session
 from camshare.services.errors import DomainError
 from camshare.services.messaging import provider_fields
 from camshare.services.messaging.delivery_reports import record_delivery_status
-from camshare.services.messaging.inbound_sms import handle_inbound_sms
 from camshare.services.outreach.campaigns import FLYER_LANGUAGES
 from camshare.services.outreach.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
 from camshare.services.outreach.flyers import CampaignFile, campaign_file
 from camshare.services.outreach.signup_figures import ALL, dashboard_csv
 from camshare.services.owners.account import signed_in_owner
+from camshare.services.owners.inbound_sms import handle_inbound_sms
 from camshare.services.owners.withdrawal import my_data
-from camshare.services.staff.permissions import Actor, Forbidden
+from camshare.services.permissions import Actor, Forbidden
 from camshare.services.staff.sessions import resolve_session
 from camshare.session_cookies import OWNER_COOKIE, STAFF_COOKIE
 from camshare.settings import get_settings

@@ -6,10 +6,12 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from functools import lru_cache
 from typing import TypeVar
 
 from camshare.db import session_scope
+from camshare.models import utcnow
 from camshare.services.geography.geocoding import Geocoder, make_geocoder
 from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
 from camshare.services.messaging.line_type import LineTypeLookup, make_line_type_lookup
@@ -17,6 +19,11 @@ from camshare.services.messaging.sms import SmsGateway, make_gateway
 from camshare.settings import Settings, get_settings
 
 T = TypeVar("T")
+
+
+def now() -> datetime:
+    """This process's clock (timezone-aware), for states that hand a use case the time."""
+    return utcnow()
 
 
 def settings() -> Settings:

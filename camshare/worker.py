@@ -24,11 +24,10 @@ from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, sms_gateway
 from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
-from camshare.services.agreements import asking
 from camshare.services.geography.geocoding import purge_geocode_cache
 from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.owners import account as owner_account
-from camshare.services.owners import reconfirmation
+from camshare.services.owners import reconfirmation, reconsent_requests
 from camshare.services.owners import standing as owner_standing
 from camshare.services.registration.completion import retry_next_pending_geocode
 from camshare.services.throttle import spaced
@@ -68,7 +67,9 @@ def upkeep(
         )
     with factory() as session, session.begin():
         # A safety net: publishing asks owners in batches, a failed batch is caught up here.
-        done["reconsent_asked"] = asking.ask_owners_to_reconsent(session, settings, now, limit=500)
+        done["reconsent_asked"] = reconsent_requests.ask_owners_to_reconsent(
+            session, settings, now, limit=500
+        )
     with factory() as session, session.begin():
         done.update(retention.purge(session, settings, now))
     return done

@@ -8,8 +8,8 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES
-from camshare.services.agreements import accepting_again
 from camshare.services.errors import DomainError
+from camshare.services.owners import accepting_again
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 

@@ -17,7 +17,7 @@ from camshare.services.access.request_texts import (
     incident_label,
 )
 from camshare.services.errors import DomainError
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.permissions import Forbidden
 from camshare.state.staff import NotSignedIn, StaffState
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,13 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import LANGUAGES, plural
 from camshare.services.access.request_texts import format_moment
-from camshare.services.agreements import asking, consent_history, publishing
+from camshare.services.agreements import consent_history, publishing
+from camshare.services.owners import reconsent_requests
 from camshare.state.staff import StaffState
 
 LANG_FIELDS = ("title", "summary", "body", "change")
 FIELDS = ("version", *(f"{lang}_{name}" for lang in LANGUAGES for name in LANG_FIELDS))
-# Owners asked per transaction after publishing (see services/agreements/asking.py).
+# Owners asked per transaction after publishing (see services/owners/reconsent_requests.py).
 ASK_BATCH = 500
 TYPED_MAX = publishing.BODY_MAX + 1000
 
@@ -103,7 +104,7 @@ class StaffAgreementsState(StaffState):
             asked = 0
             while True:
                 done = await runtime.in_session_async(
-                    asking.ask_owners_to_reconsent, settings, limit=ASK_BATCH
+                    reconsent_requests.ask_owners_to_reconsent, settings, limit=ASK_BATCH
                 )
                 asked += done
                 outcome["asked"] = asked

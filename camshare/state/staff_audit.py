@@ -12,7 +12,7 @@ import reflex as rx
 from camshare import runtime
 from camshare.services.audit import browsing as audit_log
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.permissions import Forbidden
 from camshare.state.staff import NotSignedIn, StaffState
 
 FIELDS = ("action", "actor", "date_from", "date_to")

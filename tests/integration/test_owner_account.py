@@ -14,10 +14,10 @@ from camshare.models import Base, OutboxMessage, Owner, PhoneVerification
 from camshare.services.access import answers, board, requests
 from camshare.services.access.nearby import find_sites_near
 from camshare.services.errors import DomainError
-from camshare.services.messaging.inbound_sms import handle_inbound_sms
 from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.owners import account as owner_account
 from camshare.services.owners import withdrawal
+from camshare.services.owners.inbound_sms import handle_inbound_sms
 from camshare.services.owners.links import new_owner_link
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import draft, staff

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from camshare.models import AuditEvent, Consent, OutboxMessage, Owner, OwnerLink, utcnow
 from camshare.services.access.nearby import find_sites_near
-from camshare.services.agreements import accepting_again, asking, consent_history, publishing
+from camshare.services.agreements import consent_history, publishing
 from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.owners import accepting_again, reconsent_requests
 from camshare.services.owners.standing import refresh_status
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.permissions import Forbidden
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import INCIDENT, point_at, registered_owner, staff
 
@@ -52,7 +53,7 @@ def texts(tag: str = "v2") -> tuple[dict, dict]:
 def publish(session, settings, now, version="2027-01", actor=None):
     actor = actor or staff(session, "admin")
     body, changes = texts(version)
-    return publishing.publish_and_ask(session, actor, version, body, changes, settings, now)
+    return reconsent_requests.publish_and_ask(session, actor, version, body, changes, settings, now)
 
 
 def found(session, owner) -> bool:
@@ -155,7 +156,10 @@ def test_owners_behind_are_asked_once_and_held_back_at_once(session, settings, o
         assert link.expires_at > t0 + timedelta(days=29)
     assert "pausa" in reconsent_sms(session, jose)[0].body
     # Asked once per version: a second round (the worker, a retry) asks nobody again.
-    assert asking.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=5)) == 0
+    assert (
+        reconsent_requests.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=5))
+        == 0
+    )
     assert len(reconsent_sms(session, ana)) == 1
     # An owner who signs the new version at sign-up is not asked.
     newcomer = registered_owner(session, point_at(60), name="New Comer")
@@ -165,7 +169,10 @@ def test_owners_behind_are_asked_once_and_held_back_at_once(session, settings, o
         .where(Consent.owner_id == newcomer.id)
         .values(agreement_version_id=current.id)
     )
-    assert asking.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=6)) == 0
+    assert (
+        reconsent_requests.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=6))
+        == 0
+    )
     # A later version asks them again, with a new link.
     _, asked = publish(session, settings, t0 + timedelta(days=1), version="2027-02")
     assert asked == 3
@@ -176,9 +183,9 @@ def test_asking_in_batches_reaches_everyone_once(session, settings, owners, t0):
     admin = staff(session, "admin")
     body, changes = texts()
     publishing.publish_new_version(session, admin, "2027-01", body, changes, settings, t0)
-    assert asking.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
-    assert asking.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
-    assert asking.ask_owners_to_reconsent(session, settings, t0, limit=1) == 0
+    assert reconsent_requests.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
+    assert reconsent_requests.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
+    assert reconsent_requests.ask_owners_to_reconsent(session, settings, t0, limit=1) == 0
     assert all(len(reconsent_sms(session, o)) == 1 for o in owners)
 
 
@@ -386,8 +393,8 @@ def test_asking_in_batches_of_their_own_transactions(factory, settings, t0):
         publishing.publish_new_version(
             session, staff(session, "admin"), "2027-01", body, changes, settings, t0
         )
-    assert asking.ask_in_batches(factory, settings, t0, batch=2) == 5
-    assert asking.ask_in_batches(factory, settings, t0, batch=2) == 0
+    assert reconsent_requests.ask_in_batches(factory, settings, t0, batch=2) == 5
+    assert reconsent_requests.ask_in_batches(factory, settings, t0, batch=2) == 0
     with factory() as session:
         statuses = session.scalars(select(Owner.status).where(Owner.id.in_(ids))).all()
         assert statuses == ["reconsent"] * 5

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from camshare.models import utcnow
-from camshare.services.agreements import accepting_again
 from camshare.services.agreements import texts as agreements
 from camshare.services.errors import ValidationFailed
+from camshare.services.owners import accepting_again
 from tests.integration.test_reconsent import link_of, publish
 from tests.support.access_builders import point_at, registered_owner
 

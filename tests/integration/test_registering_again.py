@@ -37,10 +37,10 @@ def found(session, owner) -> bool:
 
 def publish_new_version(session, settings, now):
     """An admin publishes version 2099-01 and its owners are asked to accept it."""
-    from camshare.services.agreements import publishing
+    from camshare.services.owners import reconsent_requests
 
     text = {"title": "Agreement 2099", "summary": "One point.", "body": "One paragraph."}
-    publishing.publish_and_ask(
+    reconsent_requests.publish_and_ask(
         session,
         staff(session, "admin"),
         "2099-01",

@@ -16,7 +16,7 @@ from camshare.services import registration
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.outreach import signup_figures as signups
 from camshare.services.outreach.campaigns import create_campaign, save_campaign, set_archived
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.permissions import Forbidden
 from tests.support.access_builders import staff
 from tests.unit.builders import clock, walk_to
 

@@ -26,7 +26,7 @@ from camshare.services.access.request_texts import OwnerSite, describe_place, re
 from camshare.services.errors import DomainError
 from camshare.services.messaging.outbox import enqueue_sms
 from camshare.services.outreach.campaigns import CODE_ALPHABET
-from camshare.services.staff.permissions import Actor, Forbidden, authorize, may
+from camshare.services.permissions import Actor, Forbidden, authorize, may
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 

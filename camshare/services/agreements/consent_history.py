@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from camshare.models import AgreementVersion, Consent, Owner
 from camshare.services import audit
 from camshare.services.errors import DomainError
+from camshare.services.permissions import Actor, authorize
 from camshare.services.phones import normalize_mobile
-from camshare.services.staff.permissions import Actor, authorize
 from camshare.settings import Settings
 
 

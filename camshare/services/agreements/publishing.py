@@ -1,7 +1,7 @@
 """Publishing a new agreement version: an admin writes it in every language, with what changed.
 
-Owners are not asked here; ``publish_and_ask`` publishes and asks in one transaction, for
-tests and small registries (see ``asking``).
+Owners are not asked here (``owners.reconsent_requests`` asks them; its ``publish_and_ask``
+publishes and asks in one transaction, for tests and small registries).
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 from camshare.i18n import LANGUAGES
 from camshare.models import AgreementVersion, utcnow
 from camshare.services import audit
-from camshare.services.agreements.asking import ask_owners_to_reconsent
 from camshare.services.agreements.texts import (
     AgreementText,
     publish_agreement,
 )
 from camshare.services.errors import ValidationFailed
-from camshare.services.staff.permissions import Actor, authorize
+from camshare.services.permissions import Actor, authorize
 from camshare.settings import Settings
 
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
@@ -117,18 +116,3 @@ def publish_new_version(
         hashes={t.language: t.text_sha256 for t in published},
     )
     return published
-
-
-def publish_and_ask(
-    session: Session,
-    actor: Actor,
-    version: str,
-    texts: dict[str, dict],
-    change_summary: dict[str, str],
-    settings: Settings,
-    now: datetime | None = None,
-) -> tuple[list[AgreementText], int]:
-    """Publish a version and ask its owners to accept it, in one transaction."""
-    now = now or utcnow()
-    published = publish_new_version(session, actor, version, texts, change_summary, settings, now)
-    return published, ask_owners_to_reconsent(session, settings, now)

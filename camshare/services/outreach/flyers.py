@@ -33,7 +33,7 @@ from camshare.services import audit
 from camshare.services.agreements.texts import AGREEMENTS_DIR, current_agreement
 from camshare.services.errors import DomainError
 from camshare.services.outreach.campaigns import FLYER_LANGUAGES, join_url, normalize_code
-from camshare.services.staff.permissions import Actor, authorize
+from camshare.services.permissions import Actor, authorize
 from camshare.settings import PROJECT_DIR, Settings
 
 log = logging.getLogger(__name__)

@@ -25,11 +25,14 @@ from camshare import routes
 from camshare.i18n import LANGUAGES, translate
 from camshare.models import AgreementVersion, Consent, Owner, OwnerLink, utcnow
 from camshare.services import audit
+from camshare.services.agreements.publishing import publish_new_version
 from camshare.services.agreements.texts import (
+    AgreementText,
     version_in_force,
 )
 from camshare.services.messaging.outbox import enqueue_sms
 from camshare.services.owners.standing import refresh_status
+from camshare.services.permissions import Actor
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -156,3 +159,18 @@ def ask_in_batches(
         asked += done
         if done < batch:
             return asked
+
+
+def publish_and_ask(
+    session: Session,
+    actor: Actor,
+    version: str,
+    texts: dict[str, dict],
+    change_summary: dict[str, str],
+    settings: Settings,
+    now: datetime | None = None,
+) -> tuple[list[AgreementText], int]:
+    """Publish a version and ask its owners to accept it, in one transaction."""
+    now = now or utcnow()
+    published = publish_new_version(session, actor, version, texts, change_summary, settings, now)
+    return published, ask_owners_to_reconsent(session, settings, now)
