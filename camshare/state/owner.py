@@ -49,7 +49,9 @@ class OwnerState(FormFeedback, AppState):
         return cookie_of(self, OWNER_COOKIE)
 
     async def _owner_id(self) -> int | None:
-        return await runtime.in_session_async(owner_account.signed_in_owner, self._owner_token())
+        return await runtime.in_session_async(
+            owner_account.signed_in_owner, self._owner_token(), settings=runtime.settings()
+        )
 
     def _follow_owner_language(self, language: str) -> None:
         if self.lang_choice not in LANGUAGES:

@@ -129,7 +129,9 @@ class OwnerLocationsState(MyState):
             token = self._owner_token()
         error: DomainError | None = None
         placed: PlacedAddress | None = None
-        owner_id = await runtime.in_session_async(owner_account.signed_in_owner, token)
+        owner_id = await runtime.in_session_async(
+            owner_account.signed_in_owner, token, settings=runtime.settings()
+        )
         if owner_id is not None:
             try:
                 placed = await runtime.in_session_async(

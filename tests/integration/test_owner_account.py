@@ -45,11 +45,11 @@ def test_an_owner_signs_in_with_an_sms_code(session, settings):
     token = owner_account.sign_in_with_code(
         session, PHONE, last_signin_code(session), settings, "198.51.100.1", now=later
     )
-    assert owner_account.signed_in_owner(session, token, later) == owner.id
+    assert owner_account.signed_in_owner(session, token, later, settings=settings) == owner.id
     expired = later + timedelta(hours=settings.owner_session_hours)
-    assert owner_account.signed_in_owner(session, token, expired) is None
+    assert owner_account.signed_in_owner(session, token, expired, settings=settings) is None
     owner_account.sign_out_owner(session, token, later)
-    assert owner_account.signed_in_owner(session, token, later) is None
+    assert owner_account.signed_in_owner(session, token, later, settings=settings) is None
 
 
 def test_an_owner_session_unused_for_the_idle_limit_ends(session, settings):
@@ -111,7 +111,7 @@ def test_the_manage_link_works_once_and_only_for_its_owner(session, settings):
     owner = registered(session, settings)
     token = new_owner_link(session, owner, "manage", settings.manage_link_hours)
     session_token = owner_account.sign_in_with_link(session, token, settings, None)
-    assert owner_account.signed_in_owner(session, session_token) == owner.id
+    assert owner_account.signed_in_owner(session, session_token, settings=settings) == owner.id
     with pytest.raises(DomainError, match="link_invalid"):
         owner_account.sign_in_with_link(session, token, settings, None)
     late = new_owner_link(session, owner, "manage", settings.manage_link_hours)

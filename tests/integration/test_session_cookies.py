@@ -42,7 +42,7 @@ def signed_in(factory, kind: str, token: str, settings) -> bool:
     with factory() as session:
         if kind == "staff":
             return resolve_session(session, token, settings=settings) is not None
-        return owner_account.signed_in_owner(session, token) is not None
+        return owner_account.signed_in_owner(session, token, settings=settings) is not None
 
 
 def handoff(factory, kind: str, token: str, settings, now=None) -> str:

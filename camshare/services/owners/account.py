@@ -37,7 +37,7 @@ from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
 from camshare.services.registration.verification import CodeSent, check_pending, issue_code
 from camshare.services.tokens import new_token, token_hash
-from camshare.settings import Settings, get_settings
+from camshare.settings import Settings
 
 # Writing last_seen_at on every use of a session would be waste: once a minute will do.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -138,7 +138,7 @@ def signed_in_owner(
     token: str | None,
     now: datetime | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> int | None:
     """The id of the owner signed in with ``token``, or None.
 
@@ -149,7 +149,6 @@ def signed_in_owner(
     if not token:
         return None
     now = now or utcnow()
-    settings = settings or get_settings()
     row = session.scalar(
         select(OwnerSession).where(
             OwnerSession.token_sha256 == token_hash(token),

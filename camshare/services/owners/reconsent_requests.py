@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from camshare import routes
 from camshare.i18n import LANGUAGES, translate
 from camshare.models import AgreementVersion, Consent, Owner, OwnerLink, utcnow
 from camshare.services import audit
@@ -62,7 +61,7 @@ def _owners_behind(current: AgreementVersion):
 
 def reconsent_url(settings: Settings, token: str) -> str:
     """The link texted to an owner to accept a new version."""
-    return settings.public_url(routes.reconsent_path(token))
+    return settings.links.reconsent(token)
 
 
 def _ask(session: Session, owner: Owner, version: str, settings: Settings, now: datetime) -> int:
@@ -151,7 +150,11 @@ def ask_owners_to_reconsent(
 def ask_in_batches(
     factory: Callable[[], Session], settings: Settings, now: datetime | None = None, batch=500
 ) -> int:
-    """Ask every owner behind the current version, ``batch`` per transaction; how many."""
+    """Ask every owner behind the current version, ``batch`` per transaction; how many.
+
+    Commits part-way, by design: each batch is committed on its own (see the module's
+    docstring), so this takes a session ``factory``.
+    """
     asked = 0
     while True:
         with factory() as session, session.begin():
