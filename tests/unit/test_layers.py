@@ -8,6 +8,7 @@ each other without cycles.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +28,18 @@ def test_every_import_contract_is_kept():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Contracts: 4 kept, 0 broken." in done.stdout
+
+
+def test_services_never_fall_back_to_the_global_settings():
+    """Settings reach a use case as a parameter; only the composition root reads them."""
+    services = ROOT / "camshare" / "services"
+    readers = []
+    for path in sorted(services.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            named = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+            if named == "get_settings" or (
+                isinstance(node, ast.alias) and node.name.endswith("get_settings")
+            ):
+                readers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert readers == []

@@ -1,1 +1,1 @@
-"""The owner agreement: its texts and versions, and asking owners to accept a new one."""
+"""The owner agreement: its texts and versions, publishing a new one, who accepted which."""
