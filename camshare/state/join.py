@@ -21,8 +21,7 @@ from camshare.services.access.request_texts import format_moment
 from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError
 from camshare.services.phones import display_phone
-from camshare.services.registration import completion as registry
-from camshare.services.registration import verification
+from camshare.services.registration import completion, verification
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 
@@ -216,7 +215,9 @@ class JoinState(FormFeedback, AppState):
                 float(v) for v in site.get("pin") or (site["lat"], site["lon"])
             )
             self.geocode_status = site.get("geocode_status", "ok")
-            self.site_address = registry.one_line_address(site) if site.get("address_line") else ""
+            self.site_address = (
+                completion.one_line_address(site) if site.get("address_line") else ""
+            )
         rows = site.get("cameras") or data.get("raw_cameras")
         if rows:
             self.cameras = [
@@ -224,7 +225,7 @@ class JoinState(FormFeedback, AppState):
             ]
         self.sites = [
             {
-                "address": registry.one_line_address(s),
+                "address": completion.one_line_address(s),
                 "cameras": str(sum(int(r["count"]) for r in s["cameras"])),
             }
             for s in data.get("sites") or []
