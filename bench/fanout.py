@@ -48,7 +48,7 @@ from camshare.models import (
 )
 from camshare.services.access.guardrails import RequestDraft
 from camshare.services.access.requests import create_request
-from camshare.services.staff.permissions import Actor
+from camshare.services.permissions import Actor
 from camshare.settings import load_settings
 
 INCIDENT = (32.7767, -96.7970)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from datetime import date
@@ -18,21 +17,20 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.api_sessions import session_routes
-from camshare.db import session_scope
 from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, MY_DATA, TWILIO_INBOUND, TWILIO_STATUS
-from camshare.runtime import in_session
-from camshare.services import provider_fields
-from camshare.services.campaigns import FLYER_LANGUAGES
-from camshare.services.delivery import record_delivery_status
+from camshare.runtime import in_session_async
 from camshare.services.errors import DomainError
-from camshare.services.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
-from camshare.services.flyers import CampaignFile, campaign_file
-from camshare.services.inbound_sms import handle_inbound_sms
-from camshare.services.owner_account import signed_in_owner
-from camshare.services.signups import ALL, dashboard_csv
-from camshare.services.staff.permissions import Actor, Forbidden
+from camshare.services.messaging import provider_fields
+from camshare.services.messaging.delivery_reports import record_delivery_status
+from camshare.services.outreach.campaigns import FLYER_LANGUAGES
+from camshare.services.outreach.flyers import CAMPAIGN_FILES as CAMPAIGN_FILE_TYPES
+from camshare.services.outreach.flyers import CampaignFile, campaign_file
+from camshare.services.outreach.signup_figures import ALL, dashboard_csv
+from camshare.services.owners.account import signed_in_owner
+from camshare.services.owners.inbound_sms import handle_inbound_sms
+from camshare.services.owners.withdrawal import my_data
+from camshare.services.permissions import Actor, Forbidden
 from camshare.services.staff.sessions import resolve_session
-from camshare.services.withdrawal import my_data
 from camshare.session_cookies import OWNER_COOKIE, STAFF_COOKIE
 from camshare.settings import get_settings
 
@@ -44,12 +42,11 @@ PRIVATE = {"Cache-Control": "private, no-store"}
 async def health(_request: Request) -> JSONResponse:
     """Liveness and database reachability, for load balancers and the tests."""
 
-    def ping() -> None:
-        with session_scope() as session:
-            session.execute(text("SELECT 1"))
+    def ping(session: Session) -> None:
+        session.execute(text("SELECT 1"))
 
     try:
-        await asyncio.to_thread(ping)
+        await in_session_async(ping)
     except Exception:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok"})
@@ -78,9 +75,7 @@ async def twilio_status(request: Request) -> Response:
     except provider_fields.Malformed:
         return Response(status_code=400)
     if report.status is not None:
-        await asyncio.to_thread(
-            in_session, record_delivery_status, report.sid, report.status, report.error_code
-        )
+        await in_session_async(record_delivery_status, report.sid, report.status, report.error_code)
     return Response(status_code=204)
 
 
@@ -96,8 +91,8 @@ async def twilio_inbound(request: Request) -> Response:
         text = provider_fields.inbound_text(form)
     except provider_fields.Malformed:
         return Response(status_code=400)
-    reply = await asyncio.to_thread(
-        in_session, handle_inbound_sms, text.sid, text.from_e164, text.body, get_settings()
+    reply = await in_session_async(
+        handle_inbound_sms, text.sid, text.from_e164, text.body, get_settings()
     )
     twiml = MessagingResponse()
     if reply:
@@ -164,8 +159,8 @@ async def campaign_file_download(request: Request) -> Response:
     def work(session: Session, actor: Actor) -> CampaignFile:
         return campaign_file(session, actor, code, name, get_settings(), language)
 
-    found = await asyncio.to_thread(
-        in_session, _as_staff, request.cookies.get(STAFF_COOKIE), _client_ip(request), work
+    found = await in_session_async(
+        _as_staff, request.cookies.get(STAFF_COOKIE), _client_ip(request), work
     )
     if isinstance(found, int):
         return _download(found, "", "", b"")
@@ -194,8 +189,7 @@ async def dashboard_csv_download(request: Request) -> Response:
             query.get("campaign") or ALL,
         )
 
-    found = await asyncio.to_thread(
-        in_session,
+    found = await in_session_async(
         _as_staff,
         request.cookies.get(STAFF_COOKIE),
         _client_ip(request),
@@ -211,10 +205,12 @@ async def my_data_download(request: Request) -> Response:
     """Everything stored about the signed-in owner, as JSON (their copy, on request)."""
 
     def work(session: Session) -> dict | None:
-        owner_id = signed_in_owner(session, request.cookies.get(OWNER_COOKIE))
+        owner_id = signed_in_owner(
+            session, request.cookies.get(OWNER_COOKIE), settings=get_settings()
+        )
         return None if owner_id is None else my_data(session, owner_id)
 
-    data = await asyncio.to_thread(in_session, work)
+    data = await in_session_async(work)
     if data is None:
         return PlainTextResponse(REFUSALS[401], status_code=401, headers=PRIVATE)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

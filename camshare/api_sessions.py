@@ -8,15 +8,13 @@ installation's (with SameSite=Strict cookies, a second guard against cross-site 
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from camshare import routes
-from camshare.runtime import in_session
-from camshare.services.owner_account import sign_out_owner
+from camshare.runtime import in_session_async
+from camshare.services.owners.account import sign_out_owner
 from camshare.services.session_handoff import redeem_handoff
 from camshare.services.staff.sessions import sign_out
 from camshare.session_cookies import COOKIES, clear_session_cookie, read_cookie, set_session_cookie
@@ -59,7 +57,7 @@ async def take_handoff(request: Request) -> Response:
     form = await request.form()
     code = str(form.get("code") or "")
     settings = get_settings()
-    token = await asyncio.to_thread(in_session, redeem_handoff, kind, code, settings)
+    token = await in_session_async(redeem_handoff, kind, code, settings)
     if token is None:
         return _see_other(SIGN_IN_PAGES[kind])
     if kind == "staff":
@@ -81,9 +79,9 @@ async def end_session(request: Request) -> Response:
     if token:
         if kind == "staff":
             ip = request.client.host if request.client else None
-            await asyncio.to_thread(in_session, sign_out, token, ip_address=ip)
+            await in_session_async(sign_out, token, ip_address=ip)
         else:
-            await asyncio.to_thread(in_session, sign_out_owner, token)
+            await in_session_async(sign_out_owner, token)
     response = _see_other(SIGN_IN_PAGES[kind])
     clear_session_cookie(response, COOKIES[kind], get_settings())
     return response

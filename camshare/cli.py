@@ -21,24 +21,35 @@ from dataclasses import fields
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from camshare import migrations
-from camshare.db import session_scope
+from camshare import migrations, runtime
 from camshare.i18n import translate
 from camshare.models import Campaign, utcnow
-from camshare.services import agreements
-from camshare.services.campaigns import CAMPAIGN_KINDS, create_campaign, find_campaign, join_url
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.outreach.campaigns import (
+    CAMPAIGN_KINDS,
+    create_campaign,
+    find_campaign,
+    join_url,
+)
 from camshare.services.staff.accounts import create_staff_user, username_taken
 from camshare.settings import Settings, env_name, get_settings
 
 DEMO_CAMPAIGN_CODE = "PARK25"
 
 
+def list_campaigns(session: Session) -> list[tuple[str, str]]:
+    """Every campaign's code and name, oldest first (the ``list-campaigns`` command)."""
+    return [(c.code, c.name) for c in session.scalars(select(Campaign).order_by(Campaign.id))]
+
+
 def seed_demo() -> str:
     """Publish the bundled agreements and make the demo campaign; returns its join URL."""
     settings = get_settings()
-    with session_scope() as session:
+
+    def work(session: Session) -> None:
         agreements.publish_bundled(session)
         if find_campaign(session, DEMO_CAMPAIGN_CODE) is None:
             create_campaign(
@@ -48,6 +59,8 @@ def seed_demo() -> str:
                 code=DEMO_CAMPAIGN_CODE,
                 place="Fair Park, Dallas",
             )
+
+    runtime.in_session(work)
     return join_url(settings.public_base_url, DEMO_CAMPAIGN_CODE)
 
 
@@ -77,7 +90,8 @@ def seed_demo_staff(settings: Settings | None = None) -> list[str]:
         "DEMO staff accounts (demo mode only; never use on a real installation):",
         f"  password for each: {DEMO_STAFF_PASSWORD}",
     ]
-    with session_scope() as session:
+
+    def work(session: Session) -> None:
         for username, display_name, role, secret in DEMO_STAFF:
             needs_code = role in settings.totp_role_set
             if not username_taken(session, username):
@@ -97,6 +111,8 @@ def seed_demo_staff(settings: Settings | None = None) -> list[str]:
                     user.totp_enabled_at = utcnow()
             code = f"TOTP secret {secret}" if needs_code else "no TOTP code"
             lines.append(f"  {username:<11} {role:<11} {code}")
+
+    runtime.in_session(work)
     for line in lines:
         print(line, file=sys.stderr)
     return lines
@@ -126,26 +142,24 @@ def _read_admin_password() -> str | None:
 
 def create_admin(username: str, display_name: str, settings: Settings) -> int:
     """The ``create-admin`` command: an admin account, without a signed-in admin."""
-    with session_scope() as session:
-        if username_taken(session, username):
-            print(f"error: a staff account named {username!r} already exists", file=sys.stderr)
-            return 2
+    if runtime.in_session(username_taken, username):
+        print(f"error: a staff account named {username!r} already exists", file=sys.stderr)
+        return 2
     password = _read_admin_password()
     if password is None:
         return 2
     try:
-        with session_scope() as session:
-            user = create_staff_user(
-                session,
-                None,
-                username,
-                display_name,
-                "admin",
-                password,
-                settings=settings,
-                bootstrap=True,
-            )
-            name = user.username
+        user = runtime.in_session(
+            create_staff_user,
+            None,
+            username,
+            display_name,
+            "admin",
+            password,
+            settings=settings,
+            bootstrap=True,
+        )
+        name = user.username
     except ValidationFailed as exc:
         for field_name, key in exc.errors.items():
             message = translate("en", key)
@@ -195,11 +209,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "migrate":
         migrations.upgrade()
-        with session_scope() as session:
-            if agreements.current_agreement(session, "en") is None:
-                # A fresh installation starts with the bundled agreement, so sign-up works.
-                for text in agreements.publish_bundled(session):
-                    print(f"published agreement {text.version} ({text.language})")
+
+        def first_agreements(session: Session) -> list:
+            if agreements.current_agreement(session, "en") is not None:
+                return []
+            # A fresh installation starts with the bundled agreement, so sign-up works.
+            return agreements.publish_bundled(session)
+
+        for text in runtime.in_session(first_agreements):
+            print(f"published agreement {text.version} ({text.language})")
     elif args.command == "seed-demo":
         print(seed_demo())
         seed_demo_staff(settings)
@@ -210,22 +228,23 @@ def main(argv: list[str] | None = None) -> int:
             k: getattr(args, k) for k in ("place", "event_date", "zip_code", "flyer_language")
         }
         try:
-            with session_scope() as session:
-                view = create_campaign(
-                    session, settings.public_base_url, args.name, args.kind, args.code, **details
-                )
+            view = runtime.in_session(
+                create_campaign,
+                settings.public_base_url,
+                args.name,
+                args.kind,
+                args.code,
+                **details,
+            )
         except DomainError as exc:
             print(f"error: {exc.key}", file=sys.stderr)
             return 2
         print(f"{view.code}\t{view.join_url}")
     elif args.command == "list-campaigns":
-        with session_scope() as session:
-            for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
-                url = join_url(settings.public_base_url, campaign.code)
-                print(f"{campaign.code}\t{campaign.name}\t{url}")
+        for code, name in runtime.in_session(list_campaigns):
+            print(f"{code}\t{name}\t{join_url(settings.public_base_url, code)}")
     elif args.command == "publish-agreement":
-        with session_scope() as session:
-            text = agreements.publish_from_file(session, args.file)
+        text = runtime.in_session(agreements.publish_from_file, args.file)
         print(f"published {text.version} ({text.language})")
     elif args.command == "settings":
         secret = {"twilio_auth_token", "secret_key"}

@@ -159,7 +159,7 @@ class Owner(Base):
     owner_kind: Mapped[str] = mapped_column(String(16), default="resident")
     business_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8), default="en")
-    # Derived: written only by services/owner_standing.refresh_status (a new owner, with
+    # Derived: written only by services/owners/standing.refresh_status (a new owner, with
     # no reason to hold back, starts "active").
     status: Mapped[str] = mapped_column(String(16), default="active")
     phone_verified_at: Mapped[datetime | None]

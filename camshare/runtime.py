@@ -6,17 +6,33 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from functools import lru_cache
 from typing import TypeVar
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from camshare import db
 from camshare.db import session_scope
-from camshare.services.geocoding import Geocoder, make_geocoder
-from camshare.services.jurisdiction import Jurisdiction, load_jurisdiction
-from camshare.services.line_type import LineTypeLookup, make_line_type_lookup
-from camshare.services.sms import SmsGateway, make_gateway
+from camshare.models import utcnow
+from camshare.services.geography.geocoding import Geocoder, make_geocoder
+from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services.messaging.line_type import LineTypeLookup, make_line_type_lookup
+from camshare.services.messaging.sms import SmsGateway, make_gateway
+from camshare.services.public.transparency import (
+    FiguresCache,
+    cached_public_figures,
+    public_figures,
+)
+from camshare.services.throttle import spaced
 from camshare.settings import Settings, get_settings
 
 T = TypeVar("T")
+
+
+def now() -> datetime:
+    """This process's clock (timezone-aware), for states that hand a use case the time."""
+    return utcnow()
 
 
 def settings() -> Settings:
@@ -26,8 +42,24 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def geocoder() -> Geocoder:
-    """This process's geocoder."""
-    return make_geocoder(get_settings())
+    """This process's geocoder, its calls spaced by ``geocoder_min_delay`` app-wide."""
+    current = get_settings()
+    wait_turn = None
+    if current.geocoder_min_delay > 0:
+        # Its own sessions: a turn is booked and committed at once, apart from the
+        # caller's transaction, so every process sees it (the "geocoder" throttle slot).
+        factory = db.session_factory(db.get_engine(current.database_url))
+        wait_turn = spaced(factory, "geocoder", current.geocoder_min_delay)
+    return make_geocoder(current, wait_turn)
+
+
+@lru_cache(maxsize=1)
+def transparency_figures() -> FiguresCache:
+    """This process's cache of the public figures (one database round per TTL)."""
+    return cached_public_figures(
+        lambda: in_session(public_figures, get_settings()),
+        ttl_seconds=get_settings().transparency_cache_seconds,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -48,9 +80,19 @@ def jurisdiction() -> Jurisdiction:
 
 
 def in_session(work: Callable[..., T], *args, **kwargs) -> T:
-    """Run a use case in one transaction: committed on return, rolled back on error."""
+    """Run a use case in one transaction: committed on return, rolled back on error.
+
+    The one way the web states, the API routes, the worker and the CLI open a transaction
+    (``in_session_async`` from async code). The use cases that commit part-way by design
+    take ``session_factory()`` instead and say so in their docstring ("Commits part-way").
+    """
     with session_scope() as session:
         return work(session, *args, **kwargs)
+
+
+def session_factory() -> sessionmaker[Session]:
+    """Sessions on this process's database, for the use cases that commit part-way."""
+    return db.session_factory()
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
+from camshare.links import Links
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
@@ -283,7 +285,12 @@ class Settings:
 
     def public_url(self, path: str) -> str:
         """The address users (and Twilio) reach ``path`` at."""
-        return f"{self.public_base_url.rstrip('/')}/{path.lstrip('/')}"
+        return self.links.absolute(path)
+
+    @property
+    def links(self) -> Links:
+        """The link builder for texts: ``settings.links.owner_answer(token)`` and the like."""
+        return Links(self.public_base_url)
 
     @property
     def public_origin(self) -> str:

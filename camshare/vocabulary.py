@@ -16,7 +16,7 @@ from __future__ import annotations
 
 LANGUAGES = ("en", "es")
 
-# Whether police may ask an owner; worked out by services/owner_standing.py alone.
+# Whether police may ask an owner; worked out by services/owners/standing.py alone.
 OWNER_STATUSES = ("active", "paused", "reconsent", "unconfirmed")
 OWNER_KINDS = ("resident", "business")
 OWNER_LINK_PURPOSES = ("manage", "reconsent", "reconfirm")

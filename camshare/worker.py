@@ -18,15 +18,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from camshare.db import session_factory, session_scope
 from camshare.models import utcnow
 from camshare.routes import TWILIO_STATUS
-from camshare.runtime import geocoder, sms_gateway
-from camshare.services import owner_account, owner_standing, reconfirmation, reconsent, retention
+from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
+from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
-from camshare.services.geocoding import purge_geocode_cache
-from camshare.services.outbox import dispatch_due
-from camshare.services.registry import retry_next_pending_geocode
+from camshare.services.geography.geocoding import purge_geocode_cache
+from camshare.services.messaging.outbox import dispatch_due
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import reconfirmation, reconsent_requests
+from camshare.services.owners import standing as owner_standing
+from camshare.services.registration.completion import retry_next_pending_geocode
 from camshare.services.throttle import spaced
 from camshare.settings import Settings, get_settings
 
@@ -47,6 +49,10 @@ def upkeep(
 ) -> dict[str, int]:
     """Keep the registry current and apply retention, each job in its own transaction.
 
+    Commits part-way, by design: each job is committed before the next starts (a job that
+    fails leaves the others done), so this takes the session factory rather than running
+    in one ``runtime.in_session``.
+
     Re-confirmation asks in batches (``reconfirmation.ask_for_reconfirmation``'s limit):
     a backlog is worked off over the following hours. Returns what each job did.
     """
@@ -64,7 +70,7 @@ def upkeep(
         )
     with factory() as session, session.begin():
         # A safety net: publishing asks owners in batches, a failed batch is caught up here.
-        done["reconsent_asked"] = reconsent.ask_owners_to_reconsent(
+        done["reconsent_asked"] = reconsent_requests.ask_owners_to_reconsent(
             session, settings, now, limit=500
         )
     with factory() as session, session.begin():
@@ -118,22 +124,19 @@ class Worker:
             if not tried:
                 break
             sent += tried
-        with session_scope() as session:
-            # Cheap (an indexed query) and time-critical: answers stop at expiry.
-            expire_due_requests(session)
+        # Cheap (an indexed query) and time-critical: answers stop at expiry.
+        in_session(expire_due_requests)
         now = time.monotonic()
         if now - self._last_geocode >= GEOCODE_RETRY_EVERY:
             self._last_geocode = now
             # A few at a time, each in its own transaction: the geocoder allows one call a
             # second, and this thread also sends the SMS.
             for _ in range(GEOCODE_RETRY_BATCH):
-                with session_scope() as session:
-                    if retry_next_pending_geocode(session, geocoder()) in (None, "unavailable"):
-                        break
+                if in_session(retry_next_pending_geocode, geocoder()) in (None, "unavailable"):
+                    break
         if now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
-            with session_scope() as session:
-                purge_geocode_cache(session, GEOCODE_CACHE_KEPT)
+            in_session(purge_geocode_cache, GEOCODE_CACHE_KEPT)
         if self._last_upkeep is None or now - self._last_upkeep >= UPKEEP_EVERY:
             self._last_upkeep = now
             upkeep(self.factory, self.settings)

@@ -7,7 +7,7 @@ import reflex as rx
 from camshare.components.download import download_link
 from camshare.components.fields import field_error, text_field
 from camshare.components.staff_frame import staff_frame, staff_notice
-from camshare.services.campaigns import CAMPAIGN_KINDS, FLYER_LANGUAGES
+from camshare.services.outreach.campaigns import CAMPAIGN_KINDS, FLYER_LANGUAGES
 from camshare.state.base import AppState
 from camshare.state.campaigns import CampaignsState as C
 

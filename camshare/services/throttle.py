@@ -55,6 +55,9 @@ def reserve_slot(
 ) -> float:
     """Book the next free moment for ``name``; returns how many seconds to wait for it.
 
+    Commits part-way, by design: the booking is committed at once in its own transaction
+    (``factory``), apart from the caller's, so every process sees the turn taken.
+
     One UPDATE reads and moves the slot, so callers in any process, at the same instant,
     still get moments ``spacing`` apart (PostgreSQL locks the row, SQLite the database).
     """

@@ -8,7 +8,7 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.i18n import translate
-from camshare.services import campaigns
+from camshare.services.outreach import campaigns
 from camshare.state.staff import StaffState
 
 FIELDS = campaigns.CAMPAIGN_FIELDS

@@ -11,8 +11,8 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.i18n import translate
-from camshare.services import campaigns, signups
 from camshare.services.errors import DomainError
+from camshare.services.outreach import campaigns, signup_figures
 from camshare.state.staff import StaffState
 
 FIELDS = ("since", "until", "campaign")
@@ -45,7 +45,7 @@ class DashboardState(StaffState):
         """Each table's CSV export, with the filters of the figures on screen."""
         return {
             table: f"{routes.DASHBOARD_CSV}?{urlencode({**self.shown, 'table': table})}"
-            for table in signups.CSV_TABLES
+            for table in signup_figures.CSV_TABLES
         }
 
     @rx.event
@@ -59,7 +59,7 @@ class DashboardState(StaffState):
             self.typed = {
                 "since": (today - timedelta(days=29)).isoformat(),
                 "until": today.isoformat(),
-                "campaign": signups.ALL,
+                "campaign": signup_figures.ALL,
             }
             self.form_version += 1
         await self._show(actor)
@@ -81,13 +81,13 @@ class DashboardState(StaffState):
         settings, typed, lang = runtime.settings(), dict(self.typed), self.lang
 
         def work(session):
-            board = signups.signup_dashboard(
+            board = signup_figures.signup_dashboard(
                 session,
                 actor,
                 _day(typed.get("since", "")),
                 _day(typed.get("until", "")),
                 settings,
-                typed.get("campaign") or signups.ALL,
+                typed.get("campaign") or signup_figures.ALL,
             )
             names = campaigns.list_campaigns_for_staff(session, actor, settings, True)
             return board, names
@@ -116,7 +116,10 @@ class DashboardState(StaffState):
         self.rows = [
             {
                 "campaign": f"{row.name} ({row.code})" if row.code else direct,
-                **{k: str(getattr(row.funnel, k)) for k in signups.Funnel.__dataclass_fields__},
+                **{
+                    k: str(getattr(row.funnel, k))
+                    for k in signup_figures.Funnel.__dataclass_fields__
+                },
             }
             for row in board.campaigns
         ]

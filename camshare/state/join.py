@@ -16,10 +16,13 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES, translate
-from camshare.services import agreements, registration, registry, verification
-from camshare.services.access.wording import format_moment
+from camshare.services import registration
+from camshare.services.access.request_texts import format_moment
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError
+from camshare.services.geography.addresses import one_line_address
 from camshare.services.phones import display_phone
+from camshare.services.registration import verification
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 
@@ -213,7 +216,7 @@ class JoinState(FormFeedback, AppState):
                 float(v) for v in site.get("pin") or (site["lat"], site["lon"])
             )
             self.geocode_status = site.get("geocode_status", "ok")
-            self.site_address = registry.one_line_address(site) if site.get("address_line") else ""
+            self.site_address = one_line_address(site) if site.get("address_line") else ""
         rows = site.get("cameras") or data.get("raw_cameras")
         if rows:
             self.cameras = [
@@ -221,7 +224,7 @@ class JoinState(FormFeedback, AppState):
             ]
         self.sites = [
             {
-                "address": registry.one_line_address(s),
+                "address": one_line_address(s),
                 "cameras": str(sum(int(r["count"]) for r in s["cameras"])),
             }
             for s in data.get("sites") or []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare import runtime
-from camshare.services.outbox import recent_messages
+from camshare.services.messaging.outbox import recent_messages
 from camshare.state.base import AppState
 
 

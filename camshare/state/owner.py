@@ -15,10 +15,11 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.i18n import LANGUAGES, translate
-from camshare.services import owner_account, withdrawal
-from camshare.services.access.wording import camera_summary, format_moment, incident_label
+from camshare.services.access.request_texts import camera_summary, format_moment, incident_label
 from camshare.services.errors import DomainError
-from camshare.services.owner_links import peek_owner_link
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import withdrawal
+from camshare.services.owners.links import peek_owner_link
 from camshare.services.session_handoff import begin_handoff
 from camshare.session_cookies import OWNER_COOKIE
 from camshare.state.base import AppState
@@ -48,7 +49,9 @@ class OwnerState(FormFeedback, AppState):
         return cookie_of(self, OWNER_COOKIE)
 
     async def _owner_id(self) -> int | None:
-        return await runtime.in_session_async(owner_account.signed_in_owner, self._owner_token())
+        return await runtime.in_session_async(
+            owner_account.signed_in_owner, self._owner_token(), settings=runtime.settings()
+        )
 
     def _follow_owner_language(self, language: str) -> None:
         if self.lang_choice not in LANGUAGES:

@@ -7,7 +7,7 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import LANGUAGES
 from camshare.services.access import answers, messages
-from camshare.services.access.wording import (
+from camshare.services.access.request_texts import (
     OwnerSite,
     camera_summary,
     check_genuine,
@@ -15,9 +15,9 @@ from camshare.services.access.wording import (
     format_moment,
     format_window,
     incident_label,
-    postal_address,
 )
 from camshare.services.errors import DomainError
+from camshare.services.geography.addresses import postal_address
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 

@@ -13,9 +13,10 @@ from typing import Any
 import reflex as rx
 
 from camshare import routes, runtime
-from camshare.services import owner_account, owner_locations
 from camshare.services.errors import DomainError
-from camshare.services.owner_locations import PlacedAddress
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import locations as owner_locations
+from camshare.services.owners.locations import PlacedAddress
 from camshare.state.owner import MyState
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,9 @@ class OwnerLocationsState(MyState):
             token = self._owner_token()
         error: DomainError | None = None
         placed: PlacedAddress | None = None
-        owner_id = await runtime.in_session_async(owner_account.signed_in_owner, token)
+        owner_id = await runtime.in_session_async(
+            owner_account.signed_in_owner, token, settings=runtime.settings()
+        )
         if owner_id is not None:
             try:
                 placed = await runtime.in_session_async(

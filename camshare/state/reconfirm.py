@@ -6,10 +6,9 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES, plural, translate
-from camshare.models import utcnow
-from camshare.services import reconfirmation
-from camshare.services.access.wording import camera_summary
+from camshare.services.access.request_texts import camera_summary
 from camshare.services.errors import DomainError
+from camshare.services.owners import reconfirmation
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 
@@ -68,7 +67,7 @@ class ReconfirmState(FormFeedback, AppState):
         self.page_ready = False
         try:
             view = await runtime.in_session_async(
-                reconfirmation.reconfirm_view, self._token(), utcnow()
+                reconfirmation.reconfirm_view, self._token(), runtime.now()
             )
         except DomainError:
             self._initial_language()
@@ -95,7 +94,7 @@ class ReconfirmState(FormFeedback, AppState):
 
         def confirm(session) -> str:
             owner = reconfirmation.confirm_cameras(
-                session, token, utcnow(), runtime.settings(), ip_address
+                session, token, runtime.now(), runtime.settings(), ip_address
             )
             return owner.status
 

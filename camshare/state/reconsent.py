@@ -8,8 +8,8 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES
-from camshare.services import reconsent
 from camshare.services.errors import DomainError
+from camshare.services.owners import accepting_again
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 
@@ -39,7 +39,7 @@ class ReconsentState(FormFeedback, AppState):
     def _token(self) -> str:
         return str(self.router.page.params.get("token", ""))
 
-    def _show(self, view: reconsent.ReconsentView) -> None:
+    def _show(self, view: accepting_again.ReconsentView) -> None:
         text = view.agreement
         self.agreement_id = text.id
         self.agreement_version = text.version
@@ -52,7 +52,7 @@ class ReconsentState(FormFeedback, AppState):
     async def _view(self, language: str | None) -> bool:
         try:
             view = await runtime.in_session_async(
-                reconsent.reconsent_view, self._token(), None, language
+                accepting_again.reconsent_view, self._token(), None, language
             )
         except DomainError as exc:
             self.link_problem = exc.key
@@ -100,7 +100,7 @@ class ReconsentState(FormFeedback, AppState):
         self.busy = True
         try:
             done = await runtime.in_session_async(
-                reconsent.accept_again,
+                accepting_again.accept_again,
                 self._token(),
                 bool(form.get("accepted")),
                 typed_name,

@@ -10,14 +10,14 @@ import reflex as rx
 from camshare import runtime
 from camshare.i18n import translate
 from camshare.services.access import board, messages, requests
-from camshare.services.access.wording import (
+from camshare.services.access.request_texts import (
     describe_block,
     format_moment,
     format_window,
     incident_label,
 )
 from camshare.services.errors import DomainError
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.permissions import Forbidden
 from camshare.state.staff import NotSignedIn, StaffState
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from camshare import routes, runtime
 from camshare.i18n import translate
 from camshare.services.access import messages, places, requests
 from camshare.services.access.guardrails import RequestDraft, incident_categories
-from camshare.services.access.wording import camera_summary, names_a_street
+from camshare.services.access.request_texts import camera_summary, names_a_street
 from camshare.services.errors import DomainError
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.permissions import Forbidden
 from camshare.state.staff import NotSignedIn, StaffState
 
 log = logging.getLogger(__name__)

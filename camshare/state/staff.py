@@ -13,7 +13,7 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.services.errors import DomainError
-from camshare.services.staff.permissions import Actor, Forbidden, may
+from camshare.services.permissions import Actor, Forbidden, may
 from camshare.services.staff.sessions import resolve_session
 from camshare.session_cookies import STAFF_COOKIE
 from camshare.state.base import AppState

@@ -8,18 +8,19 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES, plural
-from camshare.services import reconsent
-from camshare.services.access.wording import format_moment
+from camshare.services.access.request_texts import format_moment
+from camshare.services.agreements import consent_history, publishing
+from camshare.services.owners import reconsent_requests
 from camshare.state.staff import StaffState
 
 LANG_FIELDS = ("title", "summary", "body", "change")
 FIELDS = ("version", *(f"{lang}_{name}" for lang in LANGUAGES for name in LANG_FIELDS))
-# Owners asked per transaction after publishing (see services/reconsent.py).
+# Owners asked per transaction after publishing (see services/owners/reconsent_requests.py).
 ASK_BATCH = 500
-TYPED_MAX = reconsent.BODY_MAX + 1000
+TYPED_MAX = publishing.BODY_MAX + 1000
 
 
-def _version_row(version: reconsent.PublishedVersion, lang: str) -> dict[str, str]:
+def _version_row(version: consent_history.PublishedVersion, lang: str) -> dict[str, str]:
     return {
         "version": version.version,
         "published_at": format_moment(version.published_at, lang, runtime.settings()),
@@ -53,7 +54,7 @@ class StaffAgreementsState(StaffState):
         return self.versions[0] if self.versions else {}
 
     async def _refresh(self, actor) -> None:
-        versions, waiting = await runtime.in_session_async(reconsent.version_history, actor)
+        versions, waiting = await runtime.in_session_async(consent_history.version_history, actor)
         self.versions = [_version_row(v, self.lang) for v in versions]
         self.waiting = waiting
 
@@ -90,7 +91,7 @@ class StaffAgreementsState(StaffState):
             }
             changes = {lang: typed.get(f"{lang}_change", "") for lang in LANGUAGES}
             published = await runtime.in_session_async(
-                reconsent.publish_new_version,
+                publishing.publish_new_version,
                 actor,
                 typed.get("version", ""),
                 texts,
@@ -103,7 +104,7 @@ class StaffAgreementsState(StaffState):
             asked = 0
             while True:
                 done = await runtime.in_session_async(
-                    reconsent.ask_owners_to_reconsent, settings, limit=ASK_BATCH
+                    reconsent_requests.ask_owners_to_reconsent, settings, limit=ASK_BATCH
                 )
                 asked += done
                 outcome["asked"] = asked
@@ -136,7 +137,7 @@ class StaffAgreementsState(StaffState):
 
         async def work(actor):
             records = await runtime.in_session_async(
-                reconsent.consent_history_by_phone, actor, phone, settings
+                consent_history.consent_history_by_phone, actor, phone, settings
             )
             found.extend(
                 {

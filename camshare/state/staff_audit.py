@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from camshare import runtime
-from camshare.services import audit_log
+from camshare.services.audit import browsing as audit_log
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.permissions import Forbidden
 from camshare.state.staff import NotSignedIn, StaffState
 
 FIELDS = ("action", "actor", "date_from", "date_to")

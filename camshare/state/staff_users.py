@@ -9,9 +9,9 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import translate
-from camshare.services.access.wording import format_moment
+from camshare.services.access.request_texts import format_moment
+from camshare.services.permissions import ROLES
 from camshare.services.staff import accounts
-from camshare.services.staff.permissions import ROLES
 from camshare.state.staff import StaffState
 
 # What the form keeps while the admin works. Never the password: a public state var is

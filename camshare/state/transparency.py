@@ -1,7 +1,7 @@
 """The public transparency page: cached figures, written out in the page's language.
 
-The figures come from one process-wide cache (``services.transparency``), so a crowd of
-anonymous visitors costs one computation every few minutes. ``present`` turns them into
+The figures come from one process-wide cache (``runtime.transparency_figures``), so a
+crowd of anonymous visitors costs one computation every few minutes. ``present`` turns them into
 plain strings; it never sees a count under 5, only None, which reads "fewer than 5".
 """
 
@@ -16,23 +16,16 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import plural, translate
-from camshare.services.access.wording import format_moment, incident_label, local
-from camshare.services.transparency import (
+from camshare.services.access.request_texts import format_moment, incident_label, local
+from camshare.services.public.transparency import (
     MonthRequests,
     PublicFigures,
     RequestGroup,
-    cached_public_figures,
-    public_figures,
 )
 from camshare.settings import Settings
 from camshare.state.base import AppState
 
 log = logging.getLogger(__name__)
-
-FIGURES = cached_public_figures(
-    lambda: runtime.in_session(public_figures, runtime.settings()),
-    ttl_seconds=runtime.settings().transparency_cache_seconds,
-)
 
 
 def count_text(n: int | None, lang: str) -> str:
@@ -244,7 +237,7 @@ class TransparencyState(AppState):
     async def _show(self) -> None:
         try:
             # A thread: a visitor waiting for the cache's lock never holds up the event loop.
-            figures = await asyncio.to_thread(FIGURES)
+            figures = await asyncio.to_thread(runtime.transparency_figures())
         except Exception:
             log.exception("transparency figures failed")
             self.failed = True

@@ -13,8 +13,9 @@ from sqlalchemy.orm import sessionmaker
 from camshare.i18n import catalog
 from camshare.models import OutboxMessage, Owner
 from camshare.routes import reconfirm_path
-from camshare.services.owner_links import new_owner_link
-from camshare.services.reconsent import ask_owners_to_reconsent, publish_new_version
+from camshare.services.agreements.publishing import publish_new_version
+from camshare.services.owners.links import new_owner_link
+from camshare.services.owners.reconsent_requests import ask_owners_to_reconsent
 from camshare.settings import load_settings
 from tests.support.access_builders import registered_owner, staff
 

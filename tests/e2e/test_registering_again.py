@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from camshare.i18n import catalog
 from camshare.models import Owner
-from camshare.services import owner_account
+from camshare.services.owners import account as owner_account
 from camshare.settings import load_settings
 from tests.e2e.conftest import LiveApp, running_app
 from tests.e2e.test_sign_up import finish, sign_up

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from camshare.models import AccessRecipient, AccessRequest, AuditEvent, OutboxMessage
 from camshare.services.access import answers, board, requests
 from camshare.services.access.guardrails import check_draft
-from camshare.services.delivery import record_delivery_status
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.messaging.delivery_reports import record_delivery_status
+from camshare.services.permissions import Forbidden
 from tests.support.access_builders import NOW, draft, point_at, registered_owner, staff
 
 

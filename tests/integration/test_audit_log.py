@@ -9,8 +9,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from camshare.models import AuditEvent
-from camshare.services import audit_log
-from camshare.services.staff.permissions import ROLES, Forbidden
+from camshare.services.audit import browsing as audit_log
+from camshare.services.permissions import ROLES, Forbidden
 from tests.support.access_builders import staff
 
 T0 = datetime(2026, 5, 4, 14, 0, tzinfo=UTC)

@@ -17,8 +17,8 @@ from alembic import command
 from camshare.migrations import alembic_config
 from camshare.models import Base, Owner
 from camshare.services.access.nearby import find_sites_near
-from camshare.services.campaigns import create_campaign
-from camshare.services.owner_links import new_owner_link
+from camshare.services.outreach.campaigns import create_campaign
+from camshare.services.owners.links import new_owner_link
 from tests.integration.conftest import PUBLIC_BASE
 from tests.support.access_builders import INCIDENT, registered_owner, sent_request, staff
 from tests.unit.builders import clock, walk_to

@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import OutboxMessage, utcnow
-from camshare.services import outbox
-from camshare.services.sms import RecordingGateway, SendReceipt, TwilioGateway
+from camshare.services.messaging import outbox
+from camshare.services.messaging.sms import RecordingGateway, SendReceipt, TwilioGateway
 from camshare.settings import load_settings
 from tests.support.twilio_standin import TwilioStandin
 

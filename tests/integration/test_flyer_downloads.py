@@ -15,8 +15,8 @@ from sqlalchemy import select
 from camshare.i18n import catalog
 from camshare.models import AuditEvent, Campaign, StaffUser, utcnow
 from camshare.routes import campaign_file_path
-from camshare.services.agreements import publish_agreement
-from camshare.services.campaigns import create_campaign
+from camshare.services.agreements.texts import publish_agreement
+from camshare.services.outreach.campaigns import create_campaign
 from tests.integration.conftest import PUBLIC_BASE, sign_in
 
 FILES = ("qr.png", "qr.svg", "flyer.pdf")

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from camshare.models import Base, GeocodeCacheEntry
-from camshare.services.geocoding import (
+from camshare.services.geography.geocoding import (
     GeocoderUnavailable,
     geocode_cached,
     make_geocoder,

@@ -18,9 +18,9 @@ from camshare.models import (
     Owner,
 )
 from camshare.services.access import requests
-from camshare.services.inbound_sms import normalize
-from camshare.services.outbox import dispatch_due
-from camshare.services.sms import RecordingGateway
+from camshare.services.messaging.outbox import dispatch_due
+from camshare.services.messaging.sms import RecordingGateway
+from camshare.services.owners.inbound_sms import normalize
 from camshare.settings import get_settings
 from tests.integration.conftest import post_signed
 from tests.support.access_builders import NOW, draft, point_at, registered_owner, staff

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from camshare.models import OutboxMessage, Owner, OwnerSession, PhoneVerification, StaffUser
-from camshare.services import owner_account, verification
 from camshare.services.errors import DomainError
-from camshare.services.owner_links import new_owner_link
+from camshare.services.owners import account as owner_account
+from camshare.services.owners.links import new_owner_link
+from camshare.services.registration import verification
 from camshare.services.staff import accounts, sessions
 from tests.support.hashers import CountingHasher, installed
 from tests.support.parallel import all_at_once, tally, wide_factory

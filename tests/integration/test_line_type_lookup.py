@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from camshare.models import OutboxMessage
-from camshare.services import verification
 from camshare.services.errors import DomainError
-from camshare.services.line_type import TwilioLineTypeLookup, make_line_type_lookup
+from camshare.services.messaging.line_type import TwilioLineTypeLookup, make_line_type_lookup
+from camshare.services.registration import verification
 from camshare.settings import Settings, load_settings
 from tests.integration import test_sms_twilio as sms
 from tests.support.twilio_standin import TwilioStandin

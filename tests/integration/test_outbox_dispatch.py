@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from camshare.models import OutboxMessage, utcnow
-from camshare.services import outbox
-from camshare.services.sms import RecordingGateway, SendReceipt
+from camshare.services.messaging import outbox
+from camshare.services.messaging.sms import RecordingGateway, SendReceipt
 
 
 class SlowCountingGateway:

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from camshare.models import Base, OutboxMessage, Owner, PhoneVerification
-from camshare.services import owner_account, withdrawal
 from camshare.services.access import answers, board, requests
 from camshare.services.access.nearby import find_sites_near
 from camshare.services.errors import DomainError
-from camshare.services.inbound_sms import handle_inbound_sms
-from camshare.services.outbox import dispatch_due
-from camshare.services.owner_links import new_owner_link
+from camshare.services.messaging.outbox import dispatch_due
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import withdrawal
+from camshare.services.owners.inbound_sms import handle_inbound_sms
+from camshare.services.owners.links import new_owner_link
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import draft, staff
 from tests.unit.builders import MARILLA_POINT, NAME, PHONE, PHONE_E164, clock, walk_to
@@ -44,11 +45,11 @@ def test_an_owner_signs_in_with_an_sms_code(session, settings):
     token = owner_account.sign_in_with_code(
         session, PHONE, last_signin_code(session), settings, "198.51.100.1", now=later
     )
-    assert owner_account.signed_in_owner(session, token, later) == owner.id
+    assert owner_account.signed_in_owner(session, token, later, settings=settings) == owner.id
     expired = later + timedelta(hours=settings.owner_session_hours)
-    assert owner_account.signed_in_owner(session, token, expired) is None
+    assert owner_account.signed_in_owner(session, token, expired, settings=settings) is None
     owner_account.sign_out_owner(session, token, later)
-    assert owner_account.signed_in_owner(session, token, later) is None
+    assert owner_account.signed_in_owner(session, token, later, settings=settings) is None
 
 
 def test_an_owner_session_unused_for_the_idle_limit_ends(session, settings):
@@ -110,7 +111,7 @@ def test_the_manage_link_works_once_and_only_for_its_owner(session, settings):
     owner = registered(session, settings)
     token = new_owner_link(session, owner, "manage", settings.manage_link_hours)
     session_token = owner_account.sign_in_with_link(session, token, settings, None)
-    assert owner_account.signed_in_owner(session, session_token) == owner.id
+    assert owner_account.signed_in_owner(session, session_token, settings=settings) == owner.id
     with pytest.raises(DomainError, match="link_invalid"):
         owner_account.sign_in_with_link(session, token, settings, None)
     late = new_owner_link(session, owner, "manage", settings.manage_link_hours)
@@ -132,7 +133,7 @@ def test_a_paused_owner_gets_no_request_until_resumed(session, settings):
 
 
 def test_a_pause_until_a_date_ends_by_itself(session, settings):
-    from camshare.services.owner_standing import refresh_status
+    from camshare.services.owners.standing import refresh_status
 
     owner = registered(session, settings)
     now = clock()
@@ -219,7 +220,7 @@ class AcceptingGateway:
     keeps_record = False
 
     def send(self, to, body, status_callback=None):
-        from camshare.services.sms import SendReceipt
+        from camshare.services.messaging.sms import SendReceipt
 
         return SendReceipt(sid="SM" + token_hash(to + body)[:32], status="queued")
 

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from camshare.models import AuditEvent, Owner, Site
-from camshare.services import owner_locations
 from camshare.services.access.nearby import find_sites_near
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.geocoding import zip_centroid
-from camshare.services.owner_locations import PlacedAddress
+from camshare.services.geography.geocoding import zip_centroid
+from camshare.services.owners import locations as owner_locations
+from camshare.services.owners.locations import PlacedAddress
 from tests.support.fakes import FakeGeocoder
 from tests.unit.builders import (
     FORT_WORTH,

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from camshare.models import AuditEvent, OutboxMessage, OwnerLink
-from camshare.services import reconfirmation
 from camshare.services.access.nearby import find_sites_near
 from camshare.services.errors import DomainError
+from camshare.services.owners import reconfirmation
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import INCIDENT, NOW, point_at, registered_owner
 

@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from camshare.models import AuditEvent, Consent, OutboxMessage, Owner, OwnerLink, utcnow
-from camshare.services import agreements, reconsent
 from camshare.services.access.nearby import find_sites_near
+from camshare.services.agreements import consent_history, publishing
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.owner_standing import refresh_status
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.owners import accepting_again, reconsent_requests
+from camshare.services.owners.standing import refresh_status
+from camshare.services.permissions import Forbidden
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import INCIDENT, point_at, registered_owner, staff
 
@@ -51,7 +53,7 @@ def texts(tag: str = "v2") -> tuple[dict, dict]:
 def publish(session, settings, now, version="2027-01", actor=None):
     actor = actor or staff(session, "admin")
     body, changes = texts(version)
-    return reconsent.publish_and_ask(session, actor, version, body, changes, settings, now)
+    return reconsent_requests.publish_and_ask(session, actor, version, body, changes, settings, now)
 
 
 def found(session, owner) -> bool:
@@ -91,7 +93,7 @@ def test_only_an_admin_publishes_a_version(session, settings, owners, t0, role, 
     actor = staff(session, role)
     body, changes = texts()
     if allowed:
-        published = reconsent.publish_new_version(
+        published = publishing.publish_new_version(
             session, actor, "2027-01", body, changes, settings, t0
         )
         assert [t.language for t in published] == ["en", "es"]
@@ -107,7 +109,7 @@ def test_only_an_admin_publishes_a_version(session, settings, owners, t0, role, 
         assert event.actor == actor.audit_name
     else:
         with pytest.raises(Forbidden):
-            reconsent.publish_new_version(session, actor, "2027-01", body, changes, settings, t0)
+            publishing.publish_new_version(session, actor, "2027-01", body, changes, settings, t0)
         assert agreements.current_agreement(session, "en").version == "2026-11"
 
 
@@ -115,7 +117,7 @@ def test_both_languages_are_required_and_the_label_must_be_new(session, settings
     admin = staff(session, "admin")
     body, changes = texts()
     with pytest.raises(ValidationFailed) as failed:
-        reconsent.publish_new_version(
+        publishing.publish_new_version(
             session, admin, "2027-01", {"en": body["en"]}, {"en": changes["en"]}, settings, t0
         )
     assert failed.value.errors == {
@@ -125,10 +127,10 @@ def test_both_languages_are_required_and_the_label_must_be_new(session, settings
         "es_change": "agreements.error_required",
     }
     with pytest.raises(ValidationFailed) as failed:
-        reconsent.publish_new_version(session, admin, "2026-11", body, changes, settings, t0)
+        publishing.publish_new_version(session, admin, "2026-11", body, changes, settings, t0)
     assert failed.value.errors == {"version": "agreements.error_version_exists"}
     with pytest.raises(ValidationFailed) as failed:
-        reconsent.publish_new_version(session, admin, "new version!", body, changes, settings, t0)
+        publishing.publish_new_version(session, admin, "new version!", body, changes, settings, t0)
     assert failed.value.errors == {"version": "agreements.error_version_format"}
     assert agreements.current_agreement(session, "en").version == "2026-11"
 
@@ -154,7 +156,10 @@ def test_owners_behind_are_asked_once_and_held_back_at_once(session, settings, o
         assert link.expires_at > t0 + timedelta(days=29)
     assert "pausa" in reconsent_sms(session, jose)[0].body
     # Asked once per version: a second round (the worker, a retry) asks nobody again.
-    assert reconsent.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=5)) == 0
+    assert (
+        reconsent_requests.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=5))
+        == 0
+    )
     assert len(reconsent_sms(session, ana)) == 1
     # An owner who signs the new version at sign-up is not asked.
     newcomer = registered_owner(session, point_at(60), name="New Comer")
@@ -164,7 +169,10 @@ def test_owners_behind_are_asked_once_and_held_back_at_once(session, settings, o
         .where(Consent.owner_id == newcomer.id)
         .values(agreement_version_id=current.id)
     )
-    assert reconsent.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=6)) == 0
+    assert (
+        reconsent_requests.ask_owners_to_reconsent(session, settings, t0 + timedelta(minutes=6))
+        == 0
+    )
     # A later version asks them again, with a new link.
     _, asked = publish(session, settings, t0 + timedelta(days=1), version="2027-02")
     assert asked == 3
@@ -174,10 +182,10 @@ def test_owners_behind_are_asked_once_and_held_back_at_once(session, settings, o
 def test_asking_in_batches_reaches_everyone_once(session, settings, owners, t0):
     admin = staff(session, "admin")
     body, changes = texts()
-    reconsent.publish_new_version(session, admin, "2027-01", body, changes, settings, t0)
-    assert reconsent.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
-    assert reconsent.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
-    assert reconsent.ask_owners_to_reconsent(session, settings, t0, limit=1) == 0
+    publishing.publish_new_version(session, admin, "2027-01", body, changes, settings, t0)
+    assert reconsent_requests.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
+    assert reconsent_requests.ask_owners_to_reconsent(session, settings, t0, limit=1) == 1
+    assert reconsent_requests.ask_owners_to_reconsent(session, settings, t0, limit=1) == 0
     assert all(len(reconsent_sms(session, o)) == 1 for o in owners)
 
 
@@ -198,25 +206,25 @@ def test_opening_the_link_changes_nothing(session, settings, owners, t0):
     token = link_of(session, jose)
     later = t0 + timedelta(hours=2)
     for _ in range(2):
-        view = reconsent.reconsent_view(session, token, later)
+        view = accepting_again.reconsent_view(session, token, later)
     assert view.language == "es"
     assert view.agreement.version == "2027-01"
     assert view.agreement.language == "es"
     assert view.change_summary == "Las solicitudes cerradas ahora se borran a los 90 días."
     assert view.previous_version == "2026-11"
-    assert reconsent.reconsent_view(session, token, later, language="en").agreement.language == (
-        "en"
-    )
+    assert accepting_again.reconsent_view(
+        session, token, later, language="en"
+    ).agreement.language == ("en")
     link = session.scalar(select(OwnerLink).where(OwnerLink.token_sha256 == token_hash(token)))
     assert link.used_at is None
     assert jose.status == "reconsent"
     assert jose.reconsent_requested_at == t0
     assert len(session.scalars(select(Consent).where(Consent.owner_id == jose.id)).all()) == 1
     with pytest.raises(DomainError) as bad:
-        reconsent.reconsent_view(session, "x" * 32, later)
+        accepting_again.reconsent_view(session, "x" * 32, later)
     assert bad.value.key == "owner.link_invalid"
     with pytest.raises(DomainError):
-        reconsent.reconsent_view(session, token, t0 + timedelta(days=31))
+        accepting_again.reconsent_view(session, token, t0 + timedelta(days=31))
 
 
 def test_accepting_again(session, settings, owners, t0):
@@ -224,10 +232,10 @@ def test_accepting_again(session, settings, owners, t0):
     publish(session, settings, t0)
     token = link_of(session, jose)
     later = t0 + timedelta(hours=3)
-    shown = reconsent.reconsent_view(session, token, later).agreement
+    shown = accepting_again.reconsent_view(session, token, later).agreement
 
     def accept(accepted, name, at=later):
-        return reconsent.accept_again(
+        return accepting_again.accept_again(
             session,
             token,
             accepted,
@@ -276,7 +284,7 @@ def test_accepting_again(session, settings, owners, t0):
         accept(True, "José Muñoz", later + timedelta(minutes=1))
     assert used.value.key == "owner.link_invalid"
 
-    history = reconsent.consent_history(session, jose.id)
+    history = consent_history.consent_history(session, jose.id)
     assert [(r.version, r.language) for r in history] == [("2026-11", "es"), ("2027-01", "es")]
     assert history[1].accepted_at == later
     assert history[1].withdrawn_at is None
@@ -290,8 +298,8 @@ def test_accepting_in_the_language_shown(session, settings, owners, t0):
     ana, _ = owners
     publish(session, settings, t0)
     token = link_of(session, ana)
-    shown = reconsent.reconsent_view(session, token, t0, language="es").agreement
-    reconsent.accept_again(
+    shown = accepting_again.reconsent_view(session, token, t0, language="es").agreement
+    accepting_again.accept_again(
         session, token, True, "ana example", None, None, settings, t0, agreement_id=shown.id
     )
     consent = session.scalars(
@@ -311,7 +319,7 @@ def test_an_older_text_cannot_be_signed(session, settings, owners, t0):
         .agreement_version_id,
     )
     with pytest.raises(DomainError) as changed:
-        reconsent.accept_again(
+        accepting_again.accept_again(
             session, token, True, "Ana Example", None, None, settings, t0, agreement_id=old.id
         )
     assert changed.value.key == "error.agreement_changed"
@@ -327,7 +335,7 @@ def test_an_owner_who_paused_stays_paused_after_accepting(session, settings, own
     assert ana.status == "paused"
     assert ana.reconsent_requested_at == t0
     token = link_of(session, ana)
-    done = reconsent.accept_again(
+    done = accepting_again.accept_again(
         session, token, True, "Ana Example", None, None, settings, t0 + timedelta(hours=1)
     )
     assert done.status == "paused"
@@ -350,25 +358,25 @@ def test_opted_out_owners_get_no_sms_but_are_held_back(session, settings, owners
 def test_admins_see_an_owners_consent_history(session, settings, owners, t0):
     ana, _ = owners
     publish(session, settings, t0)
-    reconsent.accept_again(
+    accepting_again.accept_again(
         session, link_of(session, ana), True, "Ana Example", None, None, settings, t0
     )
     for role in ("supervisor", "police", "outreach"):
         with pytest.raises(Forbidden):
-            reconsent.consent_history_for_admin(session, staff(session, role), ana.id)
+            consent_history.consent_history_for_admin(session, staff(session, role), ana.id)
     admin = staff(session, "admin")
-    history = reconsent.consent_history_for_admin(session, admin, ana.id, t0)
+    history = consent_history.consent_history_for_admin(session, admin, ana.id, t0)
     assert [r.version for r in history] == ["2026-11", "2027-01"]
     viewed = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "consent.history_viewed")
     ).one()
     assert (viewed.actor, viewed.subject) == (admin.audit_name, f"owner:{ana.id}")
-    versions, waiting = reconsent.version_history(session, admin)
+    versions, waiting = consent_history.version_history(session, admin)
     assert [v.version for v in versions] == ["2027-01", "2026-11"]
     assert versions[0].change_summaries["es"].startswith("Las solicitudes cerradas")
     assert waiting == 1
     with pytest.raises(Forbidden):
-        reconsent.version_history(session, staff(session, "supervisor"))
+        consent_history.version_history(session, staff(session, "supervisor"))
 
 
 def test_owner_rows_stay_consistent(session, settings, owners, t0):
@@ -382,11 +390,11 @@ def test_asking_in_batches_of_their_own_transactions(factory, settings, t0):
         agreements.publish_bundled(session)
         ids = [registered_owner(session, point_at(50 + i)).id for i in range(5)]
         body, changes = texts()
-        reconsent.publish_new_version(
+        publishing.publish_new_version(
             session, staff(session, "admin"), "2027-01", body, changes, settings, t0
         )
-    assert reconsent.ask_in_batches(factory, settings, t0, batch=2) == 5
-    assert reconsent.ask_in_batches(factory, settings, t0, batch=2) == 0
+    assert reconsent_requests.ask_in_batches(factory, settings, t0, batch=2) == 5
+    assert reconsent_requests.ask_in_batches(factory, settings, t0, batch=2) == 0
     with factory() as session:
         statuses = session.scalars(select(Owner.status).where(Owner.id.in_(ids))).all()
         assert statuses == ["reconsent"] * 5
@@ -399,18 +407,20 @@ def test_asking_in_batches_of_their_own_transactions(factory, settings, t0):
 def test_admins_look_up_an_owners_consent_history_by_phone_and_it_is_audited(session, settings):
     owner = registered_owner(session, (32.78, -96.80))
     admin = staff(session, "admin")
-    records = reconsent.consent_history_by_phone(session, admin, owner.phone_e164[2:], settings)
+    records = consent_history.consent_history_by_phone(
+        session, admin, owner.phone_e164[2:], settings
+    )
     assert len(records) == 1
     viewed = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "consent.history_viewed")
     ).all()
     assert [v.subject for v in viewed] == [f"owner:{owner.id}"]
     with pytest.raises(Forbidden):
-        reconsent.consent_history_by_phone(
+        consent_history.consent_history_by_phone(
             session, staff(session, "outreach"), owner.phone_e164, settings
         )
     with pytest.raises(DomainError, match="owner_not_found"):
-        reconsent.consent_history_by_phone(session, admin, "(214) 555-0001", settings)
+        consent_history.consent_history_by_phone(session, admin, "(214) 555-0001", settings)
 
 
 def test_changing_whether_re_consent_holds_back_reaches_owners_already_asked(factory, settings, t0):

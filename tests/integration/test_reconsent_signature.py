@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from camshare.models import utcnow
-from camshare.services import agreements, reconsent
+from camshare.services.agreements import texts as agreements
 from camshare.services.errors import ValidationFailed
+from camshare.services.owners import accepting_again
 from tests.integration.test_reconsent import link_of, publish
 from tests.support.access_builders import point_at, registered_owner
 
@@ -20,10 +21,10 @@ def test_an_owner_signs_again_without_the_accents_or_emoji_of_their_name(session
     publish(session, settings, t0)
     token = link_of(session, owner)
     later = t0 + timedelta(hours=1)
-    shown = reconsent.reconsent_view(session, token, later).agreement
+    shown = accepting_again.reconsent_view(session, token, later).agreement
 
     def accept(name):
-        return reconsent.accept_again(
+        return accepting_again.accept_again(
             session, token, True, name, "198.51.100.4", "UA", settings, later, agreement_id=shown.id
         )
 

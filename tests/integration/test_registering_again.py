@@ -13,8 +13,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from camshare.models import Owner
-from camshare.services import agreements, owner_account, reconfirmation, registration
+from camshare.services import registration
 from camshare.services.access.nearby import find_sites_near
+from camshare.services.agreements import texts as agreements
+from camshare.services.owners import account as owner_account
+from camshare.services.owners import reconfirmation
 from camshare.settings import PROJECT_DIR
 from tests.support.access_builders import staff
 from tests.unit.builders import MARILLA_POINT, clock, draft_row, walk_to
@@ -34,10 +37,10 @@ def found(session, owner) -> bool:
 
 def publish_new_version(session, settings, now):
     """An admin publishes version 2099-01 and its owners are asked to accept it."""
-    from camshare.services import reconsent
+    from camshare.services.owners import reconsent_requests
 
     text = {"title": "Agreement 2099", "summary": "One point.", "body": "One paragraph."}
-    reconsent.publish_and_ask(
+    reconsent_requests.publish_and_ask(
         session,
         staff(session, "admin"),
         "2099-01",
@@ -167,7 +170,7 @@ def test_a_first_registration_is_active_and_found(session, settings):
 
 
 # A supplement to the behaviour above: nothing but the one writer assigns an owner's status.
-STATUS_WRITER = Path("camshare/services/owner_standing.py")
+STATUS_WRITER = Path("camshare/services/owners/standing.py")
 
 
 def _owner_status_assignments(path: Path, tree: ast.AST) -> list[str]:

@@ -22,9 +22,11 @@ from camshare.models import (
     StaffSession,
     utcnow,
 )
-from camshare.services import agreements, audit, retention, transparency
+from camshare.services import audit, retention
 from camshare.services.access.requests import create_request, expire_due_requests
-from camshare.services.outbox import enqueue_sms
+from camshare.services.agreements import texts as agreements
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.public import transparency
 from camshare.services.tokens import new_token, token_hash
 from camshare.worker import upkeep
 from tests.integration.test_worker import run_worker_once

@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 
 from camshare.models import utcnow
-from camshare.services import owner_account
 from camshare.services.errors import DomainError
-from camshare.services.owner_links import new_owner_link
+from camshare.services.owners import account as owner_account
+from camshare.services.owners.links import new_owner_link
 from camshare.services.session_handoff import HANDOFF_SECONDS, begin_handoff, redeem_handoff
 from camshare.services.staff.sessions import resolve_session
 from camshare.session_cookies import read_cookie
@@ -42,7 +42,7 @@ def signed_in(factory, kind: str, token: str, settings) -> bool:
     with factory() as session:
         if kind == "staff":
             return resolve_session(session, token, settings=settings) is not None
-        return owner_account.signed_in_owner(session, token) is not None
+        return owner_account.signed_in_owner(session, token, settings=settings) is not None
 
 
 def handoff(factory, kind: str, token: str, settings, now=None) -> str:

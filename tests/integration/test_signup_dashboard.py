@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from camshare.models import AuditEvent, Campaign
-from camshare.services import registration, signups
-from camshare.services.campaigns import create_campaign, save_campaign, set_archived
+from camshare.services import registration
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.staff.permissions import Forbidden
+from camshare.services.outreach import signup_figures
+from camshare.services.outreach.campaigns import create_campaign, save_campaign, set_archived
+from camshare.services.permissions import Forbidden
 from tests.support.access_builders import staff
 from tests.unit.builders import clock, walk_to
 
@@ -64,7 +65,7 @@ def today(settings):
 
 def test_the_funnel_counts_who_stopped_at_each_step(session, settings, outreach, scenario):
     day = today(settings)
-    board = signups.signup_dashboard(session, outreach, day, day, settings)
+    board = signup_figures.signup_dashboard(session, outreach, day, day, settings)
     rows = {row.code or "direct": row.funnel for row in board.campaigns}
     park = rows["PARKFR"]
     assert (park.scans, park.started, park.verified, park.completed) == (7, 6, 3, 2)
@@ -86,7 +87,7 @@ def test_abandoned_drafts_still_count_after_they_are_purged(session, settings, o
     day = today(settings)
     park = next(
         r.funnel
-        for r in signups.signup_dashboard(session, outreach, day, day, settings).campaigns
+        for r in signup_figures.signup_dashboard(session, outreach, day, day, settings).campaigns
         if r.code == "PARKFR"
     )
     assert (park.scans, park.started, park.verified, park.completed) == (7, 6, 3, 2)
@@ -96,23 +97,30 @@ def test_the_date_range_and_campaign_filter(session, settings, outreach, scenari
     day = today(settings)
     yesterday = day - timedelta(days=1)
     assert (
-        signups.signup_dashboard(session, outreach, yesterday, yesterday, settings).total.scans == 0
+        signup_figures.signup_dashboard(
+            session, outreach, yesterday, yesterday, settings
+        ).total.scans
+        == 0
     )
     park_id = session.scalar(select(Campaign.id).where(Campaign.code == "PARKFR"))
-    only = signups.signup_dashboard(session, outreach, day, day, settings, str(park_id))
+    only = signup_figures.signup_dashboard(session, outreach, day, day, settings, str(park_id))
     assert [r.code for r in only.campaigns] == ["PARKFR"]
-    direct = signups.signup_dashboard(session, outreach, day, day, settings, signups.DIRECT)
+    direct = signup_figures.signup_dashboard(
+        session, outreach, day, day, settings, signup_figures.DIRECT
+    )
     assert direct.total.scans == 1
     with pytest.raises(DomainError, match="order"):
-        signups.signup_dashboard(session, outreach, day, yesterday, settings)
+        signup_figures.signup_dashboard(session, outreach, day, yesterday, settings)
 
 
 def test_the_csv_matches_the_dashboard(session, settings, outreach, scenario):
     day = today(settings)
-    board = signups.signup_dashboard(session, outreach, day, day, settings)
+    board = signup_figures.signup_dashboard(session, outreach, day, day, settings)
     table = list(
         csv.DictReader(
-            io.StringIO(signups.dashboard_csv(session, outreach, "campaigns", day, day, settings))
+            io.StringIO(
+                signup_figures.dashboard_csv(session, outreach, "campaigns", day, day, settings)
+            )
         )
     )
     for row in board.campaigns:
@@ -132,12 +140,12 @@ def test_the_csv_matches_the_dashboard(session, settings, outreach, scenario):
     assert int(table[-1]["scans"]) == board.total.scans
     days = list(
         csv.reader(
-            io.StringIO(signups.dashboard_csv(session, outreach, "days", day, day, settings))
+            io.StringIO(signup_figures.dashboard_csv(session, outreach, "days", day, day, settings))
         )
     )
     assert days[1:] == [[d.isoformat(), str(n)] for d, n in board.per_day]
     # Aggregates never name anyone.
-    assert "555" not in signups.dashboard_csv(session, outreach, "zips", day, day, settings)
+    assert "555" not in signup_figures.dashboard_csv(session, outreach, "zips", day, day, settings)
 
 
 def test_personal_data_is_exported_to_admins_only_and_every_export_is_audited(
@@ -146,11 +154,11 @@ def test_personal_data_is_exported_to_admins_only_and_every_export_is_audited(
     day = today(settings)
     for role in ("outreach", "supervisor", "police"):
         with pytest.raises(Forbidden):
-            signups.dashboard_csv(
+            signup_figures.dashboard_csv(
                 session, staff(session, role), "registrations", day, day, settings
             )
     admin = staff(session, "admin")
-    text = signups.dashboard_csv(session, admin, "registrations", day, day, settings)
+    text = signup_figures.dashboard_csv(session, admin, "registrations", day, day, settings)
     assert "+1214555" in text
     assert "PARKFR" in text
     exports = session.scalars(
@@ -166,9 +174,9 @@ def test_who_may_see_the_dashboard_and_manage_campaigns(session, settings, role)
     values = {"name": "Library day", "kind": "community_event", "flyer_language": "both"}
     if role == "police":
         with pytest.raises(Forbidden):
-            signups.signup_dashboard(session, actor, day, day, settings)
+            signup_figures.signup_dashboard(session, actor, day, day, settings)
     else:
-        signups.signup_dashboard(session, actor, day, day, settings)
+        signup_figures.signup_dashboard(session, actor, day, day, settings)
     if role in ("admin", "outreach"):
         view = save_campaign(session, actor, values, settings)
         set_archived(session, actor, view.id, True)
@@ -242,9 +250,9 @@ def test_no_export_cell_can_run_as_a_formula_in_a_spreadsheet(session, settings,
     admin = staff(session, "admin")
 
     cells = []
-    for table in signups.CSV_TABLES:
+    for table in signup_figures.CSV_TABLES:
         actor = admin if table == "registrations" else outreach
-        text = signups.dashboard_csv(session, actor, table, day, day, settings)
+        text = signup_figures.dashboard_csv(session, actor, table, day, day, settings)
         cells += [cell for row in csv.reader(io.StringIO(text)) for cell in row]
 
     assert "'" + FORMULA in cells

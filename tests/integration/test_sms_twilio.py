@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import Base, OutboxMessage, Owner, utcnow
-from camshare.services.outbox import dispatch_due, enqueue_sms, retry_delay, send_one
-from camshare.services.sms import (
+from camshare.services.messaging.outbox import dispatch_due, enqueue_sms, retry_delay, send_one
+from camshare.services.messaging.sms import (
     RecordingGateway,
     SmsPermanentError,
     SmsTemporaryError,

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from camshare import cli
 from camshare.models import AuditEvent, StaffSession, StaffUser
 from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.permissions import ROLES, Actor, Forbidden, may
 from camshare.services.staff import accounts, passwords, sessions, totp
-from camshare.services.staff.permissions import ROLES, Actor, Forbidden, may
 from camshare.services.tokens import token_hash
 from tests.support.hashers import CountingHasher, installed
 from tests.support.transactions import open_outer_transaction

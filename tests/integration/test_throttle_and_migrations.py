@@ -79,7 +79,7 @@ def test_receipt_links_sent_before_owner_links_keep_working(database_url, factor
     from sqlalchemy import text
 
     from camshare.models import OwnerLink
-    from camshare.services.owner_links import peek_owner_link
+    from camshare.services.owners.links import peek_owner_link
     from camshare.services.tokens import new_token, token_hash
 
     config = alembic_config(database_url)

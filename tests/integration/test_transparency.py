@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from camshare.models import AgreementVersion, Consent, OutboxMessage, Site
 from camshare.services.access import answers, requests
-from camshare.services.agreements import publish_agreement
-from camshare.services.transparency import (
+from camshare.services.agreements.texts import publish_agreement
+from camshare.services.public.transparency import (
     SMALL,
     RequestGroup,
     TypeRow,

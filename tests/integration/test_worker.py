@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from camshare.models import OutboxMessage, Owner, Site
-from camshare.services.outbox import enqueue_sms
+from camshare.services.messaging.outbox import enqueue_sms
 from tests.support.nominatim_standin import KnownPlace, NominatimStandin
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from camshare.models import AgreementVersion, Camera, Consent, Owner, Site, StaffUser
 from camshare.services.access import requests
 from camshare.services.access.guardrails import RequestDraft
-from camshare.services.staff.permissions import Actor
+from camshare.services.permissions import Actor
 
 INCIDENT = (32.7767, -96.7970)
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

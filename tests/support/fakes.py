@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from camshare.services.geocoding import GeocoderUnavailable, Place, query_key
+from camshare.services.geography.geocoding import GeocoderUnavailable, Place, query_key
 
 
 @dataclass

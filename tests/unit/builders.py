@@ -16,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camshare.models import OutboxMessage, PhoneVerification, RegistrationDraft, utcnow
-from camshare.services import agreements, registration, registry, verification
-from camshare.services.geocoding import Place
-from camshare.services.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services import registration
+from camshare.services.agreements import texts as agreements
+from camshare.services.geography.geocoding import Place
+from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services.registration import completion, verification
 from camshare.services.tokens import token_hash
 from camshare.settings import Settings
 from tests.support.fakes import FakeGeocoder
@@ -191,7 +193,7 @@ class Walk:
     jurisdiction: Jurisdiction
     agreement: agreements.AgreementText | None = None
     phone_e164: str = PHONE_E164
-    confirmation: registry.Confirmation | None = None
+    confirmation: completion.Confirmation | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -286,7 +288,7 @@ def walk_to(
         assert check.ok, check
 
     def complete() -> None:
-        walk.confirmation = registry.complete_registration(
+        walk.confirmation = completion.complete_registration(
             session, key, settings, now=now + timedelta(minutes=2)
         )
 

@@ -22,8 +22,10 @@ from camshare.models import (
     RegistrationDraft,
     Site,
 )
-from camshare.services import campaigns, registration, registry, verification
+from camshare.services import registration
 from camshare.services.errors import DomainError
+from camshare.services.outreach import campaigns
+from camshare.services.registration import completion, verification
 from camshare.services.tokens import token_hash
 from tests.unit.builders import (
     IP,
@@ -170,7 +172,7 @@ def test_a_completed_draft_cannot_be_loaded_or_completed_again(session, settings
     assert draft.completed_at == walk.now + timedelta(minutes=2)
     assert draft.owner_id == walk.confirmation.owner_id
     assert refused(registration.load_draft, session, walk.key).key == "error.draft_completed"
-    error = refused(registry.complete_registration, session, walk.key, settings)
+    error = refused(completion.complete_registration, session, walk.key, settings)
     assert error.key == "error.draft_completed"
     assert count(session, Owner) == 1
 
@@ -187,7 +189,7 @@ def test_completing_without_verifying_the_phone_is_refused(session, settings):
     walk = walk_to(session, settings, "verify")
     verification.send_code(session, walk.key, settings, IP, now=walk.now)
 
-    error = refused(registry.complete_registration, session, walk.key, settings, now=walk.now)
+    error = refused(completion.complete_registration, session, walk.key, settings, now=walk.now)
 
     assert error.key == "error.phone_not_verified"
     assert count(session, Owner) == 0
@@ -197,7 +199,7 @@ def test_completing_without_verifying_the_phone_is_refused(session, settings):
 def test_completing_before_the_agreement_is_refused(session, settings):
     walk = walk_to(session, settings, "agreement")
 
-    error = refused(registry.complete_registration, session, walk.key, settings, now=walk.now)
+    error = refused(completion.complete_registration, session, walk.key, settings, now=walk.now)
 
     assert error.key == "error.step_unavailable"
     assert count(session, Owner) == 0
@@ -321,13 +323,13 @@ def test_a_site_registered_while_the_geocoder_was_down_is_marked_for_a_later_che
     assert site.geocoded_at is None
     assert site.location_source == "resident_pin"
 
-    assert registry.retry_next_pending_geocode(session, geocoder) == "unavailable"  # still down
+    assert completion.retry_next_pending_geocode(session, geocoder) == "unavailable"  # still down
     assert site.geocode_status == "unavailable"
     geocoder.down = False
-    assert registry.retry_next_pending_geocode(session, geocoder) == "ok"
+    assert completion.retry_next_pending_geocode(session, geocoder) == "ok"
     assert site.geocode_status == "ok"
     assert site.geocode_attempts == 2
-    assert registry.retry_next_pending_geocode(session, geocoder) is None  # nothing left
+    assert completion.retry_next_pending_geocode(session, geocoder) is None  # nothing left
 
 
 # --- expiry ----------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 
 from camshare.models import Campaign, CampaignVisit, GeocodeCacheEntry, Owner, RegistrationDraft
-from camshare.services import registration, verification
-from camshare.services.campaigns import create_campaign
+from camshare.services import registration
 from camshare.services.errors import DomainError
-from camshare.services.geocoding import Place, purge_geocode_cache
-from camshare.services.registry import complete_registration
+from camshare.services.geography.geocoding import Place, purge_geocode_cache
+from camshare.services.outreach.campaigns import create_campaign
+from camshare.services.registration import verification
+from camshare.services.registration.completion import complete_registration
 from tests.unit.builders import IP, MARILLA, contact, draft_row, locate, query, walk_to
 
 

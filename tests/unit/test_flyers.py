@@ -17,9 +17,9 @@ from PIL import Image, ImageDraw
 from pyzbar.pyzbar import ZBarSymbol, decode
 
 from camshare.i18n import catalog
-from camshare.services import flyers
-from camshare.services.agreements import AGREEMENTS_DIR
-from camshare.services.campaigns import CODE_ALPHABET, join_url
+from camshare.services.agreements.texts import AGREEMENTS_DIR
+from camshare.services.outreach import flyers
+from camshare.services.outreach.campaigns import CODE_ALPHABET, join_url
 from camshare.settings import load_settings
 
 BASE = "https://registry.example.gov"

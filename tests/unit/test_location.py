@@ -6,7 +6,7 @@ import pytest
 
 from camshare.services import registration
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.geocoding import Place
+from camshare.services.geography.geocoding import Place
 from tests.unit.builders import (
     AUSTIN,
     FORT_WORTH,

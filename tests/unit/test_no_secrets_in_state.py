@@ -20,8 +20,8 @@ from reflex.state import BaseState, State
 import camshare.camshare  # noqa: F401 - registers every page's state
 from camshare import runtime
 from camshare.services.errors import ValidationFailed
+from camshare.services.permissions import Actor
 from camshare.services.staff import accounts
-from camshare.services.staff.permissions import Actor
 from camshare.state.staff_sign_in import SignInState
 from camshare.state.staff_users import StaffUsersState
 from tests.support.asyncio_run import run as run_coroutine

@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from camshare.services.access import messages
-from camshare.services.access.wording import (
+from camshare.services.access.request_texts import (
     OwnerSite,
     check_genuine,
     compass_point,
     describe_place,
-    postal_address,
     request_sms,
     rounded_distance,
 )
-from camshare.services.sms import gsm7_friendly, sms_segments
+from camshare.services.geography.addresses import postal_address
+from camshare.services.messaging.sms import gsm7_friendly, sms_segments
 from camshare.settings import load_settings
 from tests.support.access_builders import point_at
 

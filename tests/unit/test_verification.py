@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from camshare.services import owner_account, registration, verification
+from camshare.services import registration
 from camshare.services.errors import DomainError
+from camshare.services.owners import account as owner_account
+from camshare.services.registration import verification
 from tests.unit.builders import (
     IP,
     PHONE,

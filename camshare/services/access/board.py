@@ -24,8 +24,8 @@ from camshare.models import (
 from camshare.services import audit
 from camshare.services.access.requests import visible_request
 from camshare.services.errors import DomainError
+from camshare.services.permissions import Actor, authorize, may
 from camshare.services.phones import display_phone
-from camshare.services.staff.permissions import Actor, authorize, may
 
 RECIPIENT_STATES = (
     "pending",

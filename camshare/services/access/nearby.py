@@ -100,7 +100,7 @@ _STANDING_CONSENT = select(literal_column("1")).where(
     _consent.owner_id == _owner.id, _consent.withdrawn_at.is_(None)
 )
 # The one definition of a registration that counts: police may ask it, the public figures
-# count it (services/transparency.py).
+# count it (services/public/transparency.py).
 ELIGIBLE = (*_ACTIVE, _STANDING_CONSENT.exists())
 # PostgreSQL: OFFSET 0 keeps the planner from turning EXISTS into a semi-join, and so from
 # weighing join orders with one table more: that halves the planning (0.35 to 0.18 ms, a

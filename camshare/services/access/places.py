@@ -6,9 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from camshare.services.access.wording import block_of
+from camshare.services.access.request_texts import block_of
 from camshare.services.errors import DomainError
-from camshare.services.geocoding import Geocoder, GeocoderUnavailable, address_query, geocode_cached
+from camshare.services.geography.geocoding import (
+    Geocoder,
+    GeocoderUnavailable,
+    address_query,
+    geocode_cached,
+)
 from camshare.settings import Settings
 
 

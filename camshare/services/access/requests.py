@@ -17,16 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from camshare.models import AccessRecipient, AccessRequest, Owner, Site, StaffUser, utcnow
-from camshare.routes import owner_answer_path, request_board_path
 from camshare.services import audit
 from camshare.services.access import messages
 from camshare.services.access.guardrails import RequestDraft, check_draft, is_emergency
 from camshare.services.access.nearby import NearbySite, find_sites_near
-from camshare.services.access.wording import OwnerSite, describe_place, request_sms
-from camshare.services.campaigns import CODE_ALPHABET
+from camshare.services.access.request_texts import OwnerSite, describe_place, request_sms
 from camshare.services.errors import DomainError
-from camshare.services.outbox import enqueue_sms
-from camshare.services.staff.permissions import Actor, Forbidden, authorize, may
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.outreach.campaigns import CODE_ALPHABET
+from camshare.services.permissions import Actor, Forbidden, authorize, may
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -293,11 +292,11 @@ def _send(session: Session, request: AccessRequest, settings: Settings, now: dat
         message = enqueue_sms(
             session,
             owner.phone_e164,
-            body(settings.public_url(owner_answer_path(token))),
+            body(settings.links.owner_answer(token)),
             "access_request",
             owner.language,
             owner.id,
-            redacted_body=body(settings.public_url(owner_answer_path("…"))),
+            redacted_body=body(settings.links.owner_answer("…")),
             expires_at=request.expires_at,
         )
         sends.append((recipient, token, message))
@@ -356,7 +355,7 @@ def _tell_supervisors_of_emergency(
             StaffUser.phone_e164.is_not(None),
         )
     ).all()
-    link = settings.public_url(request_board_path(request.id))
+    link = settings.links.request_board(request.id)
     for supervisor in supervisors:
         enqueue_sms(
             session,

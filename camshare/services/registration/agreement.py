@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from camshare.models import utcnow
-from camshare.services.agreements import get_agreement
+from camshare.services.agreements.texts import get_agreement
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.registration.contact import clean_name
 from camshare.services.registration.drafts import (

@@ -13,8 +13,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from camshare.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from camshare.models import CampaignVisit, RegistrationDraft, utcnow
-from camshare.services.campaigns import find_campaign
 from camshare.services.errors import DomainError
+from camshare.services.outreach.campaigns import find_campaign
 from camshare.services.tokens import new_token, token_hash
 
 MAX_TYPED_VALUE = 500

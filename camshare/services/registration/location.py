@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from camshare.models import RegistrationDraft
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.geocoding import (
+from camshare.services.geography.geocoding import (
     Geocoder,
     GeocoderUnavailable,
     address_query,
@@ -17,7 +17,7 @@ from camshare.services.geocoding import (
     query_key,
     zip_centroid,
 )
-from camshare.services.jurisdiction import Jurisdiction
+from camshare.services.geography.jurisdiction import Jurisdiction
 from camshare.services.registration.drafts import (
     DraftSnapshot,
     load_draft,

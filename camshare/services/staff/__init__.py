@@ -1,1 +1,1 @@
-"""Staff accounts: passwords, TOTP second factor, sessions, roles and what each may do."""
+"""Staff accounts: passwords, TOTP second factor, sessions (the role table is ``permissions``)."""

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from camshare.models import StaffUser, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.permissions import ROLES, Actor, authorize
 from camshare.services.phones import normalize_mobile
 from camshare.services.staff.passwords import hash_password, password_problem
-from camshare.services.staff.permissions import ROLES, Actor, authorize
 from camshare.services.staff.sessions import revoke_user_sessions
 from camshare.settings import Settings
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from camshare.models import AuditEvent, StaffSession, StaffUser, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError
+from camshare.services.permissions import ROLES, Actor
 from camshare.services.staff.passwords import (
     PASSWORD_MAX,
     check_password,
@@ -35,7 +36,6 @@ from camshare.services.staff.passwords import (
     needs_rehash,
     spend_check,
 )
-from camshare.services.staff.permissions import ROLES, Actor
 from camshare.services.staff.totp import accepted_step, provisioning_uri, qr_svg_data_uri
 from camshare.services.staff.totp import new_secret as new_totp_secret
 from camshare.services.throttle import hold, slot_name

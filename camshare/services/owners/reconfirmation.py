@@ -25,13 +25,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from camshare import routes
 from camshare.i18n import LANGUAGES, plural, translate
 from camshare.models import Owner, Site, utcnow
 from camshare.services import audit
-from camshare.services.outbox import enqueue_sms
-from camshare.services.owner_links import new_owner_link, peek_owner_link, use_owner_link
-from camshare.services.owner_standing import refresh_status
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.owners.links import new_owner_link, peek_owner_link, use_owner_link
+from camshare.services.owners.standing import refresh_status
 from camshare.settings import Settings
 
 
@@ -62,7 +61,7 @@ def reconfirm_link_hours(settings: Settings) -> float:
 
 def reconfirm_url(settings: Settings, token: str) -> str:
     """The one-tap link texted to an owner."""
-    return settings.public_url(routes.reconfirm_path(token))
+    return settings.links.reconfirm(token)
 
 
 def _language(owner: Owner) -> str:
@@ -208,15 +207,11 @@ def reconfirm_view(
 def confirm_cameras(
     session: Session,
     token: str,
-    now: datetime | None = None,
-    settings: Settings | None = None,
+    now: datetime | None,
+    settings: Settings,
     ip_address: str | None = None,
 ) -> Owner:
     """The owner still has these cameras: the link is used, and they are released."""
-    if settings is None:
-        from camshare.settings import get_settings
-
-        settings = get_settings()
     now = now or utcnow()
     owner = use_owner_link(session, token, "reconfirm", now)
     before = owner.status

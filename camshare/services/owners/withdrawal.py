@@ -34,8 +34,8 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
-from camshare.services.geocoding import address_query, query_key
-from camshare.services.outbox import enqueue_sms
+from camshare.services.geography.geocoding import address_query, query_key
+from camshare.services.messaging.outbox import enqueue_sms
 from camshare.settings import Settings
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from camshare.i18n import translate
 from camshare.services.access.geo import distance_m
+from camshare.services.geography.addresses import postal_address
 from camshare.settings import Settings
 
 _HOUSE_NUMBER = re.compile(r"^\s*(\d+)[A-Za-z]?\s+(.+)$")
@@ -61,18 +62,6 @@ def describe_block(block: str, language: str) -> str:
     if match:
         return translate(language, "request.block_of", number=match.group(1), street=match.group(2))
     return block
-
-
-def postal_address(line: str, city: str | None, state: str | None) -> str:
-    """An address with its city and state: "1500 Marilla St, Dallas, TX" (never twice)."""
-    parts = [part.strip() for part in (line or "").split(",") if part.strip()]
-    written = {part.lower() for part in parts[1:]} | {
-        part.split()[0].lower() for part in parts[1:] if part.split()
-    }
-    for extra in (city, state):
-        if extra and extra.strip() and extra.strip().lower() not in written:
-            parts.append(extra.strip())
-    return ", ".join(parts)
 
 
 def compass_point(from_lat: float, from_lon: float, to_lat: float, to_lon: float) -> str:

@@ -28,16 +28,17 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
-from camshare.services.access.wording import postal_address
+from camshare.services.agreements.consent_history import consent_history
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.owner_links import use_owner_link
-from camshare.services.owner_standing import refresh_status
+from camshare.services.geography.addresses import postal_address
+from camshare.services.owners.links import use_owner_link
+from camshare.services.owners.standing import refresh_status
 from camshare.services.phones import normalize_mobile
 from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
+from camshare.services.registration.verification import CodeSent, check_pending, issue_code
 from camshare.services.tokens import new_token, token_hash
-from camshare.services.verification import CodeSent, check_pending, issue_code
-from camshare.settings import Settings, get_settings
+from camshare.settings import Settings
 
 # Writing last_seen_at on every use of a session would be waste: once a minute will do.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -138,7 +139,7 @@ def signed_in_owner(
     token: str | None,
     now: datetime | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> int | None:
     """The id of the owner signed in with ``token``, or None.
 
@@ -149,7 +150,6 @@ def signed_in_owner(
     if not token:
         return None
     now = now or utcnow()
-    settings = settings or get_settings()
     row = session.scalar(
         select(OwnerSession).where(
             OwnerSession.token_sha256 == token_hash(token),
@@ -271,7 +271,7 @@ def update_details(
 
 def site_camera_rows(session: Session, owner_id: int, site_id: int) -> list[dict[str, str]]:
     """A site's camera rows as the editor shows them (the site must be the owner's)."""
-    site = _own_site(session, owner_id, site_id)
+    site = own_site(session, owner_id, site_id)
     return [
         {
             "camera_kind": c.camera_kind,
@@ -289,14 +289,15 @@ def save_site_cameras(
     session: Session, owner_id: int, site_id: int, rows: list[dict[str, Any]], now=None
 ) -> None:
     """Replace a site's cameras with ``rows`` (checked as at sign-up)."""
-    site = _own_site(session, owner_id, site_id)
+    site = own_site(session, owner_id, site_id)
     site.cameras = [Camera(**row) for row in clean_camera_rows(rows)]
     audit.record(
         session, f"owner:{owner_id}", "owner.cameras_changed", f"site:{site_id}", at=now or utcnow()
     )
 
 
-def _own_site(session: Session, owner_id: int, site_id: int) -> Site:
+def own_site(session: Session, owner_id: int, site_id: int) -> Site:
+    """The owner's site ``site_id``; any other site is not found (also for locations)."""
     site = session.get(Site, site_id)
     if site is None or site.owner_id != owner_id:
         raise DomainError("owner.site_not_found")
@@ -332,13 +333,11 @@ class MyRegistration:
     owner: Owner
     locations: tuple[MyLocation, ...]
     requests: tuple[RequestSeen, ...]
-    consents: tuple  # reconsent.ConsentRecord, newest first
+    consents: tuple  # consent_history.ConsentRecord, newest first
 
 
 def my_registration(session: Session, owner_id: int) -> MyRegistration:
     """Everything /my shows for the signed-in owner."""
-    from camshare.services.reconsent import consent_history  # it builds on this module
-
     owner = session.get(Owner, owner_id)
     locations = tuple(
         MyLocation(

@@ -21,7 +21,7 @@ from camshare.models import AccessRecipient, AccessRequest, InboundSms, Owner, u
 from camshare.services import audit
 from camshare.services.access.answers import answer_by_reply
 from camshare.services.errors import DomainError
-from camshare.services.outbox import mark_opted_out
+from camshare.services.messaging.outbox import mark_opted_out
 from camshare.services.throttle import hold, slot_name
 from camshare.settings import Settings
 

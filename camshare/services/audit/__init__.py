@@ -1,4 +1,7 @@
-"""The append-only audit log: every action that matters leaves one row."""
+"""The append-only audit log: every action that matters leaves one row.
+
+Writing it is ``record`` (here, as every use case calls it); browsing it is ``browsing``.
+"""
 
 from __future__ import annotations
 

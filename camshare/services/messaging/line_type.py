@@ -33,7 +33,7 @@ class TwilioLineTypeLookup:
     """Lookup v2's line type intelligence through the official ``twilio`` client."""
 
     def __init__(self, settings: Settings) -> None:
-        from camshare.services.sms import twilio_client
+        from camshare.services.messaging.sms import twilio_client
 
         self._client = twilio_client(settings)
 

@@ -17,11 +17,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from camshare.i18n import translate
 from camshare.models import OutboxMessage, PhoneVerification, utcnow
 from camshare.services.errors import DomainError
-from camshare.services.line_type import LineTypeLookup, check_takes_sms
-from camshare.services.outbox import enqueue_sms
+from camshare.services.messaging.line_type import LineTypeLookup, check_takes_sms
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.messaging.sms import TWILIO_OPTED_OUT
 from camshare.services.registration import load_draft, record_progress, save_draft
-from camshare.services.registry import Confirmation, complete_registration
-from camshare.services.sms import TWILIO_OPTED_OUT
+from camshare.services.registration.completion import Confirmation, complete_registration
 from camshare.services.throttle import hold
 from camshare.services.tokens import code_hash, new_code
 from camshare.settings import Settings

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 from camshare.i18n import LANGUAGES, translate
 from camshare.models import Campaign
 from camshare.services import audit
-from camshare.services.agreements import AGREEMENTS_DIR, current_agreement
-from camshare.services.campaigns import FLYER_LANGUAGES, join_url, normalize_code
+from camshare.services.agreements.texts import AGREEMENTS_DIR, current_agreement
 from camshare.services.errors import DomainError
-from camshare.services.staff.permissions import Actor, authorize
+from camshare.services.outreach.campaigns import FLYER_LANGUAGES, join_url, normalize_code
+from camshare.services.permissions import Actor, authorize
 from camshare.settings import PROJECT_DIR, Settings
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import OutboxMessage, Owner, utcnow
-from camshare.services.sms import (
+from camshare.services.messaging.sms import (
     TWILIO_OPTED_OUT,
     SmsGateway,
     SmsPermanentError,
@@ -219,6 +219,10 @@ def send_one(
 ) -> OutboxMessage | None:
     """Send the oldest due message, if any, and record the outcome; returns it.
 
+    Commits part-way, by design: the claim is committed before the provider is called and
+    the outcome after, so a message is never sent twice and never lost (the outbox's
+    reasoning above); hence ``factory``, not one caller's session.
+
     ``pace`` blocks until this dispatcher may call the provider (the worker's books a turn
     shared by every process, ``throttle.spaced``); it is called once per message handed
     to the provider, after the claim. None sends at once.
@@ -292,7 +296,10 @@ def dispatch_due(
     now: datetime | None = None,
     pace: Callable[[], None] | None = None,
 ) -> int:
-    """Send up to ``limit`` due messages, each after ``pace``; returns how many were tried."""
+    """Send up to ``limit`` due messages, each after ``pace``; returns how many were tried.
+
+    Commits part-way, by design: each message as ``send_one`` does.
+    """
     tried = 0
     while tried < limit:
         message = send_one(

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from camshare.models import Camera, Site, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError
-from camshare.services.geocoding import Geocoder
-from camshare.services.jurisdiction import Jurisdiction
-from camshare.services.owner_account import _own_site
+from camshare.services.geography.geocoding import Geocoder
+from camshare.services.geography.jurisdiction import Jurisdiction
+from camshare.services.owners.account import own_site
 from camshare.services.registration.cameras import MAX_SITES, clean_camera_rows
 from camshare.services.registration.location import (
     clean_address,
@@ -145,7 +145,7 @@ def save_location(
         site = Site(owner_id=owner_id, status="active", geocode_attempts=0)
         action = "owner.location_added"
     else:
-        site = _own_site(session, owner_id, site_id)
+        site = own_site(session, owner_id, site_id)
         action = "owner.location_changed"
     clash = session.scalar(
         select(Site.id).where(Site.owner_id == owner_id, Site.address_key == key).limit(1)
@@ -175,7 +175,7 @@ def remove_location(
     session: Session, owner_id: int, site_id: int, now: datetime | None = None
 ) -> None:
     """Delete one of the owner's locations and its cameras; never the last one."""
-    site = _own_site(session, owner_id, site_id)
+    site = own_site(session, owner_id, site_id)
     count = session.scalar(select(func.count(Site.id)).where(Site.owner_id == owner_id))
     if (count or 0) <= 1:
         raise DomainError("mylocations.last_location")

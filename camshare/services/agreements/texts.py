@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from camshare.models import AgreementVersion
 
-AGREEMENTS_DIR = Path(__file__).resolve().parent.parent / "data" / "agreements"
+AGREEMENTS_DIR = Path(__file__).resolve().parents[2] / "data" / "agreements"
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from camshare.models import Camera, Campaign, CampaignVisit, Owner, Site
 from camshare.services import audit
-from camshare.services.csv_export import SafeWriter
 from camshare.services.errors import DomainError
-from camshare.services.staff.permissions import Actor, authorize
+from camshare.services.outreach.csv_export import SafeWriter
+from camshare.services.permissions import Actor, authorize
 from camshare.settings import Settings
 
 # The dashboard's campaign filter: a campaign's id, "all", or visits without a campaign.

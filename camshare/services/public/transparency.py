@@ -84,7 +84,7 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services.access.nearby import ELIGIBLE
-from camshare.services.agreements import AgreementText, current_agreement
+from camshare.services.agreements.texts import AgreementText, current_agreement
 from camshare.settings import Settings
 
 SMALL = 5
@@ -505,8 +505,7 @@ def cached_public_figures(
 ) -> FiguresCache:
     """A process-wide cache of ``compute()`` (figures from a fresh session), TTL only.
 
-    ``compute`` takes no argument: it opens its own session, e.g.
-    ``lambda: runtime.in_session(public_figures, runtime.settings())``. ``clock`` is for
-    tests (seconds, monotonic).
+    ``compute`` takes no argument: it opens its own session, as the composition root's
+    ``runtime.transparency_figures`` does. ``clock`` is for tests (seconds, monotonic).
     """
     return FiguresCache(compute, ttl_seconds, clock)

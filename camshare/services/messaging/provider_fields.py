@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from camshare.services.delivery import STATUS_ORDER
+from camshare.services.messaging.delivery_reports import STATUS_ORDER
 
 # SM… for texts, MM… for multimedia messages: two letters and 32 hex digits.
 _MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camshare.models import OutboxMessage, utcnow
-from camshare.services.outbox import mark_opted_out
-from camshare.services.sms import TWILIO_OPTED_OUT
+from camshare.services.messaging.outbox import mark_opted_out
+from camshare.services.messaging.sms import TWILIO_OPTED_OUT
 
 # Twilio's message statuses, in the order they can happen; a late report of an earlier
 # state (callbacks are not ordered) must not overwrite a later one.

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from camshare.models import Campaign, StaffUser, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.staff.permissions import Actor, authorize
+from camshare.services.permissions import Actor, authorize
 from camshare.settings import Settings
 from camshare.vocabulary import CAMPAIGN_KINDS, FLYER_LANGUAGES
 

@@ -18,13 +18,13 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
-from camshare.services.access.wording import postal_address
-from camshare.services.agreements import version_in_force
+from camshare.services.agreements.texts import version_in_force
 from camshare.services.errors import DomainError
-from camshare.services.geocoding import Geocoder, address_query, geocode_cached
-from camshare.services.outbox import enqueue_sms
-from camshare.services.owner_links import new_owner_link
-from camshare.services.owner_standing import refresh_status
+from camshare.services.geography.addresses import one_line_address
+from camshare.services.geography.geocoding import Geocoder, address_query, geocode_cached
+from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.owners.links import new_owner_link
+from camshare.services.owners.standing import refresh_status
 from camshare.services.registration import load_draft, record_progress, save_draft, site_address_key
 from camshare.settings import Settings
 
@@ -58,13 +58,6 @@ class Confirmation:
 def manage_url(settings: Settings, token: str) -> str:
     """The owner's link to manage their registration."""
     return settings.public_url(f"/manage/{token}")
-
-
-def one_line_address(site: dict) -> str:
-    """An address on one line: "1500 Marilla St Apt 2, Dallas, TX 75201"."""
-    unit = f" {site['unit']}" if site.get("unit") else ""
-    line = postal_address(f"{site['address_line']}{unit}", site.get("city"), site.get("state"))
-    return f"{line} {site['zip_code']}" if site.get("zip_code") else line
 
 
 def complete_registration(

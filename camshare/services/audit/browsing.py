@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from camshare.models import AuditEvent
 from camshare.services import audit
-from camshare.services.staff.permissions import Actor, authorize
+from camshare.services.permissions import Actor, authorize
 
 MAX_LIMIT = 200
 FILTER_MAX = 64

@@ -117,15 +117,12 @@ class GeopyGeocoder:
         return _place_from_location(location) if location else None
 
 
-def make_geocoder(settings: Settings) -> Geocoder:
-    """The geocoder the settings name, its calls spaced across the whole installation."""
-    wait_turn = None
-    if settings.geocoder_min_delay > 0:
-        from camshare.db import get_engine, session_factory
-        from camshare.services.throttle import spaced
+def make_geocoder(settings: Settings, wait_turn: Callable[[], None] | None = None) -> Geocoder:
+    """The geocoder the settings name; ``wait_turn`` waits for its next turn before each call.
 
-        factory = session_factory(get_engine(settings.database_url))
-        wait_turn = spaced(factory, "geocoder", settings.geocoder_min_delay)
+    The composition root (``runtime.geocoder``) passes a wait that spaces calls across the
+    whole installation (``throttle.spaced``); None calls at once.
+    """
     return GeopyGeocoder(settings, wait_turn)
 
 

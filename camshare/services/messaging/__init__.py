@@ -1,0 +1,1 @@
+"""SMS: the gateway, the outbox, Twilio's delivery reports, inbound texts and number checks."""

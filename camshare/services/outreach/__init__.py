@@ -1,0 +1,1 @@
+"""Getting residents to sign up: campaigns, flyers and the sign-up figures."""

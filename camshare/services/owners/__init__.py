@@ -1,0 +1,1 @@
+"""An owner after sign-up: account, locations, links, standing, withdrawal, re-confirmation."""

@@ -1,0 +1,1 @@
+"""What anyone may see: the transparency page's figures."""
