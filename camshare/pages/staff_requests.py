@@ -34,7 +34,7 @@ def _request_item(row: rx.Var) -> rx.Component:
                 row["emergency"] != "",
                 rx.el.span(T["request.emergency"], class_name="badge urgent"),
             ),
-            href="/staff/requests/" + row["id"],
+            href=routes.path_prefix(routes.STAFF_REQUEST_BOARD) + row["id"],
         ),
         rx.el.p(
             row["status"],
