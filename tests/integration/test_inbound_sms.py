@@ -18,7 +18,6 @@ from camshare.models import (
     Owner,
 )
 from camshare.services.access import requests
-from camshare.services.inbound_sms import normalize
 from camshare.services.outbox import dispatch_due
 from camshare.services.sms import RecordingGateway
 from camshare.settings import get_settings
@@ -147,10 +146,6 @@ def test_answers_after_the_request_closed_are_refused(client, factory, asked):
         request.status = "closed"
     assert "cerrada" in text_in(client, phone, f"NO {code}").text  # the owner reads Spanish
     assert answer_of(factory, request_id) is None
-
-
-def test_normalize_folds_case_accents_and_punctuation():
-    assert normalize("  Sí,  k7p3! ") == "SI K7P3"
 
 
 # --- what a signed caller may send -----------------------------------------------------------
