@@ -17,7 +17,14 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.api_sessions import session_routes
-from camshare.routes import CAMPAIGN_FILES, DASHBOARD_CSV, MY_DATA, TWILIO_INBOUND, TWILIO_STATUS
+from camshare.routes import (
+    CAMPAIGN_FILES,
+    DASHBOARD_CSV,
+    HEALTH,
+    MY_DATA,
+    TWILIO_INBOUND,
+    TWILIO_STATUS,
+)
 from camshare.runtime import in_session_async
 from camshare.services.errors import DomainError
 from camshare.services.messaging import provider_fields
@@ -221,7 +228,7 @@ def create_api() -> Starlette:
     """A fresh Starlette app (Reflex's test harness re-imports the app module)."""
     return Starlette(
         routes=[
-            Route("/api/health", health),
+            Route(HEALTH, health),
             Route(TWILIO_STATUS, twilio_status, methods=["POST"]),
             Route(TWILIO_INBOUND, twilio_inbound, methods=["POST"]),
             Route(CAMPAIGN_FILES, campaign_file_download, methods=["GET"]),

@@ -1,5 +1,9 @@
 """Every page's route, in one place."""
 
+# Everything the server answers itself rather than as a page lives under this prefix
+# (assets/sw.js keeps out of its way; a test checks the script says the same).
+API = "/api"
+HEALTH = "/api/health"
 HOME = "/"
 JOIN = "/join"
 JOIN_CAMPAIGN = "/join/[code]"
@@ -20,24 +24,35 @@ RECONSENT = "/a/[token]"
 RECONFIRM = "/c/[token]"
 
 
+def path_prefix(route: str) -> str:
+    """The fixed start of ``route``, up to its first ``[argument]`` or ``{placeholder}``."""
+    return route.split("[", 1)[0].split("{", 1)[0]
+
+
+def _with_argument(route: str, value: object) -> str:
+    """``route`` with its one ``[argument]`` filled in."""
+    start, _, rest = route.partition("[")
+    return f"{start}{value}{rest.partition(']')[2]}"
+
+
 def owner_answer_path(token: str) -> str:
     """Where an owner answers a request: the link in their SMS."""
-    return f"/r/{token}"
+    return _with_argument(OWNER_ANSWER, token)
 
 
 def reconsent_path(token: str) -> str:
     """Where an owner reads a new agreement version and accepts it again: their SMS link."""
-    return f"/a/{token}"
+    return _with_argument(RECONSENT, token)
 
 
 def reconfirm_path(token: str) -> str:
     """Where an owner confirms with one tap that they still have their cameras: their SMS link."""
-    return f"/c/{token}"
+    return _with_argument(RECONFIRM, token)
 
 
 def request_board_path(request_id: int) -> str:
     """A request's live board."""
-    return f"/staff/requests/{request_id}"
+    return _with_argument(STAFF_REQUEST_BOARD, request_id)
 
 
 TRANSPARENCY = "/transparency"
@@ -74,6 +89,6 @@ def session_sign_out_path(kind: str) -> str:
 
 def safe_staff_next(path: str | None) -> str:
     """Only a staff page of this site is a place to go after signing in."""
-    if path and path.startswith("/staff") and "//" not in path and path != STAFF_SIGN_IN:
+    if path and path.startswith(STAFF_HOME) and "//" not in path and path != STAFF_SIGN_IN:
         return path
     return STAFF_HOME

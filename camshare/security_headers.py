@@ -28,22 +28,23 @@ from secure import (
 )
 from secure.middleware.asgi import SecureASGIMiddleware
 
+from camshare import routes
 from camshare.settings import Settings
 
 # Pages and downloads that show personal data or carry a token in their URL: no cache,
 # shared or the browser's own, may keep them.
 PRIVATE_PREFIXES = (
-    "/staff",
-    "/my",
-    "/manage/",
-    "/r/",
-    "/a/",
-    "/c/",
-    "/outbox",
-    "/api/my/",
-    "/api/session/",
-    "/api/campaigns/",
-    "/api/dashboard.csv",
+    routes.STAFF_HOME,
+    routes.MY,
+    *(
+        routes.path_prefix(route)
+        for route in (routes.MANAGE, routes.OWNER_ANSWER, routes.RECONSENT, routes.RECONFIRM)
+    ),
+    routes.OUTBOX,
+    routes.MY_DATA.rpartition("/")[0] + "/",
+    routes.path_prefix(routes.SESSION_HANDOFF),
+    routes.path_prefix(routes.CAMPAIGN_FILES),
+    routes.DASHBOARD_CSV,
 )
 
 

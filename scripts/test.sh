@@ -18,7 +18,7 @@ PY
     export CAMSHARE_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     echo "PostgreSQL answers on 127.0.0.1:5432: the database tests run on SQLite and PostgreSQL."
   else
-    echo "No PostgreSQL on 127.0.0.1:5432: the database tests run on SQLite only (PostgreSQL ones are skipped)."
+    echo "No PostgreSQL on 127.0.0.1:5432: the database tests run on SQLite only (their PostgreSQL half is left out)."
   fi
 fi
 

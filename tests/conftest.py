@@ -1,10 +1,17 @@
-"""Fixtures shared by every test: databases (SQLite, and PostgreSQL when configured)."""
+"""Fixtures shared by every test: databases (SQLite, and PostgreSQL when configured).
+
+Each folder of tests is a tier named by what it needs, and gets its marker here:
+``unit`` (nothing: no database, no server), ``integration`` (a database, SQLite and
+PostgreSQL), ``standins`` (local stand-ins for Twilio and Nominatim) and ``e2e`` (the
+production build in headless Chromium). So ``-m unit`` or ``-m "not e2e"`` pick tiers.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,6 +25,47 @@ from tests.support.transactions import open_outer_transaction
 
 POSTGRES_URL = os.environ.get("CAMSHARE_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+TIERS = ("unit", "integration", "standins", "e2e")
+# What a pure test may not ask for: a database, or the API app on one.
+DATABASE_FIXTURES = {"database_url", "engine", "session", "factory", "client"}
+_TESTS = Path(__file__).resolve().parent
+_postgres_not_run: list[pytest.Item] = []
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m picks tests by these markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its folder's tier; without PostgreSQL, leave its half out."""
+    impure = []
+    for item in items:
+        path = Path(item.path).resolve()
+        tier = path.relative_to(_TESTS).parts[0] if path.is_relative_to(_TESTS) else ""
+        if tier in TIERS:
+            item.add_marker(tier)
+        if tier == "unit" and DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            impure.append(item.nodeid)
+    if impure:
+        raise pytest.UsageError(
+            "tests/unit/ is for tests that need no database; move these to tests/integration/: "
+            + ", ".join(impure)
+        )
+    if POSTGRES_URL:
+        return
+    # One line in the summary instead of a "skipped" line for each test.
+    _postgres_not_run[:] = [item for item in items if item.get_closest_marker("postgres")]
+    if _postgres_not_run:
+        config.hook.pytest_deselected(items=_postgres_not_run)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say once why the PostgreSQL half of the database tests did not run."""
+    if _postgres_not_run:
+        terminalreporter.write_line(
+            f"PostgreSQL: {len(_postgres_not_run)} database tests not run (counted as "
+            "deselected): CAMSHARE_TEST_DATABASE_URL is not set (scripts/test.sh sets it "
+            "when PostgreSQL answers on 127.0.0.1:5432).",
+            yellow=True,
+        )
 
 
 def _fresh_postgres(url: str) -> tuple[str, callable]:
@@ -40,8 +88,6 @@ def _fresh_postgres(url: str) -> tuple[str, callable]:
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A migrated database of each kind: SQLite always, PostgreSQL when configured."""
     if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL tests skipped: CAMSHARE_TEST_DATABASE_URL is not set")
         url, drop = _fresh_postgres(POSTGRES_URL)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'camshare.db'}"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from camshare.components.text import text
 from camshare.state.base import AppState
 
 
@@ -31,5 +32,5 @@ def data_table(
         class_name="table-scroll",
         role="region",
         tab_index=0,
-        aria_label=t["app.table_label"].replace("{columns}", columns),
+        aria_label=text(t, "app.table_label", columns=columns),
     )

@@ -20,7 +20,7 @@ def home_page() -> rx.Component:
         rx.el.a(T["home.manage"], href=routes.MY_SIGN_IN, class_name="button secondary"),
     ]
     if settings().outbox_page_enabled:
-        links.append(rx.el.a(T["home.outbox"], href="/outbox", class_name="button secondary"))
+        links.append(rx.el.a(T["home.outbox"], href=routes.OUTBOX, class_name="button secondary"))
     return page_frame(
         rx.el.h1(T["home.title"]),
         rx.el.p(T["home.lead"], class_name="lead"),

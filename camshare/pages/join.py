@@ -9,6 +9,7 @@ from camshare.components.connection import waiting_button
 from camshare.components.fields import choice_list, field_error, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.pin_map import pin_picker
+from camshare.components.text import text
 from camshare.runtime import settings
 from camshare.services.registration import (
     CAMERA_FACES,
@@ -26,20 +27,6 @@ S = JoinState
 L = JoinLocationState
 C = JoinCamerasState
 T = AppState.t
-
-
-def fill(template: rx.Var, **values) -> rx.Var:
-    """A catalog message with its {placeholders} replaced in the browser."""
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", value)
-    return template
-
-
-def camera_count(count: rx.Var) -> rx.Var:
-    """'1 camera' or 'n cameras', in the page's language."""
-    return rx.cond(
-        count == "1", T["agreement.cameras_one"], fill(T["agreement.cameras_other"], count=count)
-    )
 
 
 def notice() -> rx.Component:
@@ -76,7 +63,7 @@ def progress() -> rx.Component:
         S.step_number > 0,
         rx.el.div(
             rx.el.p(
-                fill(T["app.step_of"], n=S.step_number.to_string(), total=S.step_total.to_string())
+                text(T, "app.step_of", n=S.step_number.to_string(), total=S.step_total.to_string())
             ),
             rx.el.progress(value=S.step_number, max=S.step_total, aria_hidden="true"),
             class_name="progress",
@@ -165,7 +152,7 @@ def which_location() -> rx.Component:
     return rx.cond(
         S.sites.length() > 0,
         rx.el.p(
-            fill(T["pin.location_n"], n=(S.sites.length() + 1).to_string()), class_name="muted"
+            text(T, "pin.location_n", n=(S.sites.length() + 1).to_string()), class_name="muted"
         ),
     )
 
@@ -263,7 +250,7 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
         )
 
     return rx.el.fieldset(
-        rx.el.legend(fill(T["cameras.group"], n=number)),
+        rx.el.legend(text(T, "cameras.group", n=number)),
         select("camera_kind", "cameras.kind", [(k, f"cameras.kind.{k}") for k in CAMERA_KINDS]),
         number_input("count", "cameras.count", 1, 99),
         select("faces", "cameras.faces", [(f, f"cameras.faces.{f}") for f in CAMERA_FACES]),
@@ -282,7 +269,7 @@ def camera_row(row: rx.Var, index: rx.Var) -> rx.Component:
         rx.cond(
             S.cameras.length() > 1,
             waiting_button(
-                fill(T["cameras.remove"], n=number),
+                text(T, "cameras.remove", n=number),
                 class_name="link-button",
                 on_click=C.remove_camera(index),
             ),
@@ -295,7 +282,7 @@ def cameras_step() -> rx.Component:
     """What cameras are at this location."""
     return rx.el.form(
         rx.el.h1(T["step.cameras"], id="step-heading", tab_index=-1),
-        rx.el.p(fill(T["cameras.lead"], address=S.site_address), class_name="lead"),
+        rx.el.p(text(T, "cameras.lead", address=S.site_address), class_name="lead"),
         notice(),
         field_error(S, "cameras", "f-cameras"),
         rx.foreach(S.cameras, camera_row),
@@ -311,7 +298,7 @@ def site_item(site: rx.Var, index: rx.Var) -> rx.Component:
     """A location in the review list."""
     return rx.el.li(
         rx.el.span(site["address"], class_name="site-address"),
-        rx.el.span(camera_count(site["cameras"].to(str)), class_name="muted"),
+        rx.el.span(text(T, "agreement.cameras", count=site["cameras"].to(str)), class_name="muted"),
         waiting_button(
             T["agreement.remove_location"],
             class_name="link-button",
@@ -338,7 +325,7 @@ def agreement_step() -> rx.Component:
             S.agreement_body,
             T["agreement.in_short"],
             T["agreement.read_full"],
-            rx.el.p(fill(T["agreement.version"], version=S.agreement_version), class_name="muted"),
+            rx.el.p(text(T, "agreement.version", version=S.agreement_version), class_name="muted"),
         ),
         rx.el.form(
             rx.el.div(
@@ -375,15 +362,16 @@ def verify_step() -> rx.Component:
         notice(),
         rx.cond(
             ~S.code_sent,
-            rx.el.p(fill(T["verify.lead"], phone=S.phone_display), class_name="lead"),
+            rx.el.p(text(T, "verify.lead", phone=S.phone_display), class_name="lead"),
         ),
         rx.el.p(T["verify.sms_terms"], class_name="terms"),
         rx.cond(
             S.code_sent,
             rx.el.form(
                 rx.el.p(
-                    fill(
-                        T["verify.sent"],
+                    text(
+                        T,
+                        "verify.sent",
                         phone=S.phone_display,
                         minutes=str(settings().otp_ttl_minutes),
                     ),
@@ -417,8 +405,8 @@ def done_step() -> rx.Component:
         rx.el.p(
             rx.cond(
                 S.done_updated,
-                fill(T["done.updated"], version=S.done_version),
-                fill(T["done.lead"], version=S.done_version),
+                text(T, "done.updated", version=S.done_version),
+                text(T, "done.lead", version=S.done_version),
             ),
             class_name="lead",
             role="status",
@@ -430,7 +418,7 @@ def done_step() -> rx.Component:
                 rx.el.p(
                     rx.cond(
                         S.done_paused_until != "",
-                        fill(T["done.still_paused_until"], until=S.done_paused_until),
+                        text(T, "done.still_paused_until", until=S.done_paused_until),
                         T["done.still_paused"],
                     ),
                     class_name="notice still-on-hold",
@@ -454,7 +442,7 @@ def site_summary(site: rx.Var) -> rx.Component:
     """A registered location and its camera count."""
     return rx.el.li(
         rx.el.span(site["address"], class_name="site-address"),
-        rx.el.span(camera_count(site["cameras"].to(str)), class_name="muted"),
+        rx.el.span(text(T, "agreement.cameras", count=site["cameras"].to(str)), class_name="muted"),
     )
 
 

@@ -7,6 +7,7 @@ import reflex as rx
 from camshare.components.connection import waiting_button
 from camshare.components.fields import field_error
 from camshare.components.link_page import link_page
+from camshare.components.text import text
 from camshare.state.base import AppState
 from camshare.state.owner_answer import OwnerAnswerState as O
 
@@ -27,8 +28,8 @@ def _answered() -> rx.Component:
         rx.el.p(
             rx.cond(
                 approved,
-                T["answer.change_to_decline"].replace("{expires}", expires),
-                T["answer.change_to_approve"].replace("{expires}", expires),
+                text(T, "answer.change_to_decline", expires=expires),
+                text(T, "answer.change_to_approve", expires=expires),
             ),
             class_name="hint",
         ),
@@ -74,7 +75,7 @@ def _request() -> rx.Component:
     return rx.el.div(
         rx.cond(O.answer != "", _answered()),
         rx.cond(d["emergency"] != "", rx.el.p(T["answer.emergency"], class_name="badge urgent")),
-        rx.el.p(T["answer.lead"].replace("{agency}", d["agency"]), class_name="lead"),
+        rx.el.p(text(T, "answer.lead", agency=d["agency"]), class_name="lead"),
         rx.el.dl(
             rx.el.dt(T["answer.case"]),
             rx.el.dd(d["case"], data_testid="case-number"),
@@ -133,7 +134,7 @@ def _request() -> rx.Component:
             ),
             class_name="answer-buttons",
         ),
-        rx.el.p(T["answer.by_sms"].replace("{code}", d["code"]), class_name="muted"),
+        rx.el.p(text(T, "answer.by_sms", code=d["code"]), class_name="muted"),
     )
 
 

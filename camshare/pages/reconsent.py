@@ -7,6 +7,7 @@ import reflex as rx
 from camshare.components.agreement import agreement_text
 from camshare.components.fields import field_error, text_field
 from camshare.components.link_page import link_page
+from camshare.components.text import text
 from camshare.services.registration import MAX_NAME
 from camshare.state.base import AppState
 from camshare.state.reconsent import ReconsentState as R
@@ -14,16 +15,10 @@ from camshare.state.reconsent import ReconsentState as R
 T = AppState.t
 
 
-def _fill(template: rx.Var, **values) -> rx.Var:
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", value)
-    return template
-
-
 def _accepted() -> rx.Component:
     return rx.el.div(
         rx.el.p(
-            _fill(T["reconsent.done"], version=R.accepted_version),
+            text(T, "reconsent.done", version=R.accepted_version),
             role="status",
             class_name="notice done",
             data_testid="reconsent-done",
@@ -76,10 +71,10 @@ def _signature() -> rx.Component:
 
 def _agreement() -> rx.Component:
     return rx.el.div(
-        rx.el.p(_fill(T["reconsent.lead"], version=R.agreement_version), class_name="lead"),
+        rx.el.p(text(T, "reconsent.lead", version=R.agreement_version), class_name="lead"),
         rx.cond(
             R.previous_version != "",
-            rx.el.p(_fill(T["reconsent.previous"], version=R.previous_version), class_name="muted"),
+            rx.el.p(text(T, "reconsent.previous", version=R.previous_version), class_name="muted"),
         ),
         rx.el.section(
             rx.el.h2(T["reconsent.what_changed"]),

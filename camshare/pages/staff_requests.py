@@ -9,6 +9,7 @@ from camshare.components.fields import field_error, text_field
 from camshare.components.pin_map import pin_map
 from camshare.components.staff_frame import staff_frame, staff_notice
 from camshare.components.table import data_table
+from camshare.components.text import text
 from camshare.components.ticker import ticker
 from camshare.runtime import settings
 from camshare.services.access import messages
@@ -33,7 +34,7 @@ def _request_item(row: rx.Var) -> rx.Component:
                 row["emergency"] != "",
                 rx.el.span(T["request.emergency"], class_name="badge urgent"),
             ),
-            href="/staff/requests/" + row["id"],
+            href=routes.path_prefix(routes.STAFF_REQUEST_BOARD) + row["id"],
         ),
         rx.el.p(
             row["status"],
@@ -66,7 +67,7 @@ def requests_page() -> rx.Component:
         rx.cond(
             L.waiting > 0,
             rx.el.p(
-                T["request.waiting_count"].replace("{n}", L.waiting.to(str)),
+                text(T, "request.waiting_count", n=L.waiting.to(str)),
                 class_name="notice info",
             ),
         ),
@@ -128,7 +129,7 @@ def _window() -> rx.Component:
     return rx.el.fieldset(
         rx.el.legend(T["request.window"]),
         rx.el.p(
-            T["request.window_hint"].replace("{hours}", f"{settings().request_max_window_hours:g}"),
+            text(T, "request.window_hint", hours=f"{settings().request_max_window_hours:g}"),
             class_name="hint",
         ),
         rx.el.div(
@@ -175,7 +176,7 @@ def _message_fields() -> rx.Component:
     own_words = rx.el.div(
         rx.el.label(T["request.own_words"], html_for="f-own_words"),
         rx.el.p(
-            T["request.own_words_hint"].replace("{max}", str(settings().request_message_max)),
+            text(T, "request.own_words_hint", max=settings().request_message_max),
             id="f-own_words-hint",
             class_name="hint",
         ),
@@ -331,11 +332,11 @@ def new_request_page() -> rx.Component:
         rx.cond(
             N.searched,
             rx.el.section(
-                rx.el.h2(T["request.found"].replace("{n}", N.candidates.length().to(str))),
+                rx.el.h2(text(T, "request.found", n=N.candidates.length().to(str))),
                 rx.el.p(T["request.found_hint"], class_name="hint"),
                 rx.el.ul(rx.foreach(N.candidates, _candidate), class_name="sites candidates"),
                 rx.el.button(
-                    T["request.send"].replace("{n}", N.chosen.to(str)),
+                    text(T, "request.send", n=N.chosen.to(str)),
                     type="button",
                     class_name="primary",
                     on_click=N.submit,

@@ -118,8 +118,9 @@ class JoinState(FormFeedback, AppState):
     owner_kind: str = "resident"
 
     # Location being placed.
-    pin_lat: float = 32.7767
-    pin_lon: float = -96.7970
+    # Until an address or the phone places it, the pin is where maps start.
+    pin_lat: float = runtime.settings().map_center_point[0]
+    pin_lon: float = runtime.settings().map_center_point[1]
     geocode_status: str = "ok"
     site_address: str = ""
 

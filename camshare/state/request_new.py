@@ -49,8 +49,9 @@ class NewRequestState(StaffState):
     form_version: int = 0
     busy: bool = False
     has_point: bool = False
-    lat: float = 32.7767
-    lon: float = -96.7970
+    # Until the officer places the incident, the map shows where maps start.
+    lat: float = runtime.settings().map_center_point[0]
+    lon: float = runtime.settings().map_center_point[1]
     block: str = ""
     zip_code: str = ""
     address_text: str = ""

@@ -119,9 +119,10 @@ class StaffAgreementsState(StaffState):
         if "version" in outcome:
             self.typed = dict.fromkeys(FIELDS, "")
             self.form_version += 1
-            n = outcome.get("asked", 0)
-            key = "agreements.published_one" if n == 1 else "agreements.published_other"
-            self._show_done(key, version=outcome["version"], n=n)
+            # translate() picks the plural form by the one whole number, n.
+            self._show_done(
+                "agreements.published", version=outcome["version"], n=outcome.get("asked", 0)
+            )
         return result
 
     @rx.event

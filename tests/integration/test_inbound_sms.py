@@ -20,7 +20,6 @@ from camshare.models import (
 from camshare.services.access import requests
 from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.messaging.sms import RecordingGateway
-from camshare.services.owners.inbound_sms import normalize
 from camshare.settings import get_settings
 from tests.integration.conftest import post_signed
 from tests.support.access_builders import NOW, draft, point_at, registered_owner, staff
@@ -147,10 +146,6 @@ def test_answers_after_the_request_closed_are_refused(client, factory, asked):
         request.status = "closed"
     assert "cerrada" in text_in(client, phone, f"NO {code}").text  # the owner reads Spanish
     assert answer_of(factory, request_id) is None
-
-
-def test_normalize_folds_case_accents_and_punctuation():
-    assert normalize("  Sí,  k7p3! ") == "SI K7P3"
 
 
 # --- what a signed caller may send -----------------------------------------------------------

@@ -297,8 +297,26 @@ def test_nobody_signed_in_is_forbidden_every_administration(session, settings, c
 @pytest.mark.parametrize("call", sorted(ADMIN_CALLS))
 def test_an_admin_may_do_every_administration(session, settings, admin, call):
     target = make_user(session, settings, "target", "police")
+    # Give each call something to undo, so that its effect shows.
+    target.disabled_at = T0 if call == "enable" else None
+    target.failed_logins, target.locked_until = (10, T0 + MINUTE) if call == "unlock" else (0, None)
+    session.flush()
+    password_before = target.password_hash
 
-    ADMIN_CALLS[call](session, settings, actor_of(admin), target)
+    result = ADMIN_CALLS[call](session, settings, actor_of(admin), target)
+    session.flush()
+
+    target = reload(session, target)
+    done = {
+        "create": lambda: session.scalar(select(StaffUser).filter_by(username="newbie")),
+        "disable": lambda: target.disabled_at is not None,
+        "enable": lambda: target.disabled_at is None,
+        "unlock": lambda: (target.failed_logins, target.locked_until) == (0, None),
+        "reset_password": lambda: target.password_hash != password_before,
+        "reset_totp": lambda: (target.totp_secret, target.totp_enabled_at) == (None, None),
+        "list": lambda: "target" in {row.username for row in result},
+    }
+    assert done[call]()
 
 
 @pytest.mark.parametrize("call", ["disable", "unlock", "reset_password", "reset_totp"])

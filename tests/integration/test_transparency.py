@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 import re
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -18,10 +16,8 @@ from camshare.services.public.transparency import (
     RequestGroup,
     TypeRow,
     ZipRow,
-    _pool,
     cached_public_figures,
     public_figures,
-    suppress,
 )
 from camshare.state.transparency import duration_text, present
 from tests.support.access_builders import (
@@ -32,6 +28,7 @@ from tests.support.access_builders import (
     sent_request,
     staff,
 )
+from tests.support.fakes import FakeClock
 
 # NOW is 2026-11-24 15:00 UTC, 9:00 in Dallas: the period runs from December 2025.
 ELSEWHERE = point_at(5000)
@@ -74,29 +71,6 @@ def tokens_by_owner(session) -> dict[int, str]:
 
 
 # --- suppression -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("n", "shown"), [(0, 0), (1, None), (4, None), (5, 5), (6, 6), (812, 812)])
-def test_counts_from_1_to_4_are_fewer_than_5_and_0_stays_0(n, shown):
-    assert suppress(n) == shown
-
-
-def test_a_negative_count_is_a_bug():
-    with pytest.raises(ValueError, match="negative"):
-        suppress(-1)
-
-
-@pytest.mark.parametrize("seed", range(300))
-def test_pooling_leaves_no_small_row_and_nothing_to_subtract(seed):
-    rng = random.Random(seed)
-    counts = {
-        f"7520{i}": (rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 30]),) for i in range(rng.randint(0, 8))
-    }
-    listed, (pooled,) = _pool(counts, start=(0,))
-    total = sum(n for (n,) in counts.values())
-    assert all(n >= SMALL for _, (n,) in listed)
-    assert pooled == 0 or pooled >= SMALL or (not listed and pooled == total)
-    assert sum(n for _, (n,) in listed) + pooled == total
 
 
 # --- registrations ---------------------------------------------------------------------------
@@ -383,14 +357,6 @@ def test_a_version_not_yet_translated_leaves_the_older_translation_current(sessi
 # --- the cache -------------------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_the_cache_serves_a_stale_copy_within_the_ttl_and_a_fresh_one_after(session, settings):
     clock = FakeClock()
     cache = cached_public_figures(lambda: public_figures(session, settings, NOW), 300, clock)
@@ -407,44 +373,6 @@ def test_the_cache_serves_a_stale_copy_within_the_ttl_and_a_fresh_one_after(sess
     fresh = cache()
     assert fresh is not first
     assert fresh.registrations.locations == 7
-
-
-def test_one_computation_serves_visitors_arriving_together():
-    calls, entered, release = [], threading.Event(), threading.Event()
-
-    def slow():
-        calls.append(1)
-        entered.set()
-        release.wait(5)
-        return object()
-
-    cache = cached_public_figures(slow, 300, FakeClock())
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(cache())) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    assert entered.wait(5)
-    release.set()
-    for thread in threads:
-        thread.join(5)
-    assert len(calls) == 1
-    assert len(results) == 8
-    assert len({id(r) for r in results}) == 1
-
-
-def test_a_failed_computation_is_not_cached():
-    outcomes = iter([RuntimeError("database down"), "figures"])
-
-    def compute():
-        outcome = next(outcomes)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    cache = cached_public_figures(compute, 300, FakeClock())
-    with pytest.raises(RuntimeError):
-        cache()
-    assert cache() == "figures"
 
 
 # --- the page's text -------------------------------------------------------------------------
@@ -490,11 +418,3 @@ def test_the_page_never_shows_a_number_under_5(
     assert ("noviembre de 2026" if lang == "es" else "November 2026") in page["period_lead"]
     # A month without any request reads as one row.
     assert page["month_rows"][-1]["requests"] == "0"
-
-
-def test_durations_read_in_words():
-    assert duration_text(timedelta(seconds=20), "en") == "less than a minute"
-    assert duration_text(timedelta(minutes=1), "en") == "1 minute"
-    assert duration_text(timedelta(minutes=60), "es") == "1 hora"
-    assert duration_text(timedelta(minutes=135), "en") == "2 hours 15 minutes"
-    assert duration_text(timedelta(minutes=135), "es") == "2 horas y 15 minutos"

@@ -36,3 +36,13 @@ class FakeGeocoder:
             if abs(place.lat - lat) < 0.001 and abs(place.lon - lon) < 0.001:
                 return place
         return None
+
+
+class FakeClock:
+    """A monotonic clock that moves only when a test sets ``now``."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

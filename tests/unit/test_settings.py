@@ -52,7 +52,10 @@ def test_anything_beyond_a_local_demo_refuses_the_default_secret(environ):
 
 
 def test_a_local_demo_runs_on_the_defaults():
-    load_settings({}).check()
+    settings = load_settings({})
+    settings.check()  # refuses nothing
+    assert (settings.demo_mode, settings.sms_backend) == (True, "outbox")
+    assert settings.public_base_url == "http://localhost:3000"
 
 
 def test_twilio_needs_its_credentials():

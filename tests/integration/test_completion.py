@@ -450,13 +450,3 @@ def test_a_campaign_registration_is_attributed_to_the_campaign(session, settings
     walk = walk_to(session, settings, "done", campaign_code=campaign.code)
 
     assert session.get(Owner, walk.confirmation.owner_id).campaign_id == campaign.id
-
-
-def test_campaign_codes_avoid_characters_misread_on_paper():
-    codes = {campaigns.new_campaign_code() for _ in range(2000)}
-
-    assert len(codes) > 1990
-    assert all(len(code) == campaigns.CODE_LENGTH for code in codes)
-    used = set().union(*codes)
-    assert used.isdisjoint(set("0O1IL"))
-    assert used <= set(campaigns.CODE_ALPHABET)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import OutboxMessage, utcnow
 from camshare.services.messaging import outbox
-from camshare.services.messaging.sms import RecordingGateway, SendReceipt, TwilioGateway
+from camshare.services.messaging.sms import SendReceipt, TwilioGateway
 from camshare.settings import load_settings
 from tests.support.twilio_standin import TwilioStandin
 
@@ -294,11 +294,3 @@ def test_a_wait_that_outlasts_the_lease_leaves_the_message_to_its_new_holder(fac
     assert gateway.sent == ["message 1"]
     first = rows(factory)[0]
     assert (first.status, first.attempts) == ("sending", 2)  # the new holder's claim
-
-
-def test_the_demo_outbox_is_not_paced(monkeypatch):
-    from camshare import worker
-
-    monkeypatch.setattr(worker, "sms_gateway", RecordingGateway)
-    monkeypatch.setattr(worker, "session_factory", lambda: None)
-    assert worker.Worker().pace() is None

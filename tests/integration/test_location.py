@@ -13,7 +13,6 @@ from tests.unit.builders import (
     MARILLA_POINT,
     UNKNOWN_DALLAS,
     ZIP_75201_CENTROID,
-    dallas,
     dallas_geocoder,
     draft_row,
     locate,
@@ -282,13 +281,6 @@ def test_an_impossible_device_location_is_refused(session, walk):
         registration.locate_device(session, walk.key, walk.geocoder, walk.jurisdiction, 132.0, 0)
 
     assert caught.value.key == "error.location_unavailable"
-
-
-def test_jurisdiction_is_dallas(settings):
-    area = dallas(settings)
-
-    assert area.contains(*MARILLA_POINT)
-    assert not area.contains(32.7555, -97.3308)
 
 
 def test_a_geocoder_place_with_its_zip_fills_a_missing_zip(session, settings, walk):

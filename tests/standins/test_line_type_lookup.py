@@ -14,7 +14,7 @@ from camshare.services.errors import DomainError
 from camshare.services.messaging.line_type import TwilioLineTypeLookup, make_line_type_lookup
 from camshare.services.registration import verification
 from camshare.settings import Settings, load_settings
-from tests.integration import test_sms_twilio as sms
+from tests.standins import test_sms_twilio as sms
 from tests.support.twilio_standin import TwilioStandin
 from tests.unit.builders import IP, PHONE_E164, walk_to
 

@@ -11,7 +11,6 @@ from camshare.services.geography.geocoding import (
     GeocoderUnavailable,
     geocode_cached,
     make_geocoder,
-    zip_centroid,
 )
 from camshare.settings import load_settings
 from tests.support.nominatim_standin import KnownPlace, NominatimStandin
@@ -185,17 +184,3 @@ def test_no_match_is_cached(server, geocoder, session):
 
 
 # The offline fallback ---------------------------------------------------------------------
-
-
-def test_a_dallas_zip_code_gives_a_point_in_dallas():
-    point = zip_centroid("75201")
-
-    assert point is not None
-    lat, lon = point
-    assert 32.6 < lat < 33.0
-    assert -97.0 < lon < -96.6
-
-
-@pytest.mark.parametrize("code", ["abc", "", "7520"])
-def test_a_malformed_zip_code_gives_none(code):
-    assert zip_centroid(code) is None
