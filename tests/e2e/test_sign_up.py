@@ -28,7 +28,9 @@ pytestmark = pytest.mark.e2e
 
 def wait_for_step(page: Page, step: str) -> None:
     """Wait until the app has loaded the given step (hydrated, draft applied)."""
-    page.wait_for_selector(f'#join-step[data-step="{step}"]', state="attached")
+    # A step follows a server round trip (a geocoder turn, a signature check): on a loaded
+    # 2-core machine that can take longer than a single click's default wait.
+    page.wait_for_selector(f'#join-step[data-step="{step}"]', state="attached", timeout=45_000)
 
 
 def assert_inputs_labelled(page: Page) -> None:
