@@ -26,7 +26,7 @@ from camshare.pages.staff_agreements import staff_agreements_page
 from camshare.pages.staff_audit import staff_audit_page
 from camshare.pages.staff_campaigns import campaigns_page
 from camshare.pages.staff_dashboard import dashboard_page
-from camshare.pages.staff_home import StaffHomeState, staff_home_page
+from camshare.pages.staff_home import staff_home_page
 from camshare.pages.staff_requests import board_page, new_request_page, requests_page
 from camshare.pages.staff_sign_in import staff_sign_in_page
 from camshare.pages.staff_users import staff_users_page
@@ -46,6 +46,7 @@ from camshare.state.request_board import BoardState, RequestListState
 from camshare.state.request_new import NewRequestState
 from camshare.state.staff_agreements import StaffAgreementsState
 from camshare.state.staff_audit import StaffAuditState
+from camshare.state.staff_home import StaffHomeState
 from camshare.state.staff_sign_in import SignInState
 from camshare.state.staff_users import StaffUsersState
 from camshare.state.transparency import TransparencyState

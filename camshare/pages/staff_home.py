@@ -7,27 +7,9 @@ import reflex as rx
 from camshare import routes
 from camshare.components.staff_frame import staff_frame
 from camshare.state.base import AppState
-from camshare.state.staff import StaffState
+from camshare.state.staff_home import StaffHomeState
 
 T = AppState.t
-
-
-class StaffHomeState(StaffState):
-    """Any signed-in staff member may land here."""
-
-    page_ready: bool = False
-
-    @rx.event
-    async def load(self):
-        """Page load: send a signed-out visitor to sign in."""
-        self._initial_language()
-        self.forbidden = False
-        actor = await self._actor()
-        if actor is None:
-            return rx.redirect(f"{routes.STAFF_SIGN_IN}?next={routes.STAFF_HOME}")
-        self.staff_name, self.staff_role = actor.username, actor.role
-        self.page_ready = True
-        return None
 
 
 def _section(action: str, href: str, title_key: str, lead_key: str) -> rx.Component:

@@ -15,6 +15,8 @@ from camshare.vocabulary import STAFF_ROLES
 ROLES = STAFF_ROLES
 
 PERMISSIONS: dict[str, frozenset[str]] = {
+    # Any signed-in staff member: the landing page that links to the rest.
+    "staff.home": frozenset(ROLES),
     # Police work. Police see and act on their own requests; supervisors on all.
     "request.search": frozenset({"police", "supervisor"}),
     "request.create": frozenset({"police", "supervisor"}),

@@ -9,7 +9,7 @@ import reflex as rx
 from camshare import routes, runtime
 from camshare.i18n import translate
 from camshare.services.outreach import campaigns
-from camshare.state.staff import StaffState
+from camshare.state.staff import StaffState, staff_event
 
 FIELDS = campaigns.CAMPAIGN_FIELDS
 
@@ -77,9 +77,10 @@ class CampaignsState(StaffState):
         self.people = [{"id": str(i), "name": name} for i, name in people]
 
     @rx.event
-    async def load(self):
+    @staff_event("campaign.manage", page=True)
+    async def load(self, actor):
         """Page load: the role check on the server, then the campaigns."""
-        return await self._open_form_page("campaign.manage", _blank(), self._refresh)
+        return await self._open_form(actor, _blank(), self._refresh)
 
     @rx.event
     def remember(self, name: str, value: Any):
@@ -113,7 +114,8 @@ class CampaignsState(StaffState):
         self._clear_errors()
 
     @rx.event
-    async def save(self):
+    @staff_event("campaign.manage")
+    async def save(self, actor):
         """Create or change the campaign typed in the form."""
         typed, editing = dict(self.typed), self.editing
         saved: list[str] = []
@@ -128,7 +130,7 @@ class CampaignsState(StaffState):
             )
             saved.append(view.code)
 
-        result = await self._run("campaign.manage", work, self._refresh)
+        result = await self._perform(actor, work, self._refresh)
         if saved:
             self.typed, self.editing = _blank(), ""
             self.form_version += 1
@@ -136,7 +138,8 @@ class CampaignsState(StaffState):
         return result
 
     @rx.event
-    async def set_archived(self, campaign_id: str, archived: bool):
+    @staff_event("campaign.manage")
+    async def set_archived(self, actor, campaign_id: str, archived: bool):
         """Archive a campaign or bring it back."""
 
         async def work(actor):
@@ -144,10 +147,11 @@ class CampaignsState(StaffState):
                 campaigns.set_archived, actor, int(campaign_id), archived
             )
 
-        return await self._run("campaign.manage", work, self._refresh)
+        return await self._perform(actor, work, self._refresh)
 
     @rx.event
-    async def toggle_archived(self):
+    @staff_event("campaign.manage")
+    async def toggle_archived(self, actor):
         """Show or hide archived campaigns."""
         self.show_archived = not self.show_archived
-        return await self._run("campaign.manage", None, self._refresh)
+        return await self._perform(actor, None, self._refresh)

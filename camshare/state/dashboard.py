@@ -13,7 +13,7 @@ from camshare import routes, runtime
 from camshare.i18n import translate
 from camshare.services.errors import DomainError
 from camshare.services.outreach import campaigns, signup_figures
-from camshare.state.staff import StaffState
+from camshare.state.staff import StaffState, staff_event
 
 FIELDS = ("since", "until", "campaign")
 
@@ -49,11 +49,9 @@ class DashboardState(StaffState):
         }
 
     @rx.event
-    async def load(self):
+    @staff_event("dashboard.view", page=True)
+    async def load(self, actor):
         """Page load: the role check, then the last 30 days for every campaign."""
-        actor, refusal = await self._open_page("dashboard.view")
-        if actor is None:
-            return refusal
         if not self.typed:
             today = datetime.now(ZoneInfo(runtime.settings().timezone)).date()
             self.typed = {
@@ -73,9 +71,10 @@ class DashboardState(StaffState):
             self.typed[name] = str(value)
 
     @rx.event
-    async def apply(self):
+    @staff_event("dashboard.view")
+    async def apply(self, actor):
         """Show the figures for the filters chosen."""
-        return await self._run("dashboard.view", self._show)
+        return await self._perform(actor, self._show)
 
     async def _show(self, actor) -> None:
         settings, typed, lang = runtime.settings(), dict(self.typed), self.lang

@@ -24,6 +24,7 @@ from camshare.services.session_handoff import begin_handoff
 from camshare.session_cookies import OWNER_COOKIE
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
+from camshare.state.guard import OWNER_SIGNED_IN, guarded
 from camshare.state.session import cookie_of, post_and_follow
 
 
@@ -40,6 +41,20 @@ def _handed_off(sign_in):
 def _hand_off(code: str):
     """Off to the hand-off route, which sets the cookie and opens /my."""
     return post_and_follow(routes.session_handoff_path("owner"), {"code": code})
+
+
+def owner_event(fn):
+    """Decorate an owner handler: it runs only for a signed-in owner (the cookie's session
+    looked up on the server) and receives the owner's id as its first argument; anyone
+    else is sent to sign in."""
+
+    async def resolve(state: OwnerState, _permission: str):
+        owner_id = await state._owner_id()
+        if owner_id is None:
+            return None, rx.redirect(routes.MY_SIGN_IN)
+        return owner_id, None
+
+    return guarded(OWNER_SIGNED_IN, resolve)(fn)
 
 
 class OwnerState(FormFeedback, AppState):
@@ -228,12 +243,9 @@ class MyState(OwnerState):
             for c in mine.consents
         ]
 
-    async def _act(self, work=None):
+    async def _act(self, owner_id: int, work=None):
         """Run ``work(owner_id)`` for the signed-in owner, then show the page again."""
         self._clear_errors()
-        owner_id = await self._owner_id()
-        if owner_id is None:
-            return rx.redirect(routes.MY_SIGN_IN)
         if work is not None:
             try:
                 await work(owner_id)
@@ -244,12 +256,13 @@ class MyState(OwnerState):
         return None
 
     @rx.event
-    async def load(self):
+    @owner_event
+    async def load(self, owner_id: int):
         """Page load: signed in, or off to sign in."""
         self._initial_language()
         self.withdrawn = self.confirm_withdraw = False
         self.typed = {}
-        return await self._act()
+        return await self._act(owner_id)
 
     @rx.event
     def remember(self, name: str, value: Any):
@@ -258,7 +271,8 @@ class MyState(OwnerState):
             self.typed[name] = str(value)[:200]
 
     @rx.event
-    async def save_details(self):
+    @owner_event
+    async def save_details(self, owner_id: int):
         """Change name, e-mail and language."""
         typed = dict(self.typed)
 
@@ -273,10 +287,11 @@ class MyState(OwnerState):
             self.lang = typed.get("language", self.lang)
             self._show_done("my.saved")
 
-        return await self._act(work)
+        return await self._act(owner_id, work)
 
     @rx.event
-    async def pause(self):
+    @owner_event
+    async def pause(self, owner_id: int):
         """Pause sharing, until the date typed if any."""
         until_text = self.typed.get("until", "")
         settings = runtime.settings()
@@ -293,17 +308,18 @@ class MyState(OwnerState):
             await runtime.in_session_async(owner_account.pause, owner_id, settings, until)
             self._show_done("my.paused_done")
 
-        return await self._act(work)
+        return await self._act(owner_id, work)
 
     @rx.event
-    async def resume(self):
+    @owner_event
+    async def resume(self, owner_id: int):
         """Share again."""
 
         async def work(owner_id):
             await runtime.in_session_async(owner_account.resume, owner_id, runtime.settings())
             self._show_done("my.resumed_done")
 
-        return await self._act(work)
+        return await self._act(owner_id, work)
 
     @rx.event
     def set_confirm_withdraw(self, checked: bool):
@@ -311,15 +327,13 @@ class MyState(OwnerState):
         self.confirm_withdraw = bool(checked)
 
     @rx.event
-    async def withdraw(self):
+    @owner_event
+    async def withdraw(self, owner_id: int):
         """Delete the owner's data now (only with the box ticked)."""
         self._clear_errors()
         if not self.confirm_withdraw:
             self._show_error(DomainError("my.withdraw_confirm_needed", field="confirm_withdraw"))
             return None
-        owner_id = await self._owner_id()
-        if owner_id is None:
-            return rx.redirect(routes.MY_SIGN_IN)
         await runtime.in_session_async(withdrawal.withdraw, owner_id, runtime.settings())
         self.details, self.sites, self.requests, self.consents, self.typed = {}, [], [], [], {}
         self.withdrawn = True
@@ -331,11 +345,9 @@ class MyState(OwnerState):
         return post_and_follow(routes.session_sign_out_path("owner"))
 
     @rx.event
-    async def edit_cameras(self, site_id: str):
+    @owner_event
+    async def edit_cameras(self, owner_id: int, site_id: str):
         """Open the camera editor for one of the owner's locations."""
-        owner_id = await self._owner_id()
-        if owner_id is None:
-            return rx.redirect(routes.MY_SIGN_IN)
         self._clear_errors()
         try:
             self.edit_rows = await runtime.in_session_async(
@@ -380,7 +392,8 @@ class MyState(OwnerState):
         self._clear_errors()
 
     @rx.event
-    async def save_cameras(self):
+    @owner_event
+    async def save_cameras(self, owner_id: int):
         """Save the rows; each problem shows under its field."""
         site_id, rows = self.editing_site, [dict(r) for r in self.edit_rows]
         saved: list[bool] = []
@@ -391,7 +404,7 @@ class MyState(OwnerState):
             )
             saved.append(True)
 
-        result = await self._act(work)
+        result = await self._act(owner_id, work)
         if saved:
             self.editing_site, self.edit_rows = "", []
             self._show_done("my.cameras_saved")

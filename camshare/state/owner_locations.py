@@ -14,10 +14,9 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.services.errors import DomainError
-from camshare.services.owners import account as owner_account
 from camshare.services.owners import locations as owner_locations
 from camshare.services.owners.locations import PlacedAddress
-from camshare.state.owner import MyState
+from camshare.state.owner import MyState, owner_event
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +116,8 @@ class OwnerLocationsState(MyState):
         self.loc_version += 1
 
     @rx.event(background=True)
-    async def find_address(self, form: dict[str, Any]):
+    @owner_event
+    async def find_address(self, owner_id: int, form: dict[str, Any]):
         """Look the address up and show the pin (the page stays usable meanwhile)."""
         async with self:
             if self.loc_busy or not self.loc_target:
@@ -126,12 +126,8 @@ class OwnerLocationsState(MyState):
             self._clear_errors()
             values = {name: str(form.get(name) or "")[:300] for name in ADDRESS_FIELDS}
             self.loc_typed = values
-            token = self._owner_token()
         error: DomainError | None = None
         placed: PlacedAddress | None = None
-        owner_id = await runtime.in_session_async(
-            owner_account.signed_in_owner, token, settings=runtime.settings()
-        )
         if owner_id is not None:
             try:
                 placed = await runtime.in_session_async(
@@ -187,7 +183,8 @@ class OwnerLocationsState(MyState):
         self._place_pin(lat, lon)
 
     @rx.event
-    async def save_location(self):
+    @owner_event
+    async def save_location(self, owner_id: int):
         """Store the confirmed pin (and, for a new location, its cameras)."""
         if not self.loc_target or not self.loc_placed:
             return None
@@ -211,7 +208,7 @@ class OwnerLocationsState(MyState):
             )
             saved.append(True)
 
-        result = await self._act(work)
+        result = await self._act(owner_id, work)
         if saved:
             if target == NEW:
                 self.editing_site, self.edit_rows = "", []
@@ -235,7 +232,8 @@ class OwnerLocationsState(MyState):
         self.loc_remove = ""
 
     @rx.event
-    async def remove_location(self, site_id: str):
+    @owner_event
+    async def remove_location(self, owner_id: int, site_id: str):
         """Second press: remove the location and its cameras."""
         if self.loc_remove != str(site_id):
             return None
@@ -246,7 +244,7 @@ class OwnerLocationsState(MyState):
             removed.append(True)
 
         self.loc_remove = ""
-        result = await self._act(work)
+        result = await self._act(owner_id, work)
         if removed:
             if self.loc_target == str(site_id):
                 self.loc_target, self.loc_step, self.loc_placed = "", "address", {}

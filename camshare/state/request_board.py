@@ -17,8 +17,7 @@ from camshare.services.access.request_texts import (
     incident_label,
 )
 from camshare.services.errors import DomainError
-from camshare.services.permissions import Forbidden
-from camshare.state.staff import NotSignedIn, StaffState
+from camshare.state.staff import StaffState, staff_event
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +47,9 @@ class RequestListState(StaffState):
     waiting: int = 0
 
     @rx.event
-    async def load(self):
+    @staff_event("request.view", page=True)
+    async def load(self, actor):
         """Page load: the list, after the role check."""
-        actor, refusal = await self._open_page("request.view")
-        if actor is None:
-            return refusal
 
         def work(session):
             return board.list_requests(session, actor), board.waiting_for_approval(session, actor)
@@ -114,44 +111,38 @@ class BoardState(StaffState):
         self.counts["opened"] = result.opened
         self.can_approve, self.can_close = result.can_approve, result.can_close
 
-    async def _with_actor(self, action: str, work=None):
+    async def _with_actor(self, actor, work=None):
         try:
-            actor = await self._require(action)
             if work is not None:
                 await work(actor)
             await self._refresh(actor)
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
         except DomainError as exc:
             self._show_error(exc)
         self.page_ready = True
         return None
 
     @rx.event
-    async def load(self):
+    @staff_event("request.view", page=True)
+    async def load(self, actor):
         """Page load: the board, after the role check."""
-        self._initial_language()
-        self._clear_errors()
-        self.forbidden = False
         self.contacts = {}
-        return await self._with_actor("request.view")
+        return await self._with_actor(actor)
 
     @rx.event
-    async def tick(self):
+    @staff_event("request.view")
+    async def tick(self, actor):
         """Every second while the board is open: the recipients' new states."""
         if not self.page_ready or self.forbidden:
             return None
         try:
-            actor = await self._require("request.view")
             await self._refresh(actor)
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
         except DomainError:
             log.debug("board refresh refused", exc_info=True)
         return None
 
     @rx.event
-    async def approve(self):
+    @staff_event("request.approve")
+    async def approve(self, actor):
         """A supervisor approves: the SMS go out."""
         self._clear_errors()
 
@@ -160,7 +151,7 @@ class BoardState(StaffState):
                 requests.approve_request, actor, self._request_id(), runtime.settings()
             )
 
-        return await self._with_actor("request.approve", work)
+        return await self._with_actor(actor, work)
 
     @rx.event
     async def set_decision_note(self, value: str):
@@ -168,7 +159,8 @@ class BoardState(StaffState):
         self.decision_note = value[:500]
 
     @rx.event
-    async def reject(self):
+    @staff_event("request.approve")
+    async def reject(self, actor):
         """A supervisor turns the request down, with the reason typed."""
         self._clear_errors()
         note = self.decision_note
@@ -176,20 +168,22 @@ class BoardState(StaffState):
         async def work(actor):
             await runtime.in_session_async(requests.reject_request, actor, self._request_id(), note)
 
-        return await self._with_actor("request.approve", work)
+        return await self._with_actor(actor, work)
 
     @rx.event
-    async def close(self):
+    @staff_event("request.close")
+    async def close(self, actor):
         """Close the request now: links stop working, answers are refused."""
         self._clear_errors()
 
         async def work(actor):
             await runtime.in_session_async(requests.close_request, actor, self._request_id())
 
-        return await self._with_actor("request.close", work)
+        return await self._with_actor(actor, work)
 
     @rx.event
-    async def reveal(self, recipient_id: str):
+    @staff_event("owner.reveal")
+    async def reveal(self, actor, recipient_id: str):
         """Show an approving owner's name, phone and note; the view is audited."""
         self._clear_errors()
 
@@ -205,4 +199,4 @@ class BoardState(StaffState):
                 "note": contact.note or "",
             }
 
-        return await self._with_actor("owner.reveal", work)
+        return await self._with_actor(actor, work)

@@ -15,8 +15,7 @@ from camshare.services.access import messages, places, requests
 from camshare.services.access.guardrails import RequestDraft, incident_categories
 from camshare.services.access.request_texts import camera_summary, names_a_street
 from camshare.services.errors import DomainError
-from camshare.services.permissions import Forbidden
-from camshare.state.staff import NotSignedIn, StaffState
+from camshare.state.staff import StaffState, staff_event
 
 log = logging.getLogger(__name__)
 FIELDS = (
@@ -120,11 +119,9 @@ class NewRequestState(StaffState):
         return len(self.candidates) - len(self.excluded)
 
     @rx.event
-    async def load(self):
+    @staff_event("request.create", page=True)
+    async def load(self, actor):
         """Page load: the role check, then a form with sensible defaults."""
-        actor, refusal = await self._open_page("request.create")
-        if actor is None:
-            return refusal
         settings = runtime.settings()
         now = datetime.now(ZoneInfo(settings.timezone)).replace(second=0, microsecond=0)
         self.now_local = now.strftime(LOCAL_FORMAT)
@@ -194,13 +191,9 @@ class NewRequestState(StaffState):
         self.searched = False
 
     @rx.event
-    async def look_up_address(self):
+    @staff_event("request.search")
+    async def look_up_address(self, actor):
         """Geocode the typed address and put the incident point there."""
-        try:
-            await self._require("request.search")
-        except (NotSignedIn, Forbidden) as exc:
-            yield self._refused(exc)
-            return
         geocoder, settings = runtime.geocoder(), runtime.settings()
 
         def work(session, address):
@@ -212,13 +205,9 @@ class NewRequestState(StaffState):
         self.busy = False
 
     @rx.event
-    async def point_moved(self, lat: float, lon: float):
+    @staff_event("request.search")
+    async def point_moved(self, actor, lat: float, lon: float):
         """The point placed or dragged on the map; its block is looked up for the SMS."""
-        try:
-            await self._require("request.search")
-        except (NotSignedIn, Forbidden) as exc:
-            yield self._refused(exc)
-            return
         geocoder = runtime.geocoder()
         self.lat, self.lon, self.has_point = float(lat), float(lon), True
         yield
@@ -229,16 +218,14 @@ class NewRequestState(StaffState):
         await self._place(work, float(lat), float(lon))
 
     @rx.event
-    async def find_cameras(self):
+    @staff_event("request.search")
+    async def find_cameras(self, actor):
         """The eligible locations in the circle (no owner names or phones); audited."""
         self._clear_errors()
         try:
-            actor = await self._require("request.search")
             sites = await runtime.in_session_async(
                 requests.preview_request, actor, self._draft(), runtime.settings()
             )
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
         except DomainError as exc:
             self._show_error(exc)
             return self._focus_first_error()
@@ -270,11 +257,11 @@ class NewRequestState(StaffState):
             self.excluded = [*self.excluded, site_id]
 
     @rx.event
-    async def submit(self):
+    @staff_event("request.create")
+    async def submit(self, actor):
         """Create the request for the ticked locations; its board opens."""
         self._clear_errors()
         try:
-            actor = await self._require("request.create")
             created = await runtime.in_session_async(
                 requests.create_request,
                 actor,
@@ -282,8 +269,6 @@ class NewRequestState(StaffState):
                 {int(s) for s in self.excluded},
                 runtime.settings(),
             )
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
         except DomainError as exc:
             self._show_error(exc)
             return self._focus_first_error()

@@ -4,7 +4,9 @@ The browser holds only a random session token (an HttpOnly cookie, read here fro
 event socket's handshake, never a state var); every page load and every staff event
 handler resolves it to an Actor through the sessions use case, which
 refuses an expired, revoked or disabled session at once. Pages never decide access:
-handlers call ``_require`` and the use cases check the role again.
+every staff handler is decorated with ``@staff_event("<permission>")``, which refuses
+(sign-in redirect, or the page marked forbidden) or passes the Actor to the handler; the
+use cases check the role again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,30 @@ from camshare.services.staff.sessions import resolve_session
 from camshare.session_cookies import STAFF_COOKIE
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
+from camshare.state.guard import guarded
 from camshare.state.session import cookie_of, post_and_follow
+
+
+def staff_event(permission: str, *, page: bool = False):
+    """Decorate a staff handler: it runs only for a signed-in member whose role allows
+    ``permission``, and receives that Actor as its first argument.
+
+    Not signed in: a redirect to sign-in (back here after). Wrong role: the page is marked
+    forbidden. ``page=True`` is a page load's flavour: it also picks the language and clears
+    what the page showed before the check.
+    """
+
+    async def resolve(state: StaffState, action: str):
+        if page:
+            state._initial_language()
+            state.forbidden = False
+            state._clear_errors()
+        try:
+            return await state._require(action), None
+        except (NotSignedIn, Forbidden) as exc:
+            return None, state._refused(exc)
+
+    return guarded(permission, resolve)
 
 
 class NotSignedIn(Exception):
@@ -85,40 +110,19 @@ class StaffState(FormFeedback, AppState):
             self._show_error(exc)
         return None
 
-    async def _open_page(self, action: str):
-        """A page load's first step: (actor, None) when allowed, else (None, what to return).
-
-        The refusal is a redirect to sign-in, or None with the page marked forbidden.
-        """
-        self._initial_language()
-        self.forbidden = False
-        self._clear_errors()
-        try:
-            return await self._require(action), None
-        except (NotSignedIn, Forbidden) as exc:
-            return None, self._refused(exc)
-
-    async def _open_form_page(self, action: str, blank: dict[str, str], refresh):
-        """A form page's load: the role check, a blank form the first time (what was typed
+    async def _open_form(self, actor: Actor, blank: dict[str, str], refresh) -> None:
+        """A form page's load after its check: a blank form the first time (what was typed
         stays across visits), then ``refresh(actor)``; the page shows once it is ready."""
-        actor, refusal = await self._open_page(action)
-        if actor is None:
-            return refusal
         if not self.typed:
             self.typed = dict(blank)
             self.form_version += 1
         await refresh(actor)
         self.page_ready = True
-        return None
 
-    async def _run(self, action: str, work=None, refresh=None):
-        """An event's work as the signed-in member allowed ``action``: ``work(actor)``,
-        then ``refresh(actor)``; refusals redirect or mark the page, errors are shown."""
+    async def _perform(self, actor: Actor, work=None, refresh=None):
+        """An event's work as ``actor``: ``work(actor)``, then ``refresh(actor)``; errors
+        are shown."""
         self._clear_errors()
-        try:
-            actor = await self._require(action)
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
         try:
             if work is not None:
                 await work(actor)

@@ -11,7 +11,7 @@ from camshare.i18n import LANGUAGES, plural
 from camshare.services.access.request_texts import format_moment
 from camshare.services.agreements import consent_history, publishing
 from camshare.services.owners import reconsent_requests
-from camshare.state.staff import StaffState
+from camshare.state.staff import StaffState, staff_event
 
 LANG_FIELDS = ("title", "summary", "body", "change")
 FIELDS = ("version", *(f"{lang}_{name}" for lang in LANGUAGES for name in LANG_FIELDS))
@@ -59,11 +59,10 @@ class StaffAgreementsState(StaffState):
         self.waiting = waiting
 
     @rx.event
-    async def load(self):
+    @staff_event("agreement.publish", page=True)
+    async def load(self, actor):
         """Page load: the role check on the server, then the versions."""
-        return await self._open_form_page(
-            "agreement.publish", dict.fromkeys(FIELDS, ""), self._refresh
-        )
+        return await self._open_form(actor, dict.fromkeys(FIELDS, ""), self._refresh)
 
     @rx.event
     def remember(self, name: str, value: Any):
@@ -72,7 +71,8 @@ class StaffAgreementsState(StaffState):
             self.typed[name] = str(value)[:TYPED_MAX]
 
     @rx.event
-    async def publish(self):
+    @staff_event("agreement.publish")
+    async def publish(self, actor):
         """Publish the version typed, then ask the owners behind it to accept it again."""
         if self.busy:
             return None
@@ -113,7 +113,7 @@ class StaffAgreementsState(StaffState):
 
         self.busy = True
         try:
-            result = await self._run("agreement.publish", work, self._refresh)
+            result = await self._perform(actor, work, self._refresh)
         finally:
             self.busy = False
         if "version" in outcome:
@@ -131,7 +131,8 @@ class StaffAgreementsState(StaffState):
         self.lookup_phone = str(value)[:40]
 
     @rx.event
-    async def look_up_history(self):
+    @staff_event("audit.view")
+    async def look_up_history(self, actor):
         """An owner's consent history by phone number (the look is audited)."""
         phone, settings, lang = self.lookup_phone, runtime.settings(), self.lang
         found: list[dict[str, str]] = []
@@ -152,6 +153,6 @@ class StaffAgreementsState(StaffState):
                 for r in records
             )
 
-        result = await self._run("audit.view", work)
+        result = await self._perform(actor, work)
         self.history, self.history_shown = found, bool(found)
         return result

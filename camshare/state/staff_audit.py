@@ -12,8 +12,7 @@ import reflex as rx
 from camshare import runtime
 from camshare.services.audit import browsing as audit_log
 from camshare.services.errors import DomainError, ValidationFailed
-from camshare.services.permissions import Forbidden
-from camshare.state.staff import NotSignedIn, StaffState
+from camshare.state.staff import StaffState, staff_event
 
 FIELDS = ("action", "actor", "date_from", "date_to")
 PAGE_SIZE = 50
@@ -62,11 +61,9 @@ class StaffAuditState(StaffState):
     newer: list[int] = []
 
     @rx.event
-    async def load(self):
+    @staff_event("audit.view", page=True)
+    async def load(self, actor):
         """Page load: the role check on the server, then the newest events."""
-        actor, refusal = await self._open_page("audit.view")
-        if actor is None:
-            return refusal
         if not self.typed:
             self.typed = dict.fromkeys(FIELDS, "")
             self.form_version += 1
@@ -132,12 +129,8 @@ class StaffAuditState(StaffState):
         self.rows = [_row(r, timezone) for r in page.rows]
         self.next_before_id = page.next_before_id or 0
 
-    async def _run(self, move) -> Any:
+    async def _move(self, actor, move) -> Any:
         self._clear_errors()
-        try:
-            actor = await self._require("audit.view")
-        except (NotSignedIn, Forbidden) as exc:
-            return self._refused(exc)
         saved = (self.before_id, list(self.newer), dict(self.applied))
         move()
         try:
@@ -148,7 +141,8 @@ class StaffAuditState(StaffState):
         return None
 
     @rx.event
-    async def search(self, form: dict[str, Any] | None = None):
+    @staff_event("audit.view")
+    async def search(self, actor, form: dict[str, Any] | None = None):
         """Apply the filters typed, from the newest matching event."""
         for name, value in (form or {}).items():
             self._keep(name, value)
@@ -157,10 +151,11 @@ class StaffAuditState(StaffState):
             self.before_id, self.newer = 0, []
             self.applied = dict(self.typed)
 
-        return await self._run(move)
+        return await self._move(actor, move)
 
     @rx.event
-    async def older(self):
+    @staff_event("audit.view")
+    async def older(self, actor):
         """The next page: older events."""
         if not self.next_before_id:
             return None
@@ -169,10 +164,11 @@ class StaffAuditState(StaffState):
             self.newer = [*self.newer, self.before_id]
             self.before_id = self.next_before_id
 
-        return await self._run(move)
+        return await self._move(actor, move)
 
     @rx.event
-    async def newer_page(self):
+    @staff_event("audit.view")
+    async def newer_page(self, actor):
         """The previous page: newer events."""
         if not self.newer:
             return None
@@ -181,4 +177,4 @@ class StaffAuditState(StaffState):
             self.before_id = self.newer[-1]
             self.newer = self.newer[:-1]
 
-        return await self._run(move)
+        return await self._move(actor, move)

@@ -12,7 +12,7 @@ from camshare.i18n import translate
 from camshare.services.access.request_texts import format_moment
 from camshare.services.permissions import ROLES
 from camshare.services.staff import accounts
-from camshare.state.staff import StaffState
+from camshare.state.staff import StaffState, staff_event
 
 # What the form keeps while the admin works. Never the password: a public state var is
 # synced to the browser and kept there, so the password is read from the submitted form
@@ -54,9 +54,10 @@ class StaffUsersState(StaffState):
         self.rows = [_user_row(s, self.lang) for s in summaries]
 
     @rx.event
-    async def load(self):
+    @staff_event("staff.manage", page=True)
+    async def load(self, actor):
         """Page load: the role check on the server, then the accounts."""
-        return await self._open_form_page("staff.manage", dict.fromkeys(FIELDS, ""), self._refresh)
+        return await self._open_form(actor, dict.fromkeys(FIELDS, ""), self._refresh)
 
     @rx.event
     def remember(self, name: str, value: Any):
@@ -69,12 +70,13 @@ class StaffUsersState(StaffState):
         """The role picked from the list."""
         self.typed["role"] = value
 
-    async def _act(self, work) -> Any:
-        """Check the session and role, run ``work(actor)``, refresh the list."""
-        return await self._run("staff.manage", work, self._refresh)
+    async def _act(self, actor, work) -> Any:
+        """Run ``work(actor)``, refresh the list."""
+        return await self._perform(actor, work, self._refresh)
 
     @rx.event
-    async def create(self, form: dict[str, Any]):
+    @staff_event("staff.manage")
+    async def create(self, actor, form: dict[str, Any]):
         """Create the account submitted; on error each field shows its message, the other
         fields stay typed and the password field is blank, asking for it again."""
         typed = {name: str(form.get(name, self.typed.get(name, "")))[:256] for name in FIELDS}
@@ -95,7 +97,7 @@ class StaffUsersState(StaffState):
             )
             created.append(user.username)
 
-        result = await self._act(work)
+        result = await self._act(actor, work)
         if created:
             self.typed = dict.fromkeys(FIELDS, "")
             self._show_done("users.created", username=created[0])
@@ -104,7 +106,7 @@ class StaffUsersState(StaffState):
         self.form_version += 1  # re-mounted: the password field is blank again
         return result
 
-    async def _on_row(self, use_case, user_id: str, *args) -> Any:
+    async def _on_row(self, actor, use_case, user_id: str, *args) -> Any:
         target = 0
         with contextlib.suppress(TypeError, ValueError):
             target = int(user_id)
@@ -112,24 +114,28 @@ class StaffUsersState(StaffState):
         async def work(actor):
             await runtime.in_session_async(use_case, actor, target, *args)
 
-        return await self._act(work)
+        return await self._act(actor, work)
 
     @rx.event
-    async def disable(self, user_id: str):
+    @staff_event("staff.manage")
+    async def disable(self, actor, user_id: str):
         """Disable an account: its sessions end at once."""
-        return await self._on_row(accounts.set_disabled, user_id, True)
+        return await self._on_row(actor, accounts.set_disabled, user_id, True)
 
     @rx.event
-    async def enable(self, user_id: str):
+    @staff_event("staff.manage")
+    async def enable(self, actor, user_id: str):
         """Let a disabled account sign in again."""
-        return await self._on_row(accounts.set_disabled, user_id, False)
+        return await self._on_row(actor, accounts.set_disabled, user_id, False)
 
     @rx.event
-    async def unlock(self, user_id: str):
+    @staff_event("staff.manage")
+    async def unlock(self, actor, user_id: str):
         """End a lock after too many failed sign-ins."""
-        return await self._on_row(accounts.unlock, user_id)
+        return await self._on_row(actor, accounts.unlock, user_id)
 
     @rx.event
-    async def reset_totp(self, user_id: str):
+    @staff_event("staff.manage")
+    async def reset_totp(self, actor, user_id: str):
         """Forget the account's authenticator: they enrol again at next sign-in."""
-        return await self._on_row(accounts.reset_totp, user_id)
+        return await self._on_row(actor, accounts.reset_totp, user_id)
