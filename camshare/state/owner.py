@@ -19,7 +19,7 @@ from camshare.services.access.request_texts import camera_summary, format_moment
 from camshare.services.errors import DomainError
 from camshare.services.owners import account as owner_account
 from camshare.services.owners import withdrawal
-from camshare.services.owners.links import peek_owner_link
+from camshare.services.owners.links import manage_link_language
 from camshare.services.session_handoff import begin_handoff
 from camshare.session_cookies import OWNER_COOKIE
 from camshare.state.base import AppState
@@ -128,14 +128,8 @@ class ManageLinkState(OwnerState):
         """Check the link without using it (previewers open links too)."""
         self._initial_language()
         self._clear_errors()
-        token = self._token()
-
-        def check(session):
-            _, owner = peek_owner_link(session, token, "manage")
-            return owner.language
-
         try:
-            language = await runtime.in_session_async(check)
+            language = await runtime.in_session_async(manage_link_language, self._token())
         except DomainError:
             self.link_ok = False
         else:

@@ -1211,3 +1211,27 @@ def test_seed_demo_makes_demo_staff_in_demo_mode_only(cli_database, tmp_path):
     assert run_cli(real, "migrate").returncode == 0
     assert run_cli(real, "seed-demo", CAMSHARE_DEMO_MODE="false").returncode == 0
     assert staff_rows(real) == []
+
+
+def test_the_page_adds_an_account_and_gets_it_as_listed(session, settings, admin):
+    listed = accounts.add_staff_account(
+        session,
+        actor_of(admin),
+        "Dana",
+        "Dana Example",
+        "outreach",
+        PASSWORD,
+        phone_e164=None,
+        settings=settings,
+    )
+    assert not isinstance(listed, StaffUser)
+    assert listed == accounts.summarize(session.get(StaffUser, listed.id))
+    assert (listed.username, listed.role, listed.disabled) == ("dana", "outreach", False)
+    assert [e.subject for e in events(session, "staff.created")][-1] == f"staff_user:{listed.id}"
+
+
+def test_the_page_never_adds_an_account_without_an_admin(session, settings):
+    with pytest.raises(Forbidden):
+        accounts.add_staff_account(
+            session, None, "dana", "Dana Example", "outreach", PASSWORD, settings=settings
+        )
