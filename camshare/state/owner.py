@@ -20,21 +20,10 @@ from camshare.services.errors import DomainError
 from camshare.services.owners import account as owner_account
 from camshare.services.owners import withdrawal
 from camshare.services.owners.links import manage_link_language
-from camshare.services.session_handoff import begin_handoff
 from camshare.session_cookies import OWNER_COOKIE
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 from camshare.state.session import cookie_of, post_and_follow
-
-
-def _handed_off(sign_in):
-    """``sign_in`` (a use case returning a session token) ending in a hand-off code instead,
-    in the same transaction: the token itself never leaves the server."""
-
-    def work(session, *args):
-        return begin_handoff(session, "owner", sign_in(session, *args), runtime.settings())
-
-    return work
 
 
 def _hand_off(code: str):
@@ -95,7 +84,7 @@ class OwnerSignInState(OwnerState):
         self._clear_errors()
         try:
             code = await runtime.in_session_async(
-                _handed_off(owner_account.sign_in_with_code),
+                owner_account.hand_off_code_sign_in,
                 self.phone,
                 str(form.get("code") or ""),
                 runtime.settings(),
@@ -142,7 +131,7 @@ class ManageLinkState(OwnerState):
         """Use the link once: signed in, on to /my."""
         try:
             code = await runtime.in_session_async(
-                _handed_off(owner_account.sign_in_with_link),
+                owner_account.hand_off_link_sign_in,
                 self._token(),
                 runtime.settings(),
                 self.client_ip(),

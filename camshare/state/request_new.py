@@ -201,14 +201,14 @@ class NewRequestState(StaffState):
         except (NotSignedIn, Forbidden) as exc:
             yield self._refused(exc)
             return
-        geocoder, settings = runtime.geocoder(), runtime.settings()
-
-        def work(session, address):
-            return places.locate_incident_address(session, geocoder, address, settings)
-
         self.busy = True
         yield
-        await self._place(work, self.typed.get("address", ""))
+        await self._place(
+            places.locate_incident_address,
+            runtime.geocoder(),
+            self.typed.get("address", ""),
+            runtime.settings(),
+        )
         self.busy = False
 
     @rx.event
@@ -222,11 +222,7 @@ class NewRequestState(StaffState):
         geocoder = runtime.geocoder()
         self.lat, self.lon, self.has_point = float(lat), float(lon), True
         yield
-
-        def work(_session, lat, lon):
-            return places.place_incident_point(geocoder, lat, lon)
-
-        await self._place(work, float(lat), float(lon))
+        await self._place(places.place_incident_point, geocoder, float(lat), float(lon))
 
     @rx.event
     async def find_cameras(self):

@@ -37,6 +37,7 @@ from camshare.services.phones import normalize_mobile
 from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
 from camshare.services.registration.verification import CodeSent, check_pending, issue_code
+from camshare.services.session_handoff import begin_handoff
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -118,6 +119,30 @@ def sign_in_with_link(
         session, f"owner:{owner.id}", "owner.signed_in", ip_address=ip_address, via="link", at=now
     )
     return _new_session(session, owner, settings, now)
+
+
+def hand_off_code_sign_in(session: Session, phone_raw: str, code: str, *args, **kwargs) -> str:
+    """``sign_in_with_code`` (same arguments) ending in a hand-off code instead, in the same
+    transaction: the session token itself never leaves the server (see ``session_handoff``)."""
+    token = sign_in_with_code(session, phone_raw, code, *args, **kwargs)
+    return _handed_off(session, token, *args, **kwargs)
+
+
+def hand_off_link_sign_in(session: Session, token: str, *args, **kwargs) -> str:
+    """``sign_in_with_link`` (same arguments) ending in a hand-off code, as
+    ``hand_off_code_sign_in``."""
+    return _handed_off(session, sign_in_with_link(session, token, *args, **kwargs), *args, **kwargs)
+
+
+def _handed_off(
+    session: Session,
+    token: str,
+    settings: Settings,
+    ip_address: str | None = None,  # the sign-in's, already recorded
+    now: datetime | None = None,
+) -> str:
+    """Swap the new session ``token`` for a hand-off code (the sign-ins' arguments follow)."""
+    return begin_handoff(session, "owner", token, settings, now)
 
 
 def _new_session(session: Session, owner: Owner, settings: Settings, now: datetime) -> str:
