@@ -64,17 +64,11 @@ class CampaignsState(StaffState):
     show_archived: bool = False
 
     async def _refresh(self, actor) -> None:
-        settings, archived = runtime.settings(), self.show_archived
-
-        def work(session):
-            return (
-                campaigns.list_campaigns_for_staff(session, actor, settings, archived),
-                campaigns.responsible_choices(session, actor),
-            )
-
-        rows, people = await runtime.in_session_async(work)
-        self.rows = [_row(c, self.lang) for c in rows]
-        self.people = [{"id": str(i), "name": name} for i, name in people]
+        page = await runtime.in_session_async(
+            campaigns.campaigns_page, actor, runtime.settings(), self.show_archived
+        )
+        self.rows = [_row(c, self.lang) for c in page.campaigns]
+        self.people = [{"id": str(i), "name": name} for i, name in page.responsible]
 
     @rx.event
     @staff_event("campaign.manage", page=True)

@@ -12,7 +12,7 @@ import reflex as rx
 from camshare import routes, runtime
 from camshare.i18n import translate
 from camshare.services.errors import DomainError
-from camshare.services.outreach import campaigns, signup_figures
+from camshare.services.outreach import signup_figures
 from camshare.state.staff import StaffState, staff_event
 
 FIELDS = ("since", "until", "campaign")
@@ -78,25 +78,22 @@ class DashboardState(StaffState):
 
     async def _show(self, actor) -> None:
         settings, typed, lang = runtime.settings(), dict(self.typed), self.lang
-
-        def work(session):
-            board = signup_figures.signup_dashboard(
-                session,
+        try:
+            page = await runtime.in_session_async(
+                signup_figures.dashboard_page,
                 actor,
                 _day(typed.get("since", "")),
                 _day(typed.get("until", "")),
                 settings,
                 typed.get("campaign") or signup_figures.ALL,
             )
-            names = campaigns.list_campaigns_for_staff(session, actor, settings, True)
-            return board, names
-
-        try:
-            board, names = await runtime.in_session_async(work)
         except DomainError as exc:
             self._show_error(exc)
             return
-        self.choices = [{"value": str(c.id), "label": f"{c.name} ({c.code})"} for c in names]
+        board = page.figures
+        self.choices = [
+            {"value": str(c.id), "label": f"{c.name} ({c.code})"} for c in page.campaigns
+        ]
         self.shown = {
             "since": board.since.isoformat(),
             "until": board.until.isoformat(),

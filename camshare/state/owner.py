@@ -19,23 +19,12 @@ from camshare.services.access.request_texts import camera_summary, format_moment
 from camshare.services.errors import DomainError
 from camshare.services.owners import account as owner_account
 from camshare.services.owners import withdrawal
-from camshare.services.owners.links import peek_owner_link
-from camshare.services.session_handoff import begin_handoff
+from camshare.services.owners.links import manage_link_language
 from camshare.session_cookies import OWNER_COOKIE
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
 from camshare.state.guard import OWNER_SIGNED_IN, guarded
 from camshare.state.session import cookie_of, post_and_follow
-
-
-def _handed_off(sign_in):
-    """``sign_in`` (a use case returning a session token) ending in a hand-off code instead,
-    in the same transaction: the token itself never leaves the server."""
-
-    def work(session, *args):
-        return begin_handoff(session, "owner", sign_in(session, *args), runtime.settings())
-
-    return work
 
 
 def _hand_off(code: str):
@@ -110,7 +99,7 @@ class OwnerSignInState(OwnerState):
         self._clear_errors()
         try:
             code = await runtime.in_session_async(
-                _handed_off(owner_account.sign_in_with_code),
+                owner_account.hand_off_code_sign_in,
                 self.phone,
                 str(form.get("code") or ""),
                 runtime.settings(),
@@ -143,14 +132,8 @@ class ManageLinkState(OwnerState):
         """Check the link without using it (previewers open links too)."""
         self._initial_language()
         self._clear_errors()
-        token = self._token()
-
-        def check(session):
-            _, owner = peek_owner_link(session, token, "manage")
-            return owner.language
-
         try:
-            language = await runtime.in_session_async(check)
+            language = await runtime.in_session_async(manage_link_language, self._token())
         except DomainError:
             self.link_ok = False
         else:
@@ -163,7 +146,7 @@ class ManageLinkState(OwnerState):
         """Use the link once: signed in, on to /my."""
         try:
             code = await runtime.in_session_async(
-                _handed_off(owner_account.sign_in_with_link),
+                owner_account.hand_off_link_sign_in,
                 self._token(),
                 runtime.settings(),
                 self.client_ip(),

@@ -197,7 +197,7 @@ class OwnerLocationsState(MyState):
 
         async def work(owner_id):
             await runtime.in_session_async(
-                owner_locations.save_location,
+                owner_locations.save_my_location,
                 owner_id,
                 None if target == NEW else int(target),
                 placed,

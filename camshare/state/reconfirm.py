@@ -90,21 +90,19 @@ class ReconfirmState(FormFeedback, AppState):
     async def confirm(self):
         """The button: the link is used once and the registration confirmed."""
         self._clear_errors()
-        token, ip_address = self._token(), self.client_ip()
-
-        def confirm(session) -> str:
-            owner = reconfirmation.confirm_cameras(
-                session, token, runtime.now(), runtime.settings(), ip_address
-            )
-            return owner.status
-
         try:
-            owner_status = await runtime.in_session_async(confirm)
+            done = await runtime.in_session_async(
+                reconfirmation.reconfirm_cameras,
+                self._token(),
+                runtime.now(),
+                runtime.settings(),
+                self.client_ip(),
+            )
         except DomainError:
             self.link_ok = False
             return
         self.confirmed = True
-        self.still_held_back = owner_status != "active"
+        self.still_held_back = done.status != "active"
 
     @rx.event
     def switch_language(self, lang: str):

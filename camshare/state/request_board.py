@@ -50,12 +50,9 @@ class RequestListState(StaffState):
     @staff_event("request.view", page=True)
     async def load(self, actor):
         """Page load: the list, after the role check."""
-
-        def work(session):
-            return board.list_requests(session, actor), board.waiting_for_approval(session, actor)
-
-        summaries, self.waiting = await runtime.in_session_async(work)
-        self.rows = [_summary_row(s, self.lang) for s in summaries]
+        listed = await runtime.in_session_async(board.request_list, actor)
+        self.waiting = listed.waiting
+        self.rows = [_summary_row(s, self.lang) for s in listed.requests]
         self.page_ready = True
         return None
 

@@ -194,14 +194,14 @@ class NewRequestState(StaffState):
     @staff_event("request.search")
     async def look_up_address(self, actor):
         """Geocode the typed address and put the incident point there."""
-        geocoder, settings = runtime.geocoder(), runtime.settings()
-
-        def work(session, address):
-            return places.locate_incident_address(session, geocoder, address, settings)
-
         self.busy = True
         yield
-        await self._place(work, self.typed.get("address", ""))
+        await self._place(
+            places.locate_incident_address,
+            runtime.geocoder(),
+            self.typed.get("address", ""),
+            runtime.settings(),
+        )
         self.busy = False
 
     @rx.event
@@ -211,11 +211,7 @@ class NewRequestState(StaffState):
         geocoder = runtime.geocoder()
         self.lat, self.lon, self.has_point = float(lat), float(lon), True
         yield
-
-        def work(_session, lat, lon):
-            return places.place_incident_point(geocoder, lat, lon)
-
-        await self._place(work, float(lat), float(lon))
+        await self._place(places.place_incident_point, geocoder, float(lat), float(lon))
 
     @rx.event
     @staff_event("request.search")

@@ -13,24 +13,9 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.services.errors import DomainError
-from camshare.services.session_handoff import begin_handoff
 from camshare.services.staff import sessions
 from camshare.state.session import post_and_follow
 from camshare.state.staff import StaffState
-
-
-def _confirm_and_hand_off(session, token: str, code: str, settings):
-    """Check the code and, when right, swap the session for its hand-off code (one commit)."""
-    sessions.confirm_totp(session, token, code, settings=settings)
-    return begin_handoff(session, "staff", token, settings)
-
-
-def _sign_in(session, username: str, password: str, **kwargs):
-    """The password step; a finished sign-in comes back as a hand-off code (one commit)."""
-    step = sessions.sign_in(session, username, password, **kwargs)
-    if step.next_step == "done":
-        return step, begin_handoff(session, "staff", step.token, kwargs["settings"])
-    return step, ""
 
 
 class SignInState(StaffState):
@@ -82,8 +67,8 @@ class SignInState(StaffState):
         self._clear_errors()
         self.typed_username = str(form.get("username") or "").strip()
         try:
-            step, handoff = await runtime.in_session_async(
-                _sign_in,
+            done = await runtime.in_session_async(
+                sessions.sign_in_and_hand_off,
                 self.typed_username,
                 str(form.get("password") or ""),
                 ip_address=self.client_ip(),
@@ -93,10 +78,10 @@ class SignInState(StaffState):
         except DomainError as exc:
             self._show_error(exc)
             return None
-        if handoff:
-            return self._hand_off(handoff)
-        self._pending_token = step.token
-        self.step = step.next_step
+        if done.handoff:
+            return self._hand_off(done.handoff)
+        self._pending_token = done.step.token
+        self.step = done.step.next_step
         if self.step == "enrol":
             await self._show_enrolment()
         return rx.call_script("setTimeout(() => document.getElementById('f-code')?.focus(), 50)")
@@ -107,7 +92,7 @@ class SignInState(StaffState):
         self._clear_errors()
         try:
             handoff = await runtime.in_session_async(
-                _confirm_and_hand_off,
+                sessions.confirm_totp_and_hand_off,
                 self._pending_token,
                 str(form.get("code") or ""),
                 runtime.settings(),

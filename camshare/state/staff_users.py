@@ -86,7 +86,7 @@ class StaffUsersState(StaffState):
 
         async def work(actor):
             user = await runtime.in_session_async(
-                accounts.create_staff_user,
+                accounts.add_staff_account,
                 actor,
                 typed["username"],
                 typed["display_name"],

@@ -361,3 +361,20 @@ def test_a_search_a_request_an_approval_and_answers_are_audited(
     ]
     assert session.scalar(select(AccessRecipient.answered_via)) == "link"
     assert request.status == "open"
+
+
+def test_the_requests_page_lists_and_counts_what_waits_in_one_go(
+    session, settings, police, supervisor
+):
+    registered_owner(session, point_at(40))
+    waiting = requests.create_request(session, police, draft(), set(), settings, NOW)
+    assert waiting.status == "awaiting_approval"
+
+    mine = board.request_list(session, police)
+    assert [r.request_id for r in mine.requests] == [waiting.request_id]
+    assert mine.waiting == 0  # police cannot approve: nothing waits for them
+    theirs = board.request_list(session, supervisor)
+    assert [r.request_id for r in theirs.requests] == [waiting.request_id]
+    assert theirs.waiting == 1
+    with pytest.raises(Forbidden):
+        board.request_list(session, staff(session, "outreach"))

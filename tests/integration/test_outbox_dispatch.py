@@ -96,3 +96,16 @@ def test_the_demo_outbox_keeps_the_message_as_sent(factory):
     queue(factory, 1, redacted_body="code ••••••")
     outbox.dispatch_due(factory, RecordingGateway())
     assert rows(factory)[0].body == "message 0"
+
+
+def test_the_demo_outbox_lists_copies_newest_first(factory):
+    queue(factory, 3)
+    with factory() as session:
+        listed = outbox.recent_messages(session, 2)
+    assert [m.body for m in listed] == ["message 2", "message 1"]
+    assert all(isinstance(m, outbox.OutboxEntry) for m in listed)
+    assert (listed[0].to_e164, listed[0].purpose, listed[0].status) == (
+        "+12145550002",
+        "test",
+        "queued",
+    )

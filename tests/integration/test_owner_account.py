@@ -18,7 +18,8 @@ from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.owners import account as owner_account
 from camshare.services.owners import withdrawal
 from camshare.services.owners.inbound_sms import handle_inbound_sms
-from camshare.services.owners.links import new_owner_link
+from camshare.services.owners.links import manage_link_language, new_owner_link
+from camshare.services.session_handoff import redeem_handoff
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import draft, staff
 from tests.unit.builders import MARILLA_POINT, NAME, PHONE, PHONE_E164, clock, walk_to
@@ -255,3 +256,51 @@ def test_my_registration_gathers_what_my_page_shows(session, settings):
     assert sum(count for _, count, _, _ in mine.locations[0].cameras) > 0
     assert [c.version for c in mine.consents] == ["2026-11"]
     assert mine.requests == ()
+
+
+def test_my_registration_hands_over_a_copy_of_the_owner_not_the_row(session, settings):
+    owner = registered(session, settings)
+    details = owner_account.my_registration(session, owner.id).owner
+    assert not isinstance(details, Base)
+    assert (details.full_name, details.phone_e164, details.language) == (
+        owner.full_name,
+        PHONE_E164,
+        owner.language,
+    )
+    assert (details.status, details.paused_until, details.email) == (
+        owner.status,
+        None,
+        owner.email,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        details.full_name = "Someone Else"
+
+
+def test_the_manage_link_says_its_owners_language_and_stays_unused(session, settings):
+    owner = registered(session, settings)
+    owner.language = "es"
+    token = new_owner_link(session, owner, "manage", 72)
+    assert manage_link_language(session, token) == "es"
+    assert manage_link_language(session, token) == "es"  # only peeked: still good
+    with pytest.raises(DomainError) as other:
+        manage_link_language(session, new_owner_link(session, owner, "reconfirm", 72))
+    assert other.value.key == "owner.link_invalid"
+
+
+def test_an_owner_signing_in_gets_a_handoff_code_that_redeems_once(session, settings):
+    owner = registered(session, settings)
+    at = clock() + timedelta(minutes=10)
+    owner_account.send_signin_code(session, PHONE, settings, None, now=at)
+    code = owner_account.hand_off_code_sign_in(
+        session, PHONE, last_signin_code(session), settings, None, now=at
+    )
+    token = redeem_handoff(session, "owner", code, settings, at)
+    assert owner_account.signed_in_owner(session, token, at, settings=settings) == owner.id
+    assert redeem_handoff(session, "owner", code, settings, at) is None
+
+    link = new_owner_link(session, owner, "manage", 72, now=at)
+    code = owner_account.hand_off_link_sign_in(session, link, settings, None, now=at)
+    token = redeem_handoff(session, "owner", code, settings, at)
+    assert owner_account.signed_in_owner(session, token, at, settings=settings) == owner.id
+    with pytest.raises(DomainError):
+        owner_account.hand_off_link_sign_in(session, link, settings, None, now=at)

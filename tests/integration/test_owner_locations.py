@@ -175,3 +175,14 @@ def test_another_location_with_its_cameras_then_removing_one(session, settings):
     with pytest.raises(DomainError, match="last_location"):
         owner_locations.remove_location(session, owner.id, added.id)
     assert owners_near(session, VICTORY_POINT) == [added.id]
+
+
+def test_the_page_saves_a_location_and_gets_its_id(session, settings):
+    owner = registered(session, settings)
+    placed = locate(session, settings, owner.id, VICTORY)
+    site_id = owner_locations.save_my_location(
+        session, owner.id, None, placed, placed.lat, placed.lon, dallas(settings), [camera_row()]
+    )
+    assert isinstance(site_id, int)
+    saved = session.get(Site, site_id)
+    assert (saved.owner_id, saved.address_line) == (owner.id, VICTORY["street"])

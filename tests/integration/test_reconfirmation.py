@@ -18,6 +18,8 @@ from tests.support.access_builders import INCIDENT, NOW, point_at, registered_ow
 
 LINK_RE = re.compile(r"/c/([A-Za-z0-9_\-]+)")
 YEAR = timedelta(days=365)
+IP = "203.0.113.7"
+DAY = timedelta(days=1)
 GRACE = timedelta(days=30)
 
 
@@ -230,3 +232,27 @@ def test_a_link_stops_working_when_it_expires(session, settings):
     reconfirmation.reconfirm_view(session, token, end - timedelta(minutes=1))
     with pytest.raises(DomainError):
         reconfirmation.confirm_cameras(session, token, end, settings)
+
+
+def test_the_confirm_button_says_the_status_it_left(session, settings):
+    owner = owner_confirmed_at(session, NOW)
+    asked = NOW + YEAR
+    reconfirmation.ask_for_reconfirmation(session, settings, asked)
+    token = link_of(session, owner)
+    reconfirmation.pause_unconfirmed(session, settings, asked + GRACE)
+
+    done = reconfirmation.reconfirm_cameras(session, token, asked + GRACE + DAY, settings, IP)
+    assert done == reconfirmation.Reconfirmed("active")
+    assert owner.status == "active"
+    (event,) = events(session, "owner.reconfirmed")
+    assert event.ip_address == IP
+    with pytest.raises(DomainError):
+        reconfirmation.reconfirm_cameras(session, token, asked + GRACE + DAY, settings)
+
+
+def test_an_owner_paused_by_choice_stays_held_back_after_confirming(session, settings):
+    owner = owner_confirmed_at(session, NOW, status="paused", paused_at=NOW)
+    reconfirmation.ask_for_reconfirmation(session, settings, NOW + YEAR)
+
+    done = reconfirmation.reconfirm_cameras(session, link_of(session, owner), NOW + YEAR, settings)
+    assert done == reconfirmation.Reconfirmed("paused")

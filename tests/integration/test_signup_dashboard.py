@@ -15,7 +15,12 @@ from camshare.models import AuditEvent, Campaign
 from camshare.services import registration
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.outreach import signup_figures
-from camshare.services.outreach.campaigns import create_campaign, save_campaign, set_archived
+from camshare.services.outreach.campaigns import (
+    campaigns_page,
+    create_campaign,
+    save_campaign,
+    set_archived,
+)
 from camshare.services.permissions import Forbidden
 from tests.support.access_builders import staff
 from tests.unit.builders import clock, walk_to
@@ -261,3 +266,34 @@ def test_no_export_cell_can_run_as_a_formula_in_a_spreadsheet(session, settings,
     assert "+12145550040" in cells  # a plain number is no formula: phones stay as they are
     risky = [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r"}]
     assert all(c.lstrip("+-").isdigit() for c in risky), risky
+
+
+def test_the_dashboard_page_brings_the_figures_and_every_campaign(
+    session, settings, outreach, scenario
+):
+    day = today(settings)
+    _park, elm = scenario
+    set_archived(session, outreach, elm.id, True)
+    page = signup_figures.dashboard_page(session, outreach, day, day, settings)
+    assert page.figures == signup_figures.signup_dashboard(session, outreach, day, day, settings)
+    assert {c.code for c in page.campaigns} == {"PARKFR", "EASTSD"}  # the archived one too
+    with pytest.raises(DomainError, match="order"):
+        signup_figures.dashboard_page(session, outreach, day, day - timedelta(days=1), settings)
+    with pytest.raises(Forbidden):
+        signup_figures.dashboard_page(session, staff(session, "police"), day, day, settings)
+
+
+def test_the_campaigns_page_lists_campaigns_and_who_may_run_them(
+    session, settings, outreach, campaigns
+):
+    _park, elm = campaigns
+    set_archived(session, outreach, elm.id, True)
+    shown = campaigns_page(session, outreach, settings)
+    assert [c.code for c in shown.campaigns] == ["PARKFR"]
+    assert outreach.user_id in [user_id for user_id, _name in shown.responsible]
+    police = staff(session, "police")
+    assert police.user_id not in [user_id for user_id, _name in shown.responsible]
+    everything = campaigns_page(session, outreach, settings, include_archived=True)
+    assert {c.code for c in everything.campaigns} == {"PARKFR", "EASTSD"}
+    with pytest.raises(Forbidden):
+        campaigns_page(session, police, settings)

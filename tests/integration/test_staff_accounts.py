@@ -18,6 +18,7 @@ from camshare import cli
 from camshare.models import AuditEvent, StaffSession, StaffUser
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.permissions import ROLES, Actor, Forbidden, may
+from camshare.services.session_handoff import redeem_handoff
 from camshare.services.staff import accounts, passwords, sessions, totp
 from camshare.services.tokens import token_hash
 from tests.support.hashers import CountingHasher, installed
@@ -1211,3 +1212,50 @@ def test_seed_demo_makes_demo_staff_in_demo_mode_only(cli_database, tmp_path):
     assert run_cli(real, "migrate").returncode == 0
     assert run_cli(real, "seed-demo", CAMSHARE_DEMO_MODE="false").returncode == 0
     assert staff_rows(real) == []
+
+
+def test_the_page_adds_an_account_and_gets_it_as_listed(session, settings, admin):
+    listed = accounts.add_staff_account(
+        session,
+        actor_of(admin),
+        "Dana",
+        "Dana Example",
+        "outreach",
+        PASSWORD,
+        phone_e164=None,
+        settings=settings,
+    )
+    assert not isinstance(listed, StaffUser)
+    assert listed == accounts.summarize(session.get(StaffUser, listed.id))
+    assert (listed.username, listed.role, listed.disabled) == ("dana", "outreach", False)
+    assert [e.subject for e in events(session, "staff.created")][-1] == f"staff_user:{listed.id}"
+
+
+def test_the_page_never_adds_an_account_without_an_admin(session, settings):
+    with pytest.raises(Forbidden):
+        accounts.add_staff_account(
+            session, None, "dana", "Dana Example", "outreach", PASSWORD, settings=settings
+        )
+
+
+def test_a_sign_in_needing_no_code_ends_in_a_handoff_code(session, settings):
+    user = make_user(session, settings, "olga", "outreach")
+    done = sessions.sign_in_and_hand_off(
+        session, "olga", PASSWORD, ip_address=IP, user_agent=AGENT, settings=settings, now=T0
+    )
+    assert done.step.next_step == "done"
+    token = redeem_handoff(session, "staff", done.handoff, settings, T0)
+    assert sessions.resolve_session(session, token, settings=settings, now=T0).user_id == user.id
+
+
+def test_a_sign_in_needing_a_code_hands_off_only_once_the_code_is_right(session, settings):
+    user = make_user(session, settings, "paz", "police")
+    done = sessions.sign_in_and_hand_off(
+        session, "paz", PASSWORD, ip_address=IP, user_agent=AGENT, settings=settings, now=T0
+    )
+    assert (done.step.next_step, done.handoff) == ("totp", "")
+    with pytest.raises(DomainError):
+        sessions.confirm_totp_and_hand_off(session, done.step.token, "000000", settings, T0)
+    code = sessions.confirm_totp_and_hand_off(session, done.step.token, code_at(T0), settings, T0)
+    token = redeem_handoff(session, "staff", code, settings, T0)
+    assert sessions.resolve_session(session, token, settings=settings, now=T0).user_id == user.id

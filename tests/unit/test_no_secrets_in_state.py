@@ -103,7 +103,7 @@ def users_page(monkeypatch):
 
     async def use_case(work, *args, **kwargs):
         fake.calls.append((work, args))
-        if work is accounts.create_staff_user:
+        if work is accounts.add_staff_account:
             if fake.refuse:
                 raise ValidationFailed(fake.refuse)
             return type("Created", (), {"username": args[1]})()
@@ -148,7 +148,7 @@ def test_after_an_error_the_password_is_gone_and_the_rest_stays_typed(users_page
     assert page.form_version == form_before + 1
     assert page.errors["password"] == refusal.get("password", "users.password_again")
     # The password did reach the use case, from the submitted form.
-    (created,) = [args for work, args in fake.calls if work is accounts.create_staff_user]
+    (created,) = [args for work, args in fake.calls if work is accounts.add_staff_account]
     assert PASSWORD in created
 
 

@@ -268,3 +268,16 @@ def _summary(
         recipients=len(recipients),
         approved=sum(1 for r in recipients if r.answer == "approved"),
     )
+
+
+@dataclass(frozen=True)
+class RequestList:
+    """The requests page: the requests the member may see, and how many wait for approval."""
+
+    requests: tuple[RequestSummary, ...]
+    waiting: int
+
+
+def request_list(session: Session, actor: Actor) -> RequestList:
+    """What the requests page shows (``list_requests`` and ``waiting_for_approval``)."""
+    return RequestList(tuple(list_requests(session, actor)), waiting_for_approval(session, actor))

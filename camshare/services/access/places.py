@@ -49,8 +49,12 @@ def locate_incident_address(
     return IncidentPlace(place.lat, place.lon, block_of(address), place.zip_code, address)
 
 
-def place_incident_point(geocoder: Geocoder, lat: float, lon: float) -> IncidentPlace:
+def place_incident_point(
+    _session: Session, geocoder: Geocoder, lat: float, lon: float
+) -> IncidentPlace:
     """A point picked on the map, described by the address the geocoder finds there.
+
+    It takes the session as every use case the pages run does, though it reads nothing.
 
     Without a geocoder, owners are told the point to about 100 m: never more exact.
     """

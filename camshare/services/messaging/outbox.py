@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -316,8 +317,19 @@ def dispatch_due(
     return tried
 
 
-def recent_messages(session: Session, limit: int = 50) -> list[OutboxMessage]:
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message as the demo outbox page lists it."""
+
+    id: int
+    to_e164: str
+    body: str
+    status: str
+    purpose: str
+    created_at: datetime
+
+
+def recent_messages(session: Session, limit: int = 50) -> list[OutboxEntry]:
     """The newest messages in the outbox."""
-    return list(
-        session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit))
-    )
+    rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit))
+    return [OutboxEntry(m.id, m.to_e164, m.body, m.status, m.purpose, m.created_at) for m in rows]

@@ -268,3 +268,21 @@ def responsible_choices(session: Session, actor: Actor) -> list[tuple[int, str]]
             .order_by(StaffUser.display_name)
         )
     ]
+
+
+@dataclass(frozen=True)
+class CampaignsPage:
+    """The campaigns page: the campaigns, and who may be made responsible for one."""
+
+    campaigns: tuple[CampaignSummary, ...]
+    responsible: tuple[tuple[int, str], ...]
+
+
+def campaigns_page(
+    session: Session, actor: Actor, settings: Settings, include_archived: bool = False
+) -> CampaignsPage:
+    """What the campaigns page lists (``list_campaigns_for_staff``, ``responsible_choices``)."""
+    return CampaignsPage(
+        tuple(list_campaigns_for_staff(session, actor, settings, include_archived)),
+        tuple(responsible_choices(session, actor)),
+    )

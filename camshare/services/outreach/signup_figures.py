@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from camshare.models import Camera, Campaign, CampaignVisit, Owner, Site
 from camshare.services import audit
 from camshare.services.errors import DomainError
+from camshare.services.outreach.campaigns import CampaignSummary, list_campaigns_for_staff
 from camshare.services.outreach.csv_export import SafeWriter
 from camshare.services.permissions import Actor, authorize
 from camshare.settings import Settings
@@ -305,3 +306,24 @@ def _registrations(session, writer, since, until, settings, campaign) -> None:
                 owner.language,
             ]
         )
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    """The dashboard: the figures asked for, and every campaign (archived too) to filter by."""
+
+    figures: SignupDashboard
+    campaigns: tuple[CampaignSummary, ...]
+
+
+def dashboard_page(
+    session: Session,
+    actor: Actor,
+    since: date | None,
+    until: date | None,
+    settings: Settings,
+    campaign: str = ALL,
+) -> DashboardPage:
+    """What the dashboard shows (``signup_dashboard``, then the campaigns for its filter)."""
+    figures = signup_dashboard(session, actor, since, until, settings, campaign)
+    return DashboardPage(figures, tuple(list_campaigns_for_staff(session, actor, settings, True)))

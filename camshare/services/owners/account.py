@@ -28,7 +28,7 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
-from camshare.services.agreements.consent_history import consent_history
+from camshare.services.agreements.consent_history import ConsentRecord, consent_history
 from camshare.services.errors import DomainError, ValidationFailed
 from camshare.services.geography.addresses import postal_address
 from camshare.services.owners.links import use_owner_link
@@ -37,6 +37,7 @@ from camshare.services.phones import normalize_mobile
 from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
 from camshare.services.registration.verification import CodeSent, check_pending, issue_code
+from camshare.services.session_handoff import begin_handoff
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -120,6 +121,30 @@ def sign_in_with_link(
     return _new_session(session, owner, settings, now)
 
 
+def hand_off_code_sign_in(session: Session, phone_raw: str, code: str, *args, **kwargs) -> str:
+    """``sign_in_with_code`` (same arguments) ending in a hand-off code instead, in the same
+    transaction: the session token itself never leaves the server (see ``session_handoff``)."""
+    token = sign_in_with_code(session, phone_raw, code, *args, **kwargs)
+    return _handed_off(session, token, *args, **kwargs)
+
+
+def hand_off_link_sign_in(session: Session, token: str, *args, **kwargs) -> str:
+    """``sign_in_with_link`` (same arguments) ending in a hand-off code, as
+    ``hand_off_code_sign_in``."""
+    return _handed_off(session, sign_in_with_link(session, token, *args, **kwargs), *args, **kwargs)
+
+
+def _handed_off(
+    session: Session,
+    token: str,
+    settings: Settings,
+    ip_address: str | None = None,  # the sign-in's, already recorded
+    now: datetime | None = None,
+) -> str:
+    """Swap the new session ``token`` for a hand-off code (the sign-ins' arguments follow)."""
+    return begin_handoff(session, "owner", token, settings, now)
+
+
 def _new_session(session: Session, owner: Owner, settings: Settings, now: datetime) -> str:
     token = new_token()
     session.add(
@@ -176,7 +201,7 @@ def sign_out_owner(session: Session, token: str, now: datetime | None = None) ->
 
 def pause(
     session: Session, owner_id: int, settings: Settings, until: datetime | None = None, now=None
-) -> Owner:
+) -> None:
     """Stop requests reaching the owner, until ``until`` if given."""
     now = now or utcnow()
     if until is not None and until <= now:
@@ -191,17 +216,15 @@ def pause(
         until=until.isoformat() if until else None,
         at=now,
     )
-    return owner
 
 
-def resume(session: Session, owner_id: int, settings: Settings, now=None) -> Owner:
+def resume(session: Session, owner_id: int, settings: Settings, now=None) -> None:
     """Let requests reach the owner again (unless another reason holds them back)."""
     now = now or utcnow()
     owner = session.get(Owner, owner_id)
     owner.paused_at = owner.paused_until = None
     refresh_status(owner, settings, now)
     audit.record(session, f"owner:{owner.id}", "owner.resumed", at=now)
-    return owner
 
 
 @dataclass(frozen=True)
@@ -253,7 +276,7 @@ def my_requests(session: Session, owner_id: int) -> list[RequestSeen]:
 
 def update_details(
     session: Session, owner_id: int, full_name: str, email: str, language: str, now=None
-) -> Owner:
+) -> None:
     """Change the owner's name, e-mail and language (the phone is who they are: not here)."""
     errors: dict[str, str] = {}
     params: dict[str, dict[str, object]] = {}
@@ -266,7 +289,6 @@ def update_details(
     owner = session.get(Owner, owner_id)
     owner.full_name, owner.email, owner.language = name, email_clean or None, language
     audit.record(session, f"owner:{owner.id}", "owner.details_changed", at=now or utcnow())
-    return owner
 
 
 def site_camera_rows(session: Session, owner_id: int, site_id: int) -> list[dict[str, str]]:
@@ -327,13 +349,26 @@ class MyLocation:
 
 
 @dataclass(frozen=True)
+class MyDetails:
+    """The owner as their own page shows them (a copy, not the row)."""
+
+    id: int
+    full_name: str
+    phone_e164: str
+    email: str | None
+    language: str
+    status: str
+    paused_until: datetime | None
+
+
+@dataclass(frozen=True)
 class MyRegistration:
     """What the owner's own page shows: them, their locations, requests and consents."""
 
-    owner: Owner
+    owner: MyDetails
     locations: tuple[MyLocation, ...]
     requests: tuple[RequestSeen, ...]
-    consents: tuple  # consent_history.ConsentRecord, newest first
+    consents: tuple[ConsentRecord, ...]  # newest first
 
 
 def my_registration(session: Session, owner_id: int) -> MyRegistration:
@@ -348,8 +383,17 @@ def my_registration(session: Session, owner_id: int) -> MyRegistration:
         )
         for s in owner.sites
     )
+    details = MyDetails(
+        owner.id,
+        owner.full_name,
+        owner.phone_e164,
+        owner.email,
+        owner.language,
+        owner.status,
+        owner.paused_until,
+    )
     return MyRegistration(
-        owner,
+        details,
         locations,
         tuple(my_requests(session, owner_id)),
         tuple(reversed(consent_history(session, owner_id))),

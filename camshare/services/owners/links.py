@@ -73,6 +73,15 @@ def peek_owner_link(
     return link, owner
 
 
+def manage_link_language(session: Session, token: str, now: datetime | None = None) -> str:
+    """The language of the owner whose sign-in link ``token`` is, without using the link.
+
+    Raises DomainError("owner.link_invalid") as ``peek_owner_link`` does.
+    """
+    _link, owner = peek_owner_link(session, token, "manage", now)
+    return owner.language
+
+
 def use_owner_link(
     session: Session, token: str, purpose: str, now: datetime | None = None
 ) -> Owner:

@@ -171,6 +171,11 @@ def save_location(
     return site
 
 
+def save_my_location(session: Session, owner_id: int, *args, **kwargs) -> int:
+    """The locations page's "save": ``save_location`` (same arguments); the site's id."""
+    return save_location(session, owner_id, *args, **kwargs).id
+
+
 def remove_location(
     session: Session, owner_id: int, site_id: int, now: datetime | None = None
 ) -> None:

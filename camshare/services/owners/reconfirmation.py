@@ -229,3 +229,21 @@ def confirm_cameras(
     )
     session.flush()
     return owner
+
+
+@dataclass(frozen=True)
+class Reconfirmed:
+    """The owner's sharing status once they confirmed their cameras."""
+
+    status: str
+
+
+def reconfirm_cameras(
+    session: Session,
+    token: str,
+    now: datetime | None,
+    settings: Settings,
+    ip_address: str | None = None,
+) -> Reconfirmed:
+    """The reconfirmation page's button: ``confirm_cameras``, and the status it left."""
+    return Reconfirmed(confirm_cameras(session, token, now, settings, ip_address).status)

@@ -148,6 +148,12 @@ def create_staff_user(
     return user
 
 
+def add_staff_account(session: Session, actor: Actor | None, *args, **kwargs) -> StaffSummary:
+    """The administration page's "add": ``create_staff_user`` (same arguments, but not
+    ``bootstrap``), the new account as the page lists it."""
+    return summarize(create_staff_user(session, actor, *args, bootstrap=False, **kwargs))
+
+
 def _target(session: Session, user_id: int) -> StaffUser:
     user = session.get(StaffUser, user_id, with_for_update=True)
     if user is None:

@@ -29,6 +29,7 @@ from camshare.models import AuditEvent, StaffSession, StaffUser, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.permissions import ROLES, Actor
+from camshare.services.session_handoff import begin_handoff
 from camshare.services.staff.passwords import (
     PASSWORD_MAX,
     check_password,
@@ -569,3 +570,33 @@ def sign_out(
         username=user.username,
         session_id=row.id,
     )
+
+
+@dataclass(frozen=True)
+class PasswordStep:
+    """The password step as the sign-in page takes it: the step, and when it finished the
+    sign-in (no code needed), the hand-off code for the cookie ("" otherwise)."""
+
+    step: SignInStep
+    handoff: str
+
+
+def sign_in_and_hand_off(
+    session: Session, username: str, password: str, *, settings: Settings, **kwargs
+) -> PasswordStep:
+    """``sign_in`` (same arguments); a finished sign-in comes back as a hand-off code, in
+    the same transaction."""
+    step = sign_in(session, username, password, settings=settings, **kwargs)
+    if step.next_step != "done":
+        return PasswordStep(step, "")
+    return PasswordStep(
+        step, begin_handoff(session, "staff", step.token, settings, kwargs.get("now"))
+    )
+
+
+def confirm_totp_and_hand_off(
+    session: Session, token: str, code: str, settings: Settings, now: datetime | None = None
+) -> str:
+    """Check the code and, when right, swap the session for its hand-off code (one commit)."""
+    confirm_totp(session, token, code, settings=settings, now=now)
+    return begin_handoff(session, "staff", token, settings, now)
