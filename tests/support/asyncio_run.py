@@ -8,6 +8,7 @@ a thread of its own always has none.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -16,6 +17,8 @@ T = TypeVar("T")
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(coroutine)`` in a fresh thread; returns its result or raises its error."""
+    """``asyncio.run(coroutine)`` in a fresh thread, with this thread's context variables
+    (Reflex keeps its state registry in one); returns its result or raises its error."""
+    context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
+        return thread.submit(context.run, asyncio.run, coroutine).result()

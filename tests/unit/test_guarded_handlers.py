@@ -10,7 +10,6 @@ one cannot be forgotten.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 
 import pytest
@@ -24,6 +23,7 @@ from camshare.services.staff.sessions import resolve_session
 from camshare.state.guard import GUARDED, OWNER_SIGNED_IN, PUBLIC
 from camshare.state.owner import OwnerState
 from camshare.state.staff import StaffState
+from tests.support.asyncio_run import run as run_coroutine
 from tests.unit.test_no_secrets_in_state import all_states
 
 STATES = {s.__name__: s for s in all_states() if issubclass(s, (StaffState, OwnerState))}
@@ -85,7 +85,7 @@ def _arguments(function) -> list:
 
 
 def _call(qualname: str):
-    return asyncio.run(_run(qualname))
+    return run_coroutine(_run(qualname))
 
 
 async def _run(qualname: str):
