@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from camshare.components.agreement import agreement_text
+from camshare.components.agreement import accept_box, agreement_text
 from camshare.components.connection import waiting_button
 from camshare.components.fields import choice_list, field_error, select_field, text_field
 from camshare.components.layout import page_frame
@@ -328,21 +328,7 @@ def agreement_step() -> rx.Component:
             rx.el.p(text(T, "agreement.version", version=S.agreement_version), class_name="muted"),
         ),
         rx.el.form(
-            rx.el.div(
-                rx.el.label(
-                    rx.el.input(
-                        type="checkbox",
-                        name="accepted",
-                        id="f-accepted",
-                        aria_invalid=rx.cond(S.messages.contains("accepted"), "true", "false"),
-                    ),
-                    rx.el.span(T["agreement.accept"]),
-                    class_name="choice",
-                    html_for="f-accepted",
-                ),
-                field_error(S, "accepted", "f-accepted"),
-                class_name="field",
-            ),
+            accept_box(S, T["agreement.accept"]),
             text_field(
                 S, "typed_name", "agreement.typed_name", autocomplete="name", max_length=MAX_NAME
             ),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from camshare.components.agreement import agreement_text
-from camshare.components.fields import field_error, text_field
+from camshare.components.agreement import accept_box, agreement_text
+from camshare.components.fields import text_field
 from camshare.components.link_page import link_page
 from camshare.components.text import text
 from camshare.services.registration import MAX_NAME
@@ -29,24 +29,7 @@ def _accepted() -> rx.Component:
 
 def _signature() -> rx.Component:
     return rx.el.form(
-        rx.el.div(
-            rx.el.label(
-                rx.el.input(
-                    type="checkbox",
-                    name="accepted",
-                    id="f-accepted",
-                    aria_invalid=rx.cond(R.messages.contains("accepted"), "true", "false"),
-                    aria_describedby=rx.cond(
-                        R.messages.contains("accepted"), "f-accepted-error", ""
-                    ),
-                ),
-                rx.el.span(T["reconsent.accept_box"]),
-                class_name="choice",
-                html_for="f-accepted",
-            ),
-            field_error(R, "accepted", "f-accepted"),
-            class_name="field",
-        ),
+        accept_box(R, T["reconsent.accept_box"]),
         text_field(
             R,
             "typed_name",
