@@ -20,7 +20,7 @@ from camshare.services import registration
 from camshare.services.access.request_texts import format_moment
 from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError
-from camshare.services.geography.addresses import one_line_address
+from camshare.services.geography.addresses import ADDRESS_FIELDS, one_line_address
 from camshare.services.phones import display_phone
 from camshare.services.registration import verification
 from camshare.state.base import AppState
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 # The sign-up's screens in order: the progress line counts them, and Back walks them back.
 STEPS = ("contact", "location", "pin", "cameras", "agreement", "verify")
 STEP_NUMBER = {step: number for number, step in enumerate(STEPS, start=1)}
-ADDRESS_FIELDS = ("address_line", "unit", "city", "state", "zip_code")
 CONTACT_FIELDS = ("full_name", "phone", "email", "owner_kind", "business_name")
 GEOLOCATE_JS = """new Promise((resolve) => {
   if (!navigator.geolocation) { resolve({error: "unsupported"}); return; }

@@ -12,7 +12,8 @@ import reflex as rx
 from camshare import runtime
 from camshare.services import registration
 from camshare.services.errors import DomainError
-from camshare.state.join import ADDRESS_FIELDS, GEOLOCATE_JS, JoinState
+from camshare.services.geography.addresses import TypedAddress
+from camshare.state.join import GEOLOCATE_JS, JoinState
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +57,15 @@ class JoinLocationState(JoinState):
                 return  # one look-up at a time per resident: the geocoder is shared
             self.busy = True
             self.notice = ""
-            values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
-            self.typed.update(values)
+            typed = TypedAddress.from_form(form)
+            self.typed.update(typed.as_dict())
             key = self.draft_key
         yield await self._locate_in_background(
             registration.locate_address,
             key,
             runtime.geocoder(),
             runtime.jurisdiction(),
-            *(values[name] for name in ADDRESS_FIELDS),
+            typed,
             runtime.settings().map_center_point,
         )
 
@@ -130,15 +131,15 @@ class JoinLocationState(JoinState):
     async def submit_pin(self, form: dict[str, Any]):
         """Accept the pin (and the address as corrected on the same screen)."""
         before = self.step
-        values = {name: str(form.get(name) or "") for name in ADDRESS_FIELDS}
-        self.typed.update(values)
+        typed = TypedAddress.from_form(form)
+        self.typed.update(typed.as_dict())
         snapshot = await self._call(
             registration.confirm_pin,
             self.draft_key,
             runtime.jurisdiction(),
             self.pin_lat,
             self.pin_lon,
-            *(values[name] for name in ADDRESS_FIELDS),
+            typed,
         )
         if self.notice == "error.address_changed":
             # The street or ZIP code was corrected here: look it up again, stay on the pin.

@@ -14,13 +14,13 @@ import reflex as rx
 
 from camshare import routes, runtime
 from camshare.services.errors import DomainError
+from camshare.services.geography.addresses import ADDRESS_FIELDS, TypedAddress
 from camshare.services.owners import locations as owner_locations
 from camshare.services.owners.locations import PlacedAddress
 from camshare.state.owner import MyState, owner_event
 
 log = logging.getLogger(__name__)
 
-ADDRESS_FIELDS = ("address_line", "unit", "city", "state", "zip_code")
 NEW = "new"
 BLANK_ROW = {
     "camera_kind": "",
@@ -124,8 +124,8 @@ class OwnerLocationsState(MyState):
                 return
             self.loc_busy = True
             self._clear_errors()
-            values = {name: str(form.get(name) or "")[:300] for name in ADDRESS_FIELDS}
-            self.loc_typed = values
+            typed = TypedAddress.from_form(form)
+            self.loc_typed = typed.as_dict()
         error: DomainError | None = None
         placed: PlacedAddress | None = None
         if owner_id is not None:
@@ -135,7 +135,7 @@ class OwnerLocationsState(MyState):
                     owner_id,
                     runtime.geocoder(),
                     runtime.jurisdiction(),
-                    *(values[name] for name in ADDRESS_FIELDS),
+                    typed,
                     runtime.settings().map_center_point,
                     pool=runtime.geocoding_pool(),
                 )

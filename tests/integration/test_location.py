@@ -6,6 +6,7 @@ import pytest
 
 from camshare.services import registration
 from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.geography.addresses import TypedAddress
 from camshare.services.geography.geocoding import Place
 from tests.unit.builders import (
     AUSTIN,
@@ -256,10 +257,7 @@ def test_a_device_location_without_address_needs_one_typed_before_the_pin(sessio
         walk.jurisdiction,
         32.80,
         -96.80,
-        street="2100 Ross Ave",
-        city="Dallas",
-        state="TX",
-        zip_code="75201",
+        TypedAddress(address_line="2100 Ross Ave", city="Dallas", state="TX", zip_code="75201"),
     )
     site = site_of(session, walk)
     assert site["address_line"] == "2100 Ross Ave"

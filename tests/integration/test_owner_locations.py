@@ -24,6 +24,7 @@ from tests.unit.builders import (
     clock,
     dallas,
     dallas_geocoder,
+    typed_address,
     walk_to,
 )
 
@@ -39,11 +40,7 @@ def locate(session, settings, owner_id, where, geocoder=None) -> PlacedAddress:
         owner_id,
         geocoder or dallas_geocoder(),
         dallas(settings),
-        where["street"],
-        where["unit"],
-        where["city"],
-        where["state"],
-        where["zip_code"],
+        typed_address(where),
         settings.map_center_point,
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from camshare.models import OutboxMessage, PhoneVerification, RegistrationDraft, utcnow
 from camshare.services import registration
 from camshare.services.agreements import texts as agreements
+from camshare.services.geography.addresses import TypedAddress
 from camshare.services.geography.geocoding import Place
 from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
 from camshare.services.registration import completion, verification
@@ -33,6 +34,12 @@ PHONE = "(214) 748-3647"
 PHONE_E164 = "+12147483647"
 IP = "203.0.113.7"
 USER_AGENT = "Mozilla/5.0 (Linux; Android 14) Mobile"
+
+
+def typed_address(values: dict[str, str]) -> TypedAddress:
+    """An ``address`` dict (its ``street`` is the address line) as an address form sends it."""
+    values = dict(values)
+    return TypedAddress(address_line=values.pop("street", ""), **values)
 
 
 def address(street: str, city: str, zip_code: str) -> dict[str, str]:
@@ -205,13 +212,12 @@ def publish(session: Session, language: str = "en") -> agreements.AgreementText:
 
 def locate(session: Session, settings: Settings, walk: Walk, address=None, **overrides):
     """Put the walk's location at ``address`` (Marilla St by default), as the page would."""
-    values = {**(address or MARILLA), **overrides}
     return registration.locate_address(
         session,
         walk.key,
         walk.geocoder,
         walk.jurisdiction,
-        **values,
+        typed_address({**(address or MARILLA), **overrides}),
         map_center=settings.map_center_point,
     )
 

@@ -2,6 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+ADDRESS_FIELDS = ("address_line", "unit", "city", "state", "zip_code")
+# Longer than any field's cleaned limit: what is kept as typed stays bounded.
+TYPED_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class TypedAddress:
+    """An address as a person typed it in one of the address forms, before it is cleaned."""
+
+    address_line: str = ""
+    unit: str = ""
+    city: str = ""
+    state: str = ""
+    zip_code: str = ""
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, object]) -> TypedAddress:
+        """The five address fields of a submitted form (missing ones empty)."""
+        return cls(**{name: str(form.get(name) or "")[:TYPED_LIMIT] for name in ADDRESS_FIELDS})
+
+    def as_dict(self) -> dict[str, str]:
+        """The fields by name, as a form shows them again."""
+        return asdict(self)
+
 
 def postal_address(line: str, city: str | None, state: str | None) -> str:
     """An address with its city and state: "1500 Marilla St, Dallas, TX" (never twice)."""

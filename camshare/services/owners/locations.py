@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from camshare.models import Camera, Site, utcnow
 from camshare.services import audit
 from camshare.services.errors import DomainError
+from camshare.services.geography.addresses import TypedAddress
 from camshare.services.geography.geocoding import Geocoder
 from camshare.services.geography.jurisdiction import Jurisdiction
 from camshare.services.owners.account import own_site
@@ -73,11 +74,7 @@ def locate_for_owner(
     owner_id: int,
     geocoder: Geocoder,
     jurisdiction: Jurisdiction,
-    address_line: str,
-    unit: str,
-    city: str,
-    state: str,
-    zip_code: str,
+    typed: TypedAddress,
     map_center: tuple[float, float],
 ) -> PlacedAddress:
     """Geocode an address as the sign-up does and propose a pin; stores nothing.
@@ -87,9 +84,7 @@ def locate_for_owner(
     must move, without a usable ZIP code).
     """
     del owner_id  # who asks does not change the answer; the save checks the site is theirs
-    place = place_address(
-        session, geocoder, jurisdiction, address_line, unit, city, state, zip_code, map_center
-    )
+    place = place_address(session, geocoder, jurisdiction, typed, map_center)
     return PlacedAddress(
         lat=place.lat,
         lon=place.lon,
@@ -131,7 +126,7 @@ def save_location(
     now = now or utcnow()
     lat, lon = float(lat), float(lon)
     address = clean_address(
-        placed.address_line, placed.unit, placed.city, placed.state, placed.zip_code
+        TypedAddress(placed.address_line, placed.unit, placed.city, placed.state, placed.zip_code)
     )
     _check_pin(placed, jurisdiction, lat, lon)
     rows = clean_camera_rows(cameras) if (cameras is not None or site_id is None) else None

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from camshare.models import RegistrationDraft
 from camshare.services.errors import DomainError, ValidationFailed
+from camshare.services.geography.addresses import TypedAddress
 from camshare.services.geography.geocoding import (
     Geocoder,
     GeocoderUnavailable,
@@ -36,14 +37,15 @@ class LocationResult:
     snapshot: DraftSnapshot
 
 
-def _clean_address(street: str, unit: str, city: str, state: str, zip_code: str) -> dict:
+def clean_address(typed: TypedAddress) -> dict:
+    """The address as stored: trimmed, checked (ValidationFailed keyed by field)."""
     errors: dict[str, str] = {}
     values = {
-        "address_line": re.sub(r"\s+", " ", street or "").strip()[:300],
-        "unit": re.sub(r"\s+", " ", unit or "").strip()[:50],
-        "city": re.sub(r"\s+", " ", city or "").strip()[:100],
-        "state": re.sub(r"\s+", " ", state or "").strip()[:50],
-        "zip_code": (zip_code or "").strip(),
+        "address_line": re.sub(r"\s+", " ", typed.address_line).strip()[:300],
+        "unit": re.sub(r"\s+", " ", typed.unit).strip()[:50],
+        "city": re.sub(r"\s+", " ", typed.city).strip()[:100],
+        "state": re.sub(r"\s+", " ", typed.state).strip()[:50],
+        "zip_code": typed.zip_code.strip(),
     }
     if not values["address_line"]:
         errors["address_line"] = "error.address_required"
@@ -98,18 +100,14 @@ def place_address(
     session: Session,
     geocoder: Geocoder,
     jurisdiction: Jurisdiction,
-    street: str,
-    unit: str,
-    city: str,
-    state: str,
-    zip_code: str,
+    typed: TypedAddress,
     map_center: tuple[float, float],
 ) -> ProposedPlace:
     """Clean and geocode an address; an outage falls back to the ZIP centroid.
 
     Refuses an address outside the jurisdiction. Shared by the sign-up and the owner's page.
     """
-    address = _clean_address(street, unit, city, state, zip_code)
+    address = clean_address(typed)
     query = address_query(
         address["address_line"], address["city"], address["state"], address["zip_code"]
     )
@@ -145,26 +143,15 @@ def locate_address(
     key: str,
     geocoder: Geocoder,
     jurisdiction: Jurisdiction,
-    street: str,
-    unit: str,
-    city: str,
-    state: str,
-    zip_code: str,
+    typed: TypedAddress,
     map_center: tuple[float, float],
 ) -> LocationResult:
     """Geocode the address and propose a pin; an outage falls back to the ZIP centroid."""
     draft = load_draft(session, key)
-    place = place_address(
-        session, geocoder, jurisdiction, street, unit, city, state, zip_code, map_center
-    )
+    place = place_address(session, geocoder, jurisdiction, typed, map_center)
     _start_site(draft, place.address, place.lat, place.lon, place.source, place.status)
     save_draft(draft, "pin")
     return LocationResult(place.status, place.lat, place.lon, snapshot_of(draft, key, None))
-
-
-def clean_address(street: str, unit: str, city: str, state: str, zip_code: str) -> dict:
-    """The address as stored: trimmed, checked (ValidationFailed keyed by field)."""
-    return _clean_address(street, unit, city, state, zip_code)
 
 
 def locate_device(
@@ -223,11 +210,7 @@ def confirm_pin(
     jurisdiction: Jurisdiction,
     lat: float,
     lon: float,
-    street: str | None = None,
-    unit: str | None = None,
-    city: str | None = None,
-    state: str | None = None,
-    zip_code: str | None = None,
+    typed: TypedAddress | None = None,
 ) -> DraftSnapshot:
     """Accept the pin where the resident left it; it must be inside the jurisdiction.
 
@@ -239,8 +222,8 @@ def confirm_pin(
         raise DomainError("error.step_unavailable")
     if not jurisdiction.contains(lat, lon):
         raise DomainError("error.outside_jurisdiction")
-    if street is not None:
-        address = _clean_address(street, unit or "", city or "", state or "", zip_code or "")
+    if typed is not None:
+        address = clean_address(typed)
         if site["location_source"] != "device" and _query_of(address) != _query_of(site):
             # A corrected street or ZIP code must be looked up again, not pinned blindly.
             raise DomainError("error.address_changed")
