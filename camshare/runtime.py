@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from camshare import db
 from camshare.db import session_scope
 from camshare.models import utcnow
+from camshare.services.footage.storage import FootageStorage, make_footage_storage
 from camshare.services.geography.geocoding import Geocoder, make_geocoder
 from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
 from camshare.services.messaging.line_type import LineTypeLookup, make_line_type_lookup
@@ -66,6 +67,12 @@ def transparency_figures() -> FiguresCache:
 def sms_gateway() -> SmsGateway:
     """This process's SMS gateway."""
     return make_gateway(get_settings())
+
+
+@lru_cache(maxsize=1)
+def footage_storage() -> FootageStorage:
+    """Where this process keeps footage: a local folder or S3 (``CAMSHARE_FOOTAGE_STORAGE``)."""
+    return make_footage_storage(get_settings())
 
 
 @lru_cache(maxsize=1)
