@@ -88,7 +88,7 @@ def test_deleting_removes_the_object_and_deleting_again_is_harmless(store, origi
 
 @pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a//b", "a/./b", ""])
 def test_keys_cannot_leave_the_store(store, original, key):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bad storage key"):
         store.put_file(key, original)
 
 

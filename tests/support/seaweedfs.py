@@ -13,14 +13,14 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.live_server import free_port
 
 ACCESS_KEY = "camshare-test"
-SECRET_KEY = "camshare-test-secret"  # noqa: S105 - a throwaway server's key
+SECRET_KEY = "camshare-test-secret"
 
 
 @dataclass(frozen=True)
@@ -94,22 +94,14 @@ def seaweedfs(folder: Path, limit: float = 60.0) -> Iterator[SeaweedS3]:
         _wait_for_bucket_api(server, process, log, limit)
         yield server
     finally:
-        with _suppress():
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            with _suppress():
+            with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-
-
-@contextmanager
-def _suppress():
-    try:
-        yield
-    except ProcessLookupError:
-        pass
 
 
 def _wait_for_bucket_api(server: SeaweedS3, process, log: Path, limit: float) -> None:
@@ -129,6 +121,6 @@ def _wait_for_bucket_api(server: SeaweedS3, process, log: Path, limit: float) ->
         try:
             client.list_buckets()
             return
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:
             time.sleep(0.5)  # a starting server sends no event to wait on
     raise RuntimeError(f"weed did not answer in {limit} s:\n{log.read_text()[-4000:]}")
