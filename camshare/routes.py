@@ -22,6 +22,9 @@ STAFF_AUDIT = "/staff/audit"
 STAFF_AGREEMENTS = "/staff/agreements"
 RECONSENT = "/a/[token]"
 RECONFIRM = "/c/[token]"
+# The owner's upload page, and the tus endpoint its files go to (issue 11).
+FOOTAGE_UPLOAD = "/f/[token]"
+FOOTAGE_TUS = "/api/footage/uploads"
 
 
 def path_prefix(route: str) -> str:
@@ -48,6 +51,11 @@ def reconsent_path(token: str) -> str:
 def reconfirm_path(token: str) -> str:
     """Where an owner confirms with one tap that they still have their cameras: their SMS link."""
     return _with_argument(RECONFIRM, token)
+
+
+def footage_upload_path(token: str) -> str:
+    """Where an owner who approved sends their footage: the link in their follow-up SMS."""
+    return _with_argument(FOOTAGE_UPLOAD, token)
 
 
 def request_board_path(request_id: int) -> str:
