@@ -18,7 +18,7 @@ def _frames(count: int, width: int, height: int):
         yield av.VideoFrame.from_image(image)
 
 
-def test_pattern(
+def pattern_video(
     path: Path,
     *,
     seconds: float = 2.0,
@@ -40,6 +40,3 @@ def test_pattern(
         for packet in stream.encode():
             out.mux(packet)
     return path
-
-
-test_pattern.__test__ = False  # a helper, not a test
