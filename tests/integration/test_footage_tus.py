@@ -10,6 +10,7 @@ import hashlib
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -110,7 +111,8 @@ def test_an_upload_cut_part_way_resumes_where_it_stopped_and_the_hash_matches(
         sms = session.scalars(
             select(OutboxMessage).where(OutboxMessage.purpose == "footage_receipt")
         ).all()
-        assert len(sms) == 1 and expected[:12] in sms[0].body
+        assert len(sms) == 1
+        assert expected[:12] in sms[0].body
     assert os.listdir(get_settings().footage_parts_dir) in ([], [".locks"])
 
 
@@ -137,7 +139,7 @@ def test_someone_elses_or_a_forged_link_gets_nothing(server, owner, tmp_path, fa
 
 def test_bad_files_are_refused_with_a_reason_and_nothing_kept(server, owner, tmp_path, factory):
     program = tmp_path / "video.mp4"
-    program.write_bytes(open("/bin/ls", "rb").read()[:200_000])
+    program.write_bytes(Path("/bin/ls").read_bytes()[:200_000])
     with pytest.raises(TusCommunicationError) as refused:
         uploader(server, owner.token, program).upload()
     assert "footage.refused.executable" in str(refused.value.response_content)
@@ -165,7 +167,8 @@ def test_limits_are_refused_at_creation(server, owner, tmp_path):
         },
         timeout=10,
     )
-    assert answer.status_code == 422 and answer.json()["detail"]["key"] == "footage.refused.empty"
+    assert answer.status_code == 422
+    assert answer.json()["detail"]["key"] == "footage.refused.empty"
     too_big = requests.post(
         server + TUS,
         headers={
@@ -176,7 +179,8 @@ def test_limits_are_refused_at_creation(server, owner, tmp_path):
         },
         timeout=10,
     )
-    assert too_big.status_code == 413 and too_big.json()["detail"]["key"] == "footage.too_large"
+    assert too_big.status_code == 413
+    assert too_big.json()["detail"]["key"] == "footage.too_large"
     for n in range(3):
         pattern_video(tmp_path / f"{n}.mp4", seconds=1 + n)
         uploader(server, owner.token, tmp_path / f"{n}.mp4").upload()
