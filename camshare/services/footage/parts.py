@@ -92,3 +92,12 @@ class HashingPartStorage(LocalFileStorage):
     def forget(self, uid: str) -> None:
         """Drop the part's hasher (the part itself was moved or deleted)."""
         self._hashers.pop(uid, None)
+
+
+def delete_part_files(folder: str, uid: str) -> None:
+    """Remove an upload's part and sidecar from ``folder`` (blocking; for the worker)."""
+    if not uid.isalnum():
+        return
+    for path in (os.path.join(folder, uid), os.path.join(folder, f"{uid}.info")):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
