@@ -93,7 +93,12 @@ export function FootageUploader({ endpoint, messages, maxBytes, onDone }) {
         Promise.resolve(["camshare-footage", token, file.name, file.size, file.lastModified].join("/")),
       onShouldRetry: (error) => {
         const status = error.originalResponse ? error.originalResponse.getStatus() : 0;
-        return !(status >= 400 && status < 500 && status !== 409 && status !== 423);
+        const retry = !(status >= 400 && status < 500 && status !== 409 && status !== 423);
+        // Trying again by itself: say so, and keep the progress where the server has it.
+        if (retry) {
+          update(row.id, { state: "retrying", problem: say(messages, "footage.page.connection_lost") });
+        }
+        return retry;
       },
       onProgress: (sent) => update(row.id, { state: "sending", sent, problem: "" }),
       onError: (error) => {
@@ -177,7 +182,7 @@ export function FootageUploader({ endpoint, messages, maxBytes, onDone }) {
                 />
               </p>
             )}
-            {(row.state === "sending" || row.state === "paused" || row.state === "checking") && (
+            {["sending", "retrying", "paused", "checking"].includes(row.state) && (
               <p>
                 <progress
                   max={row.size || 1}
