@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -184,3 +186,32 @@ def test_uploads_never_finished_are_deleted_after_a_day(factory, settings):
             )
             == 1
         )
+
+
+def test_two_tabs_finishing_the_same_file_at_once_keep_it_once(
+    database_url, factory, settings, tmp_path
+):
+    storage = MemoryFootageStorage()
+    with factory() as session, session.begin():
+        owner = approved_owner(session, settings, NOW)
+    clip = pattern_video(tmp_path / "clip.mp4")
+    digest = hashlib.sha256(clip.read_bytes()).hexdigest()
+    for n in (1, 2):
+        shutil.copyfile(clip, tmp_path / f"{n:032x}")
+        with factory() as session, session.begin():
+            begin(session, settings, owner.token, n, size=clip.stat().st_size)
+    start = threading.Barrier(2)
+
+    def finish(n: int):
+        start.wait(timeout=30)
+        return intake.complete_upload(
+            factory, settings, storage, f"{n:032x}", str(tmp_path / f"{n:032x}"), digest, NOW
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(finish, (1, 2)))
+    assert sorted(d.status for d in done) == ["received", "refused"]
+    assert [d.refusal_reason for d in done if d.status == "refused"] == [
+        "footage.refused.duplicate"
+    ]
+    assert len([k for k in storage.objects if "/original" in k]) == 1
