@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
@@ -572,3 +573,78 @@ class InboundSms(Base):
     reply: Mapped[str | None] = mapped_column(Text)
     # Indexed: retention deletes by it.
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class FootageFile(Base):
+    """One file an owner (or an officer on their behalf) sent for one request."""
+
+    __tablename__ = "footage_file"
+    __table_args__ = (
+        one_of("footage_file", "status", v.FOOTAGE_STATUSES),
+        one_of("footage_file", "kind", v.FOOTAGE_KINDS),
+        Index(
+            "uq_footage_file_request_sha256",
+            "request_id",
+            "sha256",
+            unique=True,
+            sqlite_where=text("sha256 IS NOT NULL"),
+            postgresql_where=text("sha256 IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("access_request.id", ondelete="CASCADE"), index=True
+    )
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("access_recipient.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owner.id", ondelete="SET NULL"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    upload_id: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    caption: Mapped[str | None] = mapped_column(String(500))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    refusal_reason: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(10))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    container: Mapped[str | None] = mapped_column(String(40))
+    video_codec: Mapped[str | None] = mapped_column(String(40))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[datetime | None]
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    preview_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(index=True)
+    triaged_at: Mapped[datetime | None]
+    triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    hold_reason: Mapped[str | None] = mapped_column(String(500))
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    delete_after: Mapped[datetime | None] = mapped_column(index=True)
+    deleted_at: Mapped[datetime | None]
+
+
+class FootageGrant(Base):
+    """A staff member explicitly added to a request's footage, view-only or view-and-download."""
+
+    __tablename__ = "footage_grant"
+    __table_args__ = (
+        UniqueConstraint("request_id", "staff_user_id"),
+        one_of("footage_grant", "grant", v.FOOTAGE_GRANTS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("access_request.id", ondelete="CASCADE"), index=True
+    )
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    grant: Mapped[str] = mapped_column(String(10))
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -113,3 +113,8 @@ async def in_session_async(
         return await asyncio.to_thread(in_session, work, *args, **kwargs)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(pool, functools.partial(in_session, work, *args, **kwargs))
+
+
+def footage_storage():
+    """Provisional (custody branch): replaced by footage-intake's storage adapter on merge."""
+    raise NotImplementedError("footage storage comes with the footage-intake branch")

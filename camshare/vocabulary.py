@@ -57,3 +57,8 @@ REQUEST_STATUSES = ("awaiting_approval", "open", "closed", "rejected", "withdraw
 CLOSE_REASONS = ("closed", "expired", "rejected")
 ANSWERS = ("approved", "declined")
 ANSWER_CHANNELS = ("link", "sms")
+
+# Footage (issue 11).
+FOOTAGE_STATUSES = ("receiving", "received", "refused", "accepted", "declined", "deleted")
+FOOTAGE_KINDS = ("video", "image", "recorder")
+FOOTAGE_GRANTS = ("view", "download")
