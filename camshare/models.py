@@ -637,7 +637,7 @@ class FootageGrant(Base):
     __tablename__ = "footage_grant"
     __table_args__ = (
         UniqueConstraint("request_id", "staff_user_id"),
-        one_of("footage_grant", "grant", v.FOOTAGE_GRANTS),
+        one_of("footage_grant", "level", v.FOOTAGE_GRANTS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -645,6 +645,7 @@ class FootageGrant(Base):
         ForeignKey("access_request.id", ondelete="CASCADE"), index=True
     )
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
-    grant: Mapped[str] = mapped_column(String(10))
+    # "level", not "grant": GRANT is a reserved word in SQL.
+    level: Mapped[str] = mapped_column(String(10))
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)

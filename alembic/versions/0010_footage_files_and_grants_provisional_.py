@@ -23,10 +23,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=False),
         sa.Column("staff_user_id", sa.Integer(), nullable=False),
-        sa.Column("grant", sa.String(length=10), nullable=False),
+        sa.Column("level", sa.String(length=10), nullable=False),
         sa.Column("granted_by_id", sa.Integer(), nullable=False),
         sa.Column("granted_at", camshare.models.UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("grant IN ('view', 'download')", name="ck_footage_grant_grant"),
+        sa.CheckConstraint("level IN ('view', 'download')", name="ck_footage_grant_level"),
         sa.ForeignKeyConstraint(
             ["granted_by_id"],
             ["staff_user.id"],
