@@ -16,6 +16,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from camshare.api_footage import footage_routes
 from camshare.api_sessions import session_routes
 from camshare.routes import (
     CAMPAIGN_FILES,
@@ -235,5 +236,6 @@ def create_api() -> Starlette:
             Route(DASHBOARD_CSV, dashboard_csv_download, methods=["GET"]),
             Route(MY_DATA, my_data_download, methods=["GET"]),
             *session_routes(),
+            *footage_routes(),
         ]
     )

@@ -235,6 +235,20 @@ class Settings:
     retention_tokens_hours: int = field(
         default=24, metadata=_env(doc="Used or expired links, sessions and codes are deleted after")
     )
+    # Footage custody
+    footage_grant_default: str = field(
+        default="view",
+        metadata=_env(doc="What a member added to a request's footage may do: view|download"),
+    )
+    footage_link_minutes: float = field(
+        default=10.0, metadata=_env(doc="A play or download link works this long")
+    )
+    footage_unaccepted_days: int = field(
+        default=30, metadata=_env(doc="Declined, never-triaged footage deleted this long after")
+    )
+    footage_evidence_days: int = field(
+        default=1095, metadata=_env(doc="Accepted footage kept this long after the request closes")
+    )
     # Staff accounts
     staff_session_hours: float = field(
         default=12.0, metadata=_env(doc="A staff sign-in lasts at most this long")
