@@ -115,6 +115,13 @@ async def in_session_async(
     return await loop.run_in_executor(pool, functools.partial(in_session, work, *args, **kwargs))
 
 
+class _NoFootageStorage:
+    """Provisional (custody branch): replaced by footage-intake's storage adapter on merge."""
+
+    def __getattr__(self, name):
+        raise NotImplementedError("footage storage comes with the footage-intake branch")
+
+
 def footage_storage():
     """Provisional (custody branch): replaced by footage-intake's storage adapter on merge."""
-    raise NotImplementedError("footage storage comes with the footage-intake branch")
+    return _NoFootageStorage()
