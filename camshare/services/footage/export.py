@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,7 +90,8 @@ class ExportPlan:
 def _archive_name(file: FootageFile) -> str:
     # The id first: two owners' "clip.mp4" stay apart, and no name can climb out of the folder.
     name = "".join(ch for ch in (file.original_name or "") if ch.isalnum() or ch in "._- ")
-    return f"footage/{file.id:06d}-{name.strip() or 'file'}"
+    name = re.sub(r"\.{2,}", ".", name).strip(". ")
+    return f"footage/{file.id:06d}-{name or 'file'}"
 
 
 def custody_events(session: Session, file_ids: list[int]) -> dict[int, list[CustodyEvent]]:

@@ -98,6 +98,7 @@ def upkeep(session: Session, storage, settings, now: datetime | None = None) -> 
             FootageFile.hold_reason.is_(None),
             FootageFile.status.in_(KEPT),
         )
+        .order_by(FootageFile.id)
         .with_for_update(skip_locked=True)
     ).all()
     for file in due:
@@ -121,6 +122,8 @@ def withdraw_owner(
     """
     now = now or utcnow()
     files = session.scalars(select(FootageFile).where(FootageFile.owner_id == owner_id)).all()
+    if files and storage is None:
+        raise RuntimeError("withdrawing an owner with footage needs the footage storage")
     deleted = kept = 0
     for file in files:
         if file.status == "accepted":
