@@ -254,3 +254,62 @@ def test_the_panel_sends_only_what_changed(session, settings, cast, storage):
     assert sorted(r.file_id for r in again.changed) == [first.id, second.id]
     viewer = panel.footage_panel(session, cast.viewer, cast.request_id)
     assert (viewer.may_download, viewer.may_triage, viewer.may_export) == (False, False, False)
+
+
+# --- what the owner and the public see afterwards --------------------------------------------
+
+
+def test_the_owner_sees_each_decision_who_looked_and_when_it_goes(session, settings, cast, storage):
+    from camshare.services.footage.afterwards import owner_footage
+    from camshare.state.my_footage import my_file
+
+    accepted = received_file(session, storage, cast.request_id, owner_id=cast.owner_id)
+    declined = received_file(session, storage, cast.request_id, owner_id=cast.owner_id)
+    received_file(session, storage, cast.request_id)  # someone else's
+    for who in (cast.author, cast.author, cast.supervisor):
+        viewing.make_link(session, who, accepted.id, "play", "k", 5, NOW)
+    link = viewing.make_link(session, cast.downloader, accepted.id, "download", "k", 5, NOW)
+    viewing.open_link(session, cast.downloader, link.token, "k", NOW)
+    triage.decide(session, cast.author, accepted.id, "accepted", settings, NOW)
+    triage.decide(session, cast.author, declined.id, "declined", settings, NOW)
+    closed = NOW + DAY
+    close(session, cast.request_id, closed)
+    retention.upkeep(session, storage, settings, closed + 30 * DAY)
+
+    files = {f.file_id: f for f in owner_footage(session, cast.owner_id)}
+    assert set(files) == {accepted.id, declined.id}
+    assert files[accepted.id].views == (("police", 2), ("supervisor", 1))
+    assert files[accepted.id].downloads == (("police", 1),)
+    assert files[accepted.id].delete_after == closed + settings.footage_evidence_days * DAY
+    assert files[declined.id].deleted_at == closed + 30 * DAY
+    shown = my_file(files[accepted.id], "es")
+    assert shown["views"] == "Visto 2 veces por un agente; Visto una vez por un supervisor"
+    assert shown["status_label"] == "Aceptado como prueba"
+    assert my_file(files[declined.id], "en")["deletion"].startswith("Deleted on ")
+
+
+def test_the_public_sees_files_received_and_accepted_per_month_small_counts_hidden(
+    session, settings, cast, storage
+):
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from camshare.services.footage.afterwards import footage_by_month
+    from camshare.services.public.transparency import FootageCounts, suppress
+
+    files = [received_file(session, storage, cast.request_id) for _ in range(6)]
+    for file in files[:2]:
+        triage.decide(session, cast.author, file.id, "accepted", settings, NOW + DAY)
+    # Declined, then accepted again: one file, counted once.
+    triage.decide(session, cast.author, files[0].id, "declined", settings, NOW + DAY)
+    triage.decide(session, cast.author, files[0].id, "accepted", settings, NOW + DAY)
+    zone = ZoneInfo(settings.timezone)
+    months = [date(2026, 12, 1), date(2026, 11, 1)]
+    since = NOW - 30 * DAY
+    counted = footage_by_month(session, months, since, NOW + 2 * DAY, zone)
+    assert [(m.month, m.received, m.accepted) for m in counted] == [
+        (date(2026, 12, 1), 0, 0),
+        (date(2026, 11, 1), 6, 2),
+    ]
+    shown = FootageCounts(counted[1].month, suppress(6), suppress(2))
+    assert (shown.received, shown.accepted) == (6, None)
