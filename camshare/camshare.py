@@ -26,6 +26,7 @@ from camshare.pages.staff_agreements import staff_agreements_page
 from camshare.pages.staff_audit import staff_audit_page
 from camshare.pages.staff_campaigns import campaigns_page
 from camshare.pages.staff_dashboard import dashboard_page
+from camshare.pages.staff_footage import footage_page
 from camshare.pages.staff_home import staff_home_page
 from camshare.pages.staff_requests import board_page, new_request_page, requests_page
 from camshare.pages.staff_sign_in import staff_sign_in_page
@@ -43,6 +44,7 @@ from camshare.state.owner_answer import OwnerAnswerState
 from camshare.state.reconfirm import ReconfirmState
 from camshare.state.reconsent import ReconsentState
 from camshare.state.request_board import BoardState, RequestListState
+from camshare.state.request_footage import RequestFootageState
 from camshare.state.request_new import NewRequestState
 from camshare.state.staff_agreements import StaffAgreementsState
 from camshare.state.staff_audit import StaffAuditState
@@ -124,6 +126,7 @@ STAFF_PAGES = [
     (requests_page, routes.STAFF_REQUESTS, RequestListState.load),
     (new_request_page, routes.STAFF_NEW_REQUEST, NewRequestState.load),
     (board_page, routes.STAFF_REQUEST_BOARD, BoardState.load),
+    (footage_page, routes.STAFF_REQUEST_FOOTAGE, RequestFootageState.open_page),
     (staff_users_page, routes.STAFF_USERS, StaffUsersState.load),
     (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load),
     (campaigns_page, routes.STAFF_CAMPAIGNS, CampaignsState.load),

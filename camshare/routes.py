@@ -17,6 +17,8 @@ STAFF_HOME = "/staff"
 STAFF_REQUESTS = "/staff/requests"
 STAFF_NEW_REQUEST = "/staff/requests/new"
 STAFF_REQUEST_BOARD = "/staff/requests/[request_id]"
+# A request's footage alone: for staff added to it who do not see the rest of the board.
+STAFF_REQUEST_FOOTAGE = "/staff/requests/[request_id]/footage"
 STAFF_USERS = "/staff/users"
 STAFF_AUDIT = "/staff/audit"
 STAFF_AGREEMENTS = "/staff/agreements"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare.components.fields import field_error
-from camshare.components.staff_frame import staff_notice
 from camshare.components.ticker import ticker
 from camshare.state.base import AppState
 from camshare.state.request_footage import RequestFootageState as F
@@ -183,14 +182,16 @@ def _grants() -> rx.Component:
 
 
 def footage_panel() -> rx.Component:
-    """The board's footage section (nothing for a member who may not see footage)."""
+    """The board's footage section (nothing for a member who may not see footage).
+
+    Messages show in the page's notice: ``StaffState`` holds them for the whole page.
+    """
     return rx.el.section(
         ticker(every=TICK_MS, on_tick=F.tick),
         rx.cond(
             F.may.length() > 0,
             rx.fragment(
                 rx.el.h2(T["custody.title"]),
-                staff_notice(F),
                 _player(),
                 rx.cond(
                     F.files.length() > 0,

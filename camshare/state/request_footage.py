@@ -69,7 +69,7 @@ def footage_row(row: panel.FootageRow, lang: str) -> dict[str, str]:
 class RequestFootageState(StaffState):
     """The files owners sent for the request on screen, and what the member may do."""
 
-    footage_ready: bool = False
+    page_ready: bool = False
     files: list[dict[str, str]] = []
     may: dict[str, bool] = {}
     # The file playing, and its signed short-lived address.
@@ -130,28 +130,41 @@ class RequestFootageState(StaffState):
             self.may, self.files, self._stamps = {}, [], {}
         except DomainError as exc:
             self._show_error(exc)
-        self.footage_ready = True
+        self.page_ready = True
         return None
+
+    async def _open(self, actor):
+        self.player_id = self.player_src = ""
+        refusal = None
+        try:
+            await self._refresh(actor, everything=True)
+        except Forbidden as exc:
+            self.may, self.files, self._stamps = {}, [], {}
+            refusal = exc
+        except DomainError as exc:
+            self._show_error(exc)
+        self.page_ready = True
+        return refusal
 
     @rx.event
     @staff_event("footage.view")
     async def load(self, actor):
-        """The panel appears: every file, after the role and the request's own check."""
-        self.player_id = self.player_src = ""
-        try:
-            await self._refresh(actor, everything=True)
-        except Forbidden:
-            self.may, self.files, self._stamps = {}, [], {}
-        except DomainError as exc:
-            self._show_error(exc)
-        self.footage_ready = True
+        """The board's panel appears: every file, after the role and the request's check."""
+        await self._open(actor)
         return None
+
+    @rx.event
+    @staff_event("footage.view", page=True)
+    async def open_page(self, actor):
+        """The footage page's load: staff added to a request see its footage, not its board."""
+        refusal = await self._open(actor)
+        return None if refusal is None else self._refused(refusal)
 
     @rx.event
     @staff_event("footage.view")
     async def tick(self, actor):
         """Every few seconds while the board is open: new files and changed rows only."""
-        if not self.footage_ready or not self.may:
+        if not self.page_ready or not self.may:
             return None
         try:
             await self._refresh(actor)
