@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import iterate_in_threadpool
@@ -94,11 +95,16 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | int | None:
     return start, end
 
 
+def content_disposition(disposition: str, filename: str) -> str:
+    """The header naming ``filename``: an ASCII fallback, and the real name (RFC 6266)."""
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", filename)[:200] or "footage"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def _serve(found: viewing.FootageBytes, request: Request, size: int) -> Response:
     headers = {**HEADERS, "Accept-Ranges": "bytes"}
-    name = re.sub(r'["\\\r\n]', "_", found.filename)
     disposition = "attachment" if found.attachment else "inline"
-    headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    headers["Content-Disposition"] = content_disposition(disposition, found.filename)
     wanted = parse_range(request.headers.get("range"), size)
     if wanted == 416:
         return Response(status_code=416, headers={**HEADERS, "Content-Range": f"bytes */{size}"})
@@ -165,7 +171,7 @@ async def footage_export(request: Request) -> Response:
     if isinstance(plan, int):
         return _refusal(plan)
     body = iterate_in_threadpool(export.stream_archive(plan, runtime.footage_storage()))
-    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{plan.filename}"'}
+    headers = {**HEADERS, "Content-Disposition": content_disposition("attachment", plan.filename)}
     return StreamingResponse(body, media_type="application/zip", headers=headers)
 
 

@@ -3,6 +3,8 @@ through the use cases and by URL (a link copied to another browser opens nothing
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import select
 
@@ -209,3 +211,21 @@ def test_play_answers_ranges_so_the_video_can_seek(client, factory, committed):
     assert tail.content == data[-10:]
     beyond = client.get(f"/api/footage/link/{link.token}", headers={"Range": f"bytes={len(data)}-"})
     assert beyond.status_code == 416
+
+
+def test_a_download_keeps_its_name_in_any_script_and_is_the_original(
+    client, factory, settings, committed
+):
+    cast, _files, storage = committed
+    _cookie_for(factory, client, cast.author, "police")
+    with factory() as session, session.begin():
+        file = received_file(session, storage, cast.request_id, name="Cámara 1 \u2013 frente.mp4")
+        link = viewing.make_link(session, cast.author, file.id, "download", get_key(), 5)
+        sha256 = file.sha256
+    response = client.get(f"/api/footage/link/{link.token}")
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="C_mara 1 _ frente.mp4"')
+    assert "filename*=UTF-8''C%C3%A1mara%201%20%E2%80%93%20frente.mp4" in disposition
+    assert response.headers["cache-control"] == "private, no-store"
+    assert hashlib.sha256(response.content).hexdigest() == sha256
