@@ -582,13 +582,14 @@ class FootageFile(Base):
     __table_args__ = (
         one_of("footage_file", "status", v.FOOTAGE_STATUSES),
         one_of("footage_file", "kind", v.FOOTAGE_KINDS),
+        # The same file twice for one request is stored once.
         Index(
             "uq_footage_file_request_sha256",
             "request_id",
             "sha256",
             unique=True,
-            sqlite_where=text("sha256 IS NOT NULL"),
             postgresql_where=text("sha256 IS NOT NULL"),
+            sqlite_where=text("sha256 IS NOT NULL"),
         ),
     )
 
@@ -596,37 +597,50 @@ class FootageFile(Base):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("access_request.id", ondelete="CASCADE"), index=True
     )
+    # Whose answer the file belongs to.
     recipient_id: Mapped[int | None] = mapped_column(
         ForeignKey("access_recipient.id", ondelete="SET NULL"), index=True
     )
+    # NULL after withdrawal: accepted evidence loses the owner's identity.
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("owner.id", ondelete="SET NULL"), index=True
     )
+    # Set for a pickup upload on the owner's behalf.
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     upload_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # Cleaned: no path, no control characters, at most 200 characters.
     original_name: Mapped[str] = mapped_column(String(200))
     caption: Mapped[str | None] = mapped_column(String(500))
+    # The declared length; equals the bytes received once complete.
     size_bytes: Mapped[int] = mapped_column(BigInteger)
+    # Computed by the server while the bytes arrive, never taken from the client.
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True, default="receiving")
+    # An i18n message key.
     refusal_reason: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(10))
+    # From the bytes (puremagic), never from the name.
     media_type: Mapped[str | None] = mapped_column(String(100))
     container: Mapped[str | None] = mapped_column(String(40))
     video_codec: Mapped[str | None] = mapped_column(String(40))
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
+    # From the container's metadata, if any.
     recorded_at: Mapped[datetime | None]
+    # The original, bit for bit.
     storage_key: Mapped[str | None] = mapped_column(String(200))
+    # Derived: a JPEG, and a browser-playable MP4 when the original is not.
     thumbnail_key: Mapped[str | None] = mapped_column(String(200))
     preview_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime | None] = mapped_column(index=True)
     triaged_at: Mapped[datetime | None]
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # A supervisor's legal hold; keeps accepted files past retention.
     hold_reason: Mapped[str | None] = mapped_column(String(500))
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # One writer: services/footage/retention.py.
     delete_after: Mapped[datetime | None] = mapped_column(index=True)
     deleted_at: Mapped[datetime | None]
 
@@ -637,6 +651,7 @@ class FootageGrant(Base):
     __tablename__ = "footage_grant"
     __table_args__ = (
         UniqueConstraint("request_id", "staff_user_id"),
+        # "level", not "grant": GRANT is a reserved word in PostgreSQL.
         one_of("footage_grant", "level", v.FOOTAGE_GRANTS),
     )
 
@@ -645,7 +660,6 @@ class FootageGrant(Base):
         ForeignKey("access_request.id", ondelete="CASCADE"), index=True
     )
     staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
-    # "level", not "grant": GRANT is a reserved word in SQL.
     level: Mapped[str] = mapped_column(String(10))
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -58,7 +58,11 @@ CLOSE_REASONS = ("closed", "expired", "rejected")
 ANSWERS = ("approved", "declined")
 ANSWER_CHANNELS = ("link", "sms")
 
-# Footage (issue 11).
+# A file an owner sent for a request (issue 11). receiving: the tus upload is under way
+# (never shown to police); received: complete, hashed, identified, probed; refused: complete
+# but refused (bytes deleted at once, the row kept with its reason); accepted / declined:
+# police triage; deleted: the bytes are gone, the row stays for the record.
 FOOTAGE_STATUSES = ("receiving", "received", "refused", "accepted", "declined", "deleted")
+# recorder: a recorder's own format kept as it is ("needs the recorder's player").
 FOOTAGE_KINDS = ("video", "image", "recorder")
 FOOTAGE_GRANTS = ("view", "download")

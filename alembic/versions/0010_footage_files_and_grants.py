@@ -1,14 +1,14 @@
-"""footage files and grants (provisional, custody)
+"""footage: the files owners send for a request, and who on staff may see them (issue 11)
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-02 14:02:40.585003
+Create Date: 2026-12-02 14:19:12.091802
 """
 
-from alembic import op
 import sqlalchemy as sa
-import camshare.models
 
+import camshare.models
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -123,8 +123,8 @@ def upgrade() -> None:
             "uq_footage_file_request_sha256",
             ["request_id", "sha256"],
             unique=True,
-            sqlite_where=sa.text("sha256 IS NOT NULL"),
             postgresql_where=sa.text("sha256 IS NOT NULL"),
+            sqlite_where=sa.text("sha256 IS NOT NULL"),
         )
 
     # ### end Alembic commands ###
@@ -135,8 +135,8 @@ def downgrade() -> None:
     with op.batch_alter_table("footage_file", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_footage_file_request_sha256",
-            sqlite_where=sa.text("sha256 IS NOT NULL"),
             postgresql_where=sa.text("sha256 IS NOT NULL"),
+            sqlite_where=sa.text("sha256 IS NOT NULL"),
         )
         batch_op.drop_index(batch_op.f("ix_footage_file_status"))
         batch_op.drop_index(batch_op.f("ix_footage_file_sha256"))
