@@ -8,6 +8,7 @@ chunks on a worker thread; nothing is held whole in memory.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -59,9 +60,7 @@ def _as_staff(session: Session, request: Request, work: Callable[[Session, Actor
 
 
 def _chunks(key: str, start: int, length: int) -> Iterator[bytes]:
-    with runtime.footage_storage().open(key) as source:
-        if start:
-            source.seek(start)
+    with runtime.footage_storage().open(key, start) as source:
         left = length
         while left > 0:
             chunk = source.read(min(CHUNK, left))
@@ -69,11 +68,6 @@ def _chunks(key: str, start: int, length: int) -> Iterator[bytes]:
                 return
             left -= len(chunk)
             yield chunk
-
-
-def _size(key: str) -> int:
-    with runtime.footage_storage().open(key) as source:
-        return source.seek(0, 2)
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | int | None:
@@ -133,9 +127,9 @@ async def footage_link(request: Request) -> Response:
     found = await in_session_async(_as_staff, request, work)
     if isinstance(found, int):
         return _refusal(found)
-    size = found.size_bytes if found.size_bytes is not None else None
+    size = found.size_bytes
     if size is None or found.derived:
-        size = _size(found.storage_key)
+        size = await asyncio.to_thread(runtime.footage_storage().size, found.storage_key)
     return _serve(found, request, size)
 
 
@@ -153,7 +147,8 @@ async def footage_thumbnail(request: Request) -> Response:
     if not key:
         return _refusal(404)
     thumb = viewing.FootageBytes(file_id, key, "image/jpeg", "thumbnail.jpg", None, True, False)
-    return _serve(thumb, request, _size(key))
+    size = await asyncio.to_thread(runtime.footage_storage().size, key)
+    return _serve(thumb, request, size)
 
 
 async def footage_export(request: Request) -> Response:

@@ -111,7 +111,9 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     phone.goto(link)
     # The owner reads Spanish: the page follows the owner's language, the document too.
     expect(phone.locator("h1")).to_have_text("Solicitud de video de cámaras")
-    expect(phone).to_have_title("Una solicitud de video · Registro Comunitario de Cámaras de Dallas")
+    expect(phone).to_have_title(
+        "Una solicitud de video · Registro Comunitario de Cámaras de Dallas"
+    )
     expect(phone.locator("html")).to_have_attribute("lang", "es")
     expect(phone.locator('link[rel="manifest"]')).to_have_attribute(
         "href", "/manifest.es.webmanifest"
@@ -245,7 +247,9 @@ def test_wide_tables_can_be_scrolled_by_keyboard_and_pages_pass_axe(police_app, 
     page.set_default_timeout(20_000)
     page.goto(police_app.url + "/transparency")
     expect(page.locator(".data-table").first).to_be_visible()
-    expect(page).to_have_title("Informe de transparencia · Registro Comunitario de Cámaras de Dallas")
+    expect(page).to_have_title(
+        "Informe de transparencia · Registro Comunitario de Cámaras de Dallas"
+    )
     expect(page.locator("html")).to_have_attribute("lang", "es")
     region = page.locator(".table-scroll").first
     expect(region).to_have_attribute("tabindex", "0")

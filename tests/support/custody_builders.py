@@ -27,8 +27,11 @@ class MemoryStorage:
     def put(self, key: str, data: bytes) -> None:
         self.objects[key] = data
 
-    def open(self, key: str) -> io.BytesIO:
-        return io.BytesIO(self.objects[key])
+    def open(self, key: str, start: int = 0) -> io.BytesIO:
+        return io.BytesIO(self.objects[key][start:])
+
+    def size(self, key: str) -> int:
+        return len(self.objects[key])
 
     def delete(self, key: str) -> None:
         self.deleted.append(key)
