@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from camshare import db
 from camshare.db import session_scope
 from camshare.models import utcnow
+from camshare.services.footage.storage import FootageStorage, make_footage_storage
 from camshare.services.geography.geocoding import Geocoder, make_geocoder
 from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
 from camshare.services.messaging.line_type import LineTypeLookup, make_line_type_lookup
@@ -69,6 +70,12 @@ def sms_gateway() -> SmsGateway:
 
 
 @lru_cache(maxsize=1)
+def footage_storage() -> FootageStorage:
+    """Where this process keeps footage: a local folder or S3 (``CAMSHARE_FOOTAGE_STORAGE``)."""
+    return make_footage_storage(get_settings())
+
+
+@lru_cache(maxsize=1)
 def line_type_lookup() -> LineTypeLookup | None:
     """This process's check that a new number takes texts (None unless turned on)."""
     return make_line_type_lookup(get_settings())
@@ -113,15 +120,3 @@ async def in_session_async(
         return await asyncio.to_thread(in_session, work, *args, **kwargs)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(pool, functools.partial(in_session, work, *args, **kwargs))
-
-
-class _NoFootageStorage:
-    """Provisional (custody branch): replaced by footage-intake's storage adapter on merge."""
-
-    def __getattr__(self, name):
-        raise NotImplementedError("footage storage comes with the footage-intake branch")
-
-
-def footage_storage():
-    """Provisional (custody branch): replaced by footage-intake's storage adapter on merge."""
-    return _NoFootageStorage()

@@ -235,13 +235,46 @@ class Settings:
     retention_tokens_hours: int = field(
         default=24, metadata=_env(doc="Used or expired links, sessions and codes are deleted after")
     )
+    # Footage (issue 11): where the files owners send are kept, and the limits on them
+    footage_storage: str = field(
+        default="local",
+        metadata=_env(doc="Where footage is stored: local (a folder) or s3 (S3-compatible)"),
+    )
+    footage_dir: str = field(
+        default=str(PROJECT_DIR / "data" / "footage"),
+        metadata=_env(doc="Folder of the local footage store (originals and derived copies)"),
+    )
+    footage_parts_dir: str = field(
+        default=str(PROJECT_DIR / "data" / "footage-parts"),
+        metadata=_env(doc="Folder where uploads are received until they are complete"),
+    )
+    footage_s3_bucket: str = field(default="camshare-footage", metadata=_env())
+    footage_s3_endpoint: str = field(
+        default="", metadata=_env(doc="S3 endpoint URL (MinIO, SeaweedFS); empty: AWS")
+    )
+    footage_s3_region: str = field(default="us-east-1", metadata=_env())
+    footage_s3_access_key: str = field(default="", metadata=_env())
+    footage_s3_secret_key: str = field(default="", metadata=_env())
+    footage_link_days: int = field(
+        default=10,
+        metadata=_env(doc="An owner's upload link works at most this long (and until close)"),
+    )
+    footage_max_files: int = field(
+        default=25, metadata=_env(doc="Files one owner may send for one request")
+    )
+    footage_max_file_bytes: int = field(
+        default=4 * 1024**3, metadata=_env(doc="Largest file an owner may send, in bytes")
+    )
+    footage_incomplete_hours: int = field(
+        default=24, metadata=_env(doc="Uploads never completed are deleted after this long")
+    )
+    footage_read_link_seconds: int = field(
+        default=300, metadata=_env(doc="How long a link to read stored footage works")
+    )
     # Footage custody
     footage_grant_default: str = field(
         default="view",
         metadata=_env(doc="What a member added to a request's footage may do: view|download"),
-    )
-    footage_link_minutes: float = field(
-        default=10.0, metadata=_env(doc="A play or download link works this long")
     )
     footage_unaccepted_days: int = field(
         default=30, metadata=_env(doc="Declined, never-triaged footage deleted this long after")

@@ -180,7 +180,7 @@ class RequestFootageState(StaffState):
             int(file_id),
             purpose,
             settings.secret_key,
-            settings.footage_link_minutes,
+            settings.footage_read_link_seconds / 60,
         )
         return routes.footage_link_path(link.token)
 
