@@ -8,6 +8,7 @@ board stays cheap however many files it holds.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 
 import reflex as rx
@@ -43,6 +44,10 @@ def duration_label(seconds: float | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def footage_row(row: panel.FootageRow, lang: str) -> dict[str, str]:
     """What the page shows of one file (plain strings)."""
     settings = runtime.settings()
@@ -56,7 +61,9 @@ def footage_row(row: panel.FootageRow, lang: str) -> dict[str, str]:
         "duration": duration_label(row.duration_seconds),
         "received": format_moment(row.received_at, lang, settings) if row.received_at else "",
         "sha256": row.sha256 or "",
-        "thumbnail": f"{routes.footage_thumbnail_path(row.file_id)}?v={abs(hash(row.stamp))}"
+        # The stamp in the address: a new thumbnail is fetched anew, an unchanged one is not
+        # (a stable digest: Python's hash() differs between the web workers).
+        "thumbnail": f"{routes.footage_thumbnail_path(row.file_id)}?v={_digest(row.stamp)}"
         if row.has_thumbnail
         else "",
         "playable": "1" if row.playable else "",
