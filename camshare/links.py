@@ -34,6 +34,10 @@ class Links:
         """Where an owner confirms with one tap that they still have their cameras."""
         return self.absolute(routes.reconfirm_path(token))
 
+    def footage_upload(self, token: str) -> str:
+        """Where an owner who approved sends their footage."""
+        return self.absolute(routes.footage_upload_path(token))
+
     def request_board(self, request_id: int) -> str:
         """A request's live board, for staff."""
         return self.absolute(routes.request_board_path(request_id))

@@ -24,6 +24,9 @@ STAFF_AUDIT = "/staff/audit"
 STAFF_AGREEMENTS = "/staff/agreements"
 RECONSENT = "/a/[token]"
 RECONFIRM = "/c/[token]"
+# The owner's upload page, and the tus endpoint its files go to (issue 11).
+FOOTAGE_UPLOAD = "/f/[token]"
+FOOTAGE_TUS = "/api/footage/uploads"
 
 
 def path_prefix(route: str) -> str:
@@ -50,6 +53,11 @@ def reconsent_path(token: str) -> str:
 def reconfirm_path(token: str) -> str:
     """Where an owner confirms with one tap that they still have their cameras: their SMS link."""
     return _with_argument(RECONFIRM, token)
+
+
+def footage_upload_path(token: str) -> str:
+    """Where an owner who approved sends their footage: the link in their follow-up SMS."""
+    return _with_argument(FOOTAGE_UPLOAD, token)
 
 
 def request_board_path(request_id: int) -> str:
@@ -99,8 +107,8 @@ def safe_staff_next(path: str | None) -> str:
 # Footage (staff only; every request checks the session and services/footage/access.py):
 # a signed short-lived link to play or download one file, a file's thumbnail, and a
 # request's case-file archive (?lang=en|es for its custody report).
-FOOTAGE_LINK = "/api/footage/link/{token}"
-FOOTAGE_THUMBNAIL = "/api/footage/{file_id:int}/thumbnail.jpg"
+FOOTAGE_LINK = "/api/custody/link/{token}"
+FOOTAGE_THUMBNAIL = "/api/custody/{file_id:int}/thumbnail.jpg"
 FOOTAGE_EXPORT = "/api/requests/{request_id:int}/footage.zip"
 
 

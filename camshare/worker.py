@@ -10,6 +10,7 @@ Runs in the web process by default (CAMSHARE_SMS_DISPATCHER=inprocess) or on its
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import threading
 import time
@@ -24,7 +25,9 @@ from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
 from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
+from camshare.services.footage import intake as footage_intake
 from camshare.services.footage import retention as footage_retention
+from camshare.services.footage.parts import delete_part_files
 from camshare.services.geography.geocoding import purge_geocode_cache
 from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.owners import account as owner_account
@@ -80,6 +83,14 @@ def upkeep(
         )
     with factory() as session, session.begin():
         done.update(retention.purge(session, settings, now))
+    with factory() as session, session.begin():
+        # Uploads never finished: never shown to police, their parts deleted after a day.
+        done["footage_incomplete"] = footage_intake.clean_incomplete(
+            session,
+            settings,
+            functools.partial(delete_part_files, settings.footage_parts_dir),
+            now or utcnow(),
+        )
     with factory() as session, session.begin():
         storage = footage_storage or runtime.footage_storage()
         run = footage_retention.upkeep(session, storage, settings, now)

@@ -23,13 +23,14 @@ from sqlalchemy.orm import sessionmaker
 
 from camshare.models import AccessRequest, FootageFile, StaffUser, utcnow
 from camshare.services.access.requests import create_request
+from camshare.services.footage.probe import write_thumbnail
 from camshare.services.footage.storage import LocalFolderStorage
 from camshare.services.permissions import Actor
 from camshare.settings import load_settings
 from tests.e2e.conftest import running_app
 from tests.e2e.test_access_request import desk_page, sign_in
 from tests.support.access_builders import draft, registered_owner
-from tests.support.custody_media import pattern_mp4, thumbnail_jpeg
+from tests.support.media import pattern_video
 
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=20_000)
@@ -72,9 +73,9 @@ def custody_app(tmp_path_factory):
 
 def seed_received_file(app: CustodyApp, workdir: Path) -> tuple[int, str]:
     """A complete MP4 of the test pattern, as intake stores it: (file id, its SHA-256)."""
-    video = pattern_mp4(workdir / "clip.mp4", seconds=4)
+    video = pattern_video(workdir / "clip.mp4", seconds=4)
     thumb = workdir / "thumb.jpg"
-    thumbnail_jpeg(video, thumb)
+    assert write_thumbnail(video, thumb)
     sha256 = hashlib.sha256(video.read_bytes()).hexdigest()
     key = f"request/{app.request_id}/original-{sha256[:12]}.mp4"
     app.storage.put_file(key, video)

@@ -160,7 +160,7 @@ def test_by_url_each_role_gets_what_the_table_says(client, factory, settings, co
     cast, files, _storage = committed
     if who != "stranger":
         _cookie_for(factory, client, getattr(cast, who), ROLE_OF[who])
-    thumbnail = client.get(f"/api/footage/{files['received']}/thumbnail.jpg")
+    thumbnail = client.get(f"/api/custody/{files['received']}/thumbnail.jpg")
     assert thumbnail.status_code == (
         200 if "view" in TABLE[who] else 401 if who == "stranger" else 403
     )
@@ -171,7 +171,7 @@ def test_by_url_each_role_gets_what_the_table_says(client, factory, settings, co
     # The author's own download link, tried in this browser: only the author's session opens it.
     with factory() as session, session.begin():
         link = viewing.make_link(session, cast.author, files["received"], "download", get_key(), 5)
-    response = client.get(f"/api/footage/link/{link.token}")
+    response = client.get(f"/api/custody/link/{link.token}")
     assert response.status_code == (200 if who == "author" else 401 if who == "stranger" else 403)
 
 
@@ -186,11 +186,11 @@ def test_a_tampered_or_expired_link_opens_nothing(client, factory, committed):
     with factory() as session, session.begin():
         link = viewing.make_link(session, cast.author, files["received"], "play", get_key(), 5)
     forged = link.token.replace(f"{files['received']}-", f"{files['accepted']}-", 1)
-    assert client.get(f"/api/footage/link/{forged}").status_code == 403
+    assert client.get(f"/api/custody/link/{forged}").status_code == 403
     with factory() as session, session.begin():
         old = viewing.make_link(session, cast.author, files["received"], "play", get_key(), 5, NOW)
-    assert client.get(f"/api/footage/link/{old.token}").status_code == 403
-    assert client.get(f"/api/footage/link/{link.token}").status_code == 200
+    assert client.get(f"/api/custody/link/{old.token}").status_code == 403
+    assert client.get(f"/api/custody/link/{link.token}").status_code == 200
 
 
 def test_play_answers_ranges_so_the_video_can_seek(client, factory, committed):
@@ -199,17 +199,17 @@ def test_play_answers_ranges_so_the_video_can_seek(client, factory, committed):
     with factory() as session, session.begin():
         link = viewing.make_link(session, cast.author, files["received"], "play", get_key(), 5)
     data = next(iter(v for k, v in storage.objects.items() if k.startswith("originals/")))
-    whole = client.get(f"/api/footage/link/{link.token}")
+    whole = client.get(f"/api/custody/link/{link.token}")
     assert whole.status_code == 200
     assert whole.headers["accept-ranges"] == "bytes"
     assert whole.headers["content-disposition"].startswith("inline")
-    part = client.get(f"/api/footage/link/{link.token}", headers={"Range": "bytes=100-199"})
+    part = client.get(f"/api/custody/link/{link.token}", headers={"Range": "bytes=100-199"})
     assert part.status_code == 206
     assert part.headers["content-range"] == f"bytes 100-199/{len(data)}"
     assert part.content == data[100:200]
-    tail = client.get(f"/api/footage/link/{link.token}", headers={"Range": "bytes=-10"})
+    tail = client.get(f"/api/custody/link/{link.token}", headers={"Range": "bytes=-10"})
     assert tail.content == data[-10:]
-    beyond = client.get(f"/api/footage/link/{link.token}", headers={"Range": f"bytes={len(data)}-"})
+    beyond = client.get(f"/api/custody/link/{link.token}", headers={"Range": f"bytes={len(data)}-"})
     assert beyond.status_code == 416
 
 
@@ -222,7 +222,7 @@ def test_a_download_keeps_its_name_in_any_script_and_is_the_original(
         file = received_file(session, storage, cast.request_id, name="Cámara 1 \u2013 frente.mp4")
         link = viewing.make_link(session, cast.author, file.id, "download", get_key(), 5)
         sha256 = file.sha256
-    response = client.get(f"/api/footage/link/{link.token}")
+    response = client.get(f"/api/custody/link/{link.token}")
     assert response.status_code == 200
     disposition = response.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="C_mara 1 _ frente.mp4"')

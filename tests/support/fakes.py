@@ -46,3 +46,35 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class MemoryFootageStorage:
+    """FootageStorage in a dict, for the intake use cases' tests."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put_file(self, key, path, *, move=False) -> None:
+        import os
+        from pathlib import Path
+
+        self.objects[key] = Path(path).read_bytes()
+        if move:
+            os.unlink(path)
+
+    def open(self, key, start=0):
+        import io
+
+        return io.BytesIO(self.objects[key][start:])
+
+    def size(self, key) -> int:
+        return len(self.objects[key])
+
+    def exists(self, key) -> bool:
+        return key in self.objects
+
+    def delete(self, key) -> None:
+        self.objects.pop(key, None)
+
+    def presigned_url(self, key, seconds, *, download_name=None):
+        return None
