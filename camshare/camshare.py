@@ -15,6 +15,7 @@ from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand_name
 from camshare.pages.first_paint import first_paint
+from camshare.pages.footage_upload import footage_upload_page
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
 from camshare.pages.my import manage_link_page, my_page, owner_sign_in_page
@@ -37,6 +38,7 @@ from camshare.settings import get_settings
 from camshare.state.base import AppState
 from camshare.state.campaigns import CampaignsState
 from camshare.state.dashboard import DashboardState
+from camshare.state.footage_upload import FootageUploadState
 from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
 from camshare.state.owner import ManageLinkState, MyState, OwnerSignInState
@@ -114,6 +116,7 @@ PUBLIC_PAGES = [
     (reconfirm_page, routes.RECONFIRM, ReconfirmState.load, "title.reconfirm"),
     (transparency_page, routes.TRANSPARENCY, TransparencyState.load, "title.transparency"),
     (owner_answer_page, routes.OWNER_ANSWER, OwnerAnswerState.load, "title.owner_answer"),
+    (footage_upload_page, routes.FOOTAGE_UPLOAD, FootageUploadState.load, "title.footage_upload"),
 ]
 for page, route, on_load, title_key in PUBLIC_PAGES:
     title = page_title(AppState.lang, title_key, settings.program)

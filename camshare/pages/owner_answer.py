@@ -25,6 +25,19 @@ def _answered() -> rx.Component:
             class_name="answer-choice",
         ),
         rx.el.p(rx.cond(approved, T["answer.approved_detail"], T["answer.declined_detail"])),
+        rx.cond(
+            O.footage_path != "",
+            rx.el.p(
+                rx.el.a(
+                    T["answer.send_footage"],
+                    href=O.footage_path,
+                    class_name="button primary big",
+                    id="send-footage",
+                ),
+                rx.el.span(T["answer.send_footage_hint"], class_name="hint"),
+                class_name="secondary-action",
+            ),
+        ),
         rx.el.p(
             rx.cond(
                 approved,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from camshare import runtime
+from camshare import routes, runtime
 from camshare.i18n import LANGUAGES
 from camshare.services.access import answers, messages
 from camshare.services.access.request_texts import (
@@ -17,6 +17,7 @@ from camshare.services.access.request_texts import (
     incident_label,
 )
 from camshare.services.errors import DomainError
+from camshare.services.footage import links as footage_links
 from camshare.services.geography.addresses import postal_address
 from camshare.state.base import AppState
 from camshare.state.feedback import FormFeedback
@@ -33,6 +34,8 @@ class OwnerAnswerState(FormFeedback, AppState):
     answer: str = ""
     note: str = ""
     just_answered: bool = False
+    # Once approved: the owner's upload page (issue 11), "" otherwise.
+    footage_path: str = ""
 
     def _token(self) -> str:
         return str(self.router.page.params.get("token", ""))
@@ -73,6 +76,16 @@ class OwnerAnswerState(FormFeedback, AppState):
         self.answer = view.answer or ""
         self.note = view.note or ""
 
+    async def _offer_footage(self) -> None:
+        """After approving: where to send footage (the link works only while approved)."""
+        self.footage_path = ""
+        if self.answer != "approved":
+            return
+        token = await runtime.in_session_async(
+            footage_links.upload_token_for_answer, runtime.settings(), self._token(), runtime.now()
+        )
+        self.footage_path = routes.footage_upload_path(token) if token else ""
+
     @rx.event
     async def load(self):
         """Page load: show the request and record "opened"; nothing is answered here."""
@@ -93,6 +106,7 @@ class OwnerAnswerState(FormFeedback, AppState):
                 self.lang = view.language
             self.link_problem = ""
             self._show(view)
+            await self._offer_footage()
         self.loaded = True
 
     @rx.event
@@ -118,6 +132,7 @@ class OwnerAnswerState(FormFeedback, AppState):
             self._show_error(exc)
             return
         self._show(view)
+        await self._offer_footage()
         self.just_answered = True
         # The status panel replaces the buttons' place in the reading order: go there.
         return rx.call_script(

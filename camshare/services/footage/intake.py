@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.i18n import translate
-from camshare.models import FootageFile, Owner
+from camshare.models import AccessRecipient, FootageFile, Owner
 from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.footage.identify import identify
@@ -379,6 +379,17 @@ def upload_link_sms(session: Session, settings, recipient_id: int, owner: Owner)
     )
 
 
+def offer_upload_by_sms(session: Session, settings, request_id: int, owner: Owner) -> None:
+    """After an owner approved by SMS: text them the link where they send their footage."""
+    recipient = session.scalar(
+        select(AccessRecipient).where(
+            AccessRecipient.request_id == request_id, AccessRecipient.owner_id == owner.id
+        )
+    )
+    if recipient is not None and recipient.answer == "approved":
+        upload_link_sms(session, settings, recipient.id, owner)
+
+
 def clean_incomplete(session: Session, settings, delete_part, now: datetime) -> int:
     """Delete uploads left unfinished for ``footage_incomplete_hours``; how many went.
 
@@ -413,5 +424,6 @@ __all__ = [
     "clean_incomplete",
     "complete_upload",
     "make_preview",
+    "offer_upload_by_sms",
     "upload_link_sms",
 ]

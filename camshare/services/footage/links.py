@@ -14,10 +14,12 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camshare.models import AccessRecipient, AccessRequest
 from camshare.services.errors import DomainError
+from camshare.services.tokens import token_hash
 
 
 @dataclass(frozen=True)
@@ -61,3 +63,22 @@ def live_upload_link(session: Session, settings, token: str, now: datetime) -> U
     if request.status != "open" or now >= valid_until:
         raise DomainError("footage.link_closed")
     return UploadLink(recipient.id, request.id, recipient.owner_id, valid_until)
+
+
+def upload_token_for_answer(
+    session: Session, settings, answer_token: str, now: datetime
+) -> str | None:
+    """The upload link's token for the owner behind an answer link, if it works now."""
+    if not answer_token or len(answer_token) > 64:
+        return None
+    recipient = session.scalar(
+        select(AccessRecipient).where(AccessRecipient.token_sha256 == token_hash(answer_token))
+    )
+    if recipient is None:
+        return None
+    token = upload_token(settings.secret_key, recipient.id)
+    try:
+        live_upload_link(session, settings, token, now)
+    except DomainError:
+        return None
+    return token

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from camshare.models import FootageFile
+from camshare.models import AccessRequest, FootageFile, Owner
 from camshare.services.errors import DomainError
 from camshare.services.footage.links import live_upload_link
 
@@ -73,3 +73,30 @@ def receipts_of_recipient(session: Session, recipient_id: int) -> tuple[Receipt,
         .order_by(FootageFile.id)
     ).all()
     return tuple(_receipt(row) for row in rows)
+
+
+@dataclass(frozen=True)
+class UploadPage:
+    """What the upload page shows: the request's case, until when, the limits, receipts."""
+
+    language: str
+    case_number: str
+    valid_until: datetime
+    max_files: int
+    max_file_bytes: int
+    receipts: tuple[Receipt, ...]
+
+
+def open_upload_page(session: Session, settings, token: str, now: datetime) -> UploadPage:
+    """The upload page behind ``token``; a clear refusal when the link does not work."""
+    link = live_upload_link(session, settings, token, now)
+    request = session.get(AccessRequest, link.request_id)
+    owner = session.get(Owner, link.owner_id) if link.owner_id else None
+    return UploadPage(
+        language=owner.language if owner else "en",
+        case_number=request.case_number,
+        valid_until=link.valid_until,
+        max_files=settings.footage_max_files,
+        max_file_bytes=settings.footage_max_file_bytes,
+        receipts=receipts_of_recipient(session, link.recipient_id),
+    )

@@ -21,6 +21,7 @@ from camshare.models import AccessRecipient, AccessRequest, InboundSms, Owner, u
 from camshare.services import audit
 from camshare.services.access.answers import answer_by_reply
 from camshare.services.errors import DomainError
+from camshare.services.footage.intake import offer_upload_by_sms
 from camshare.services.messaging.outbox import mark_opted_out
 from camshare.services.throttle import hold, slot_name
 from camshare.settings import Settings
@@ -114,11 +115,14 @@ def _act(
     if match and match.group(1) in APPROVE_WORDS | DECLINE_WORDS:
         answer = "approved" if match.group(1) in APPROVE_WORDS else "declined"
         try:
-            answer_by_reply(session, from_e164, answer, match.group(2), now)
+            request = answer_by_reply(session, from_e164, answer, match.group(2), now)
         except DomainError as exc:
             return exc.key, translate(
                 language, f"sms.reply_{exc.key.replace('.', '_')}", **exc.params
             )
+        if answer == "approved" and owner is not None:
+            # A follow-up text with the link where the owner sends their footage.
+            offer_upload_by_sms(session, settings, request.id, owner)
         return answer, translate(language, f"sms.reply_{answer}", code=match.group(2))
     return "unrecognised", translate(language, "sms.reply_unrecognised", program=program)
 
