@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare import routes
 from camshare.components.fields import field_error
+from camshare.components.footage_uploader import footage_uploader
 from camshare.components.ticker import ticker
+from camshare.runtime import settings
 from camshare.state.base import AppState
 from camshare.state.request_footage import RequestFootageState as F
 
@@ -181,6 +184,39 @@ def _grants() -> rx.Component:
     )
 
 
+def _pickup() -> rx.Component:
+    """An officer sends an owner's export for them (collected on a USB stick, say)."""
+    return rx.cond(
+        F.may["upload"] & (F.pickup_choices.length() > 0),
+        rx.el.details(
+            rx.el.summary(T["custody.pickup"]),
+            rx.el.p(T["custody.pickup_lead"], class_name="muted"),
+            rx.el.select(
+                rx.el.option(T["custody.pickup_choose"], value=""),
+                rx.foreach(
+                    F.pickup_choices,
+                    lambda c: rx.el.option(c["distance"], " m", value=c["id"]),
+                ),
+                on_change=lambda value: F.remember("pickup_recipient", value),
+                aria_label=T["custody.pickup_choose"],
+                data_testid="pickup-owner",
+            ),
+            rx.cond(
+                F.pickup_target != "",
+                footage_uploader(
+                    endpoint=routes.FOOTAGE_TUS,
+                    messages=T,
+                    max_bytes=str(settings().footage_max_file_bytes),
+                    pickup=F.pickup_target,
+                    on_done=lambda _upload_id: F.tick(),
+                    key=F.pickup_target,
+                ),
+            ),
+            data_testid="pickup",
+        ),
+    )
+
+
 def footage_panel() -> rx.Component:
     """The board's footage section (nothing for a member who may not see footage).
 
@@ -203,6 +239,7 @@ def footage_panel() -> rx.Component:
                 _hold_field(),
                 rx.cond(F.may["export"], _button("custody.export", F.export, "export")),
                 _grants(),
+                _pickup(),
             ),
         ),
         on_mount=F.load,

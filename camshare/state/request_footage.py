@@ -86,6 +86,9 @@ class RequestFootageState(StaffState):
     grant_username: str = ""
     grant_level: str = ""
     grants: list[dict[str, str]] = []
+    # Owners who approved (id, distance), and the one an officer uploads for ("<req>:<rec>").
+    pickup_choices: list[dict[str, str]] = []
+    pickup_target: str = ""
     # file id -> stamp of the row on screen: the server's side of "only what changed".
     _stamps: dict[int, str] = {}
 
@@ -111,6 +114,10 @@ class RequestFootageState(StaffState):
             self.may = may
         if everything:
             self.files, self._stamps = [], {}
+            self.pickup_choices = [
+                {"id": str(recipient_id), "distance": str(distance)}
+                for recipient_id, distance in found.pickup_for
+            ]
         if not found.changed and not found.gone:
             return
         index = {row["id"]: i for i, row in enumerate(self.files)}
@@ -244,6 +251,10 @@ class RequestFootageState(StaffState):
             self.grant_username = value[:64]
         elif name == "grant_level":
             self.grant_level = value if value in ("view", "download") else ""
+        elif name == "pickup_recipient":
+            # Display only: the tus hook checks the officer and the owner's answer again.
+            known = {c["id"] for c in self.pickup_choices}
+            self.pickup_target = f"{self._request_id()}:{value}" if value in known else ""
 
     @rx.event
     @staff_event("footage.hold")

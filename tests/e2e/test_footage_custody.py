@@ -111,12 +111,13 @@ def test_the_officer_sees_plays_downloads_accepts_and_exports(custody_app, brows
     board = f"/staff/requests/{app.request_id}"
     sign_in(officer, app.url, "officer", board)
     expect(officer.get_by_test_id("footage-panel")).to_be_attached()
-    expect(officer.get_by_test_id("footage-file")).to_have_count(0)
+    listed = officer.locator(".footage-list > [data-testid=footage-file]")
+    expect(listed).to_have_count(0)
 
     # An owner's file arrives while the board is open: it shows up without a reload.
     file_id, sha256 = seed_received_file(app, tmp_path)
-    row = officer.get_by_test_id("footage-file")
-    expect(row).to_have_count(1)
+    row = listed.first
+    expect(listed).to_have_count(1)
     expect(row.get_by_test_id("footage-sha256")).to_have_text(sha256)
     thumbnail = row.get_by_test_id("footage-thumbnail")
     expect(thumbnail).to_be_visible()
@@ -150,3 +151,16 @@ def test_the_officer_sees_plays_downloads_accepts_and_exports(custody_app, brows
 
     with app.factory() as session:
         assert session.get(FootageFile, file_id).status == "accepted"
+
+    # Pickup: the officer sends an export the owner handed over, through the same tus path.
+    officer.get_by_test_id("pickup").locator("summary").click()
+    officer.get_by_test_id("pickup-owner").select_option(str(app.recipient_id))
+    export_clip = pattern_video(tmp_path / "DVR export.mp4", seconds=2)
+    officer.get_by_test_id("footage-files").set_input_files(str(export_clip))
+    officer.click("#footage-send")
+    expect(listed).to_have_count(2)
+    with app.factory() as session:
+        picked = session.scalar(select(FootageFile).where(FootageFile.id != file_id))
+        officer_id = session.scalar(select(StaffUser.id).where(StaffUser.username == "officer"))
+        assert picked.uploaded_by_id == officer_id
+        assert picked.sha256 == hashlib.sha256(export_clip.read_bytes()).hexdigest()

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from camshare.models import FootageFile
+from camshare.models import AccessRecipient, FootageFile
 from camshare.services.footage.access import allowed, require
 from camshare.services.footage.viewing import playable_key
 from camshare.services.permissions import Actor
@@ -59,6 +59,8 @@ class FootagePanel:
     may_upload: bool
     changed: tuple[FootageRow, ...]
     gone: tuple[int, ...]
+    # (recipient id, distance in m) of the owners who approved, for a pickup upload.
+    pickup_for: tuple[tuple[int, int], ...] = ()
 
 
 def _stamp(file: FootageFile) -> str:
@@ -108,6 +110,20 @@ def footage_panel(
         .order_by(FootageFile.received_at, FootageFile.id)
     ).all()
     changed = tuple(_row(f) for f in files if known.get(f.id) != _stamp(f))
+    may_upload = allowed(access, actor, "upload_on_behalf") and request.status == "open"
+    pickup_for = ()
+    if may_upload and not known:
+        pickup_for = tuple(
+            (recipient_id, round(distance))
+            for recipient_id, distance in session.execute(
+                select(AccessRecipient.id, AccessRecipient.distance_m)
+                .where(
+                    AccessRecipient.request_id == request.id,
+                    AccessRecipient.answer == "approved",
+                )
+                .order_by(AccessRecipient.distance_m)
+            )
+        )
     present = {f.id for f in files}
     return FootagePanel(
         request_id=request.id,
@@ -116,7 +132,8 @@ def footage_panel(
         may_hold=allowed(access, actor, "hold"),
         may_export=allowed(access, actor, "export"),
         may_grant=allowed(access, actor, "grant"),
-        may_upload=allowed(access, actor, "upload_on_behalf") and request.status == "open",
+        may_upload=may_upload,
         changed=changed,
         gone=tuple(i for i in known if i not in present),
+        pickup_for=pickup_for,
     )
