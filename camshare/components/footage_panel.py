@@ -12,7 +12,6 @@ from camshare import routes
 from camshare.components.fields import field_error
 from camshare.components.footage_uploader import footage_uploader
 from camshare.components.ticker import ticker
-from camshare.runtime import settings
 from camshare.state.base import AppState
 from camshare.state.request_footage import RequestFootageState as F
 
@@ -206,7 +205,7 @@ def _pickup() -> rx.Component:
                 footage_uploader(
                     endpoint=routes.FOOTAGE_TUS,
                     messages=T,
-                    max_bytes=str(settings().footage_max_file_bytes),
+                    max_bytes=F.max_bytes,
                     pickup=F.pickup_target,
                     on_done=lambda _upload_id: F.tick(),
                     key=F.pickup_target,

@@ -89,6 +89,8 @@ class RequestFootageState(StaffState):
     # Owners who approved (id, distance), and the one an officer uploads for ("<req>:<rec>").
     pickup_choices: list[dict[str, str]] = []
     pickup_target: str = ""
+    # The largest file the server takes (for the uploader's early message; checked again).
+    max_bytes: str = ""
     # file id -> stamp of the row on screen: the server's side of "only what changed".
     _stamps: dict[int, str] = {}
 
@@ -114,6 +116,7 @@ class RequestFootageState(StaffState):
             self.may = may
         if everything:
             self.files, self._stamps = [], {}
+            self.max_bytes = str(runtime.settings().footage_max_file_bytes)
             self.pickup_choices = [
                 {"id": str(recipient_id), "distance": str(distance)}
                 for recipient_id, distance in found.pickup_for
