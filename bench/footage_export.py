@@ -14,9 +14,12 @@ import argparse
 import hashlib
 import os
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from camshare.services.footage import export
 from camshare.services.footage.storage import LocalFolderStorage
