@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from camshare.api_custody import custody_routes
 from camshare.api_footage import create_footage_app
 from camshare.api_sessions import session_routes
 from camshare.routes import (
@@ -237,6 +238,7 @@ def create_api() -> Starlette:
             Route(DASHBOARD_CSV, dashboard_csv_download, methods=["GET"]),
             Route(MY_DATA, my_data_download, methods=["GET"]),
             *session_routes(),
+            *custody_routes(),
             # tus uploads of footage (a FastAPI app: tuspyserver is a FastAPI router)
             Mount(FOOTAGE_TUS.rsplit("/", 1)[0], app=create_footage_app()),
         ]

@@ -23,11 +23,17 @@ from tuspyserver import create_tus_router
 from camshare import runtime
 from camshare.routes import FOOTAGE_TUS
 from camshare.services.errors import DomainError
-from camshare.services.footage import intake, receipts
+from camshare.services.footage import intake, pickup, receipts
 from camshare.services.footage.parts import HashingPartStorage
+from camshare.services.permissions import Actor, Forbidden
+from camshare.services.staff.sessions import resolve_session
+from camshare.session_cookies import STAFF_COOKIE
 from camshare.settings import get_settings
 
 LINK_HEADER = "Footage-Link"
+# A pickup upload (an officer for an owner) names "<request id>:<recipient id>" here instead
+# of a link, and is authorised by the officer's staff session cookie.
+PICKUP_HEADER = "Footage-Pickup"
 log = logging.getLogger(__name__)
 # Refusals that a retry cannot change get 4xx codes tus clients do not retry.
 STATUS = {
@@ -58,37 +64,77 @@ def _token(request: Request) -> str:
     return request.headers.get(LINK_HEADER, "")
 
 
+async def _officer(request: Request) -> Actor:
+    """The staff member whose session cookie a pickup upload carries (refused otherwise)."""
+    client = request.client.host if request.client else None
+    actor = await runtime.in_session_async(
+        resolve_session,
+        request.cookies.get(STAFF_COOKIE),
+        settings=get_settings(),
+        ip_address=client,
+    )
+    if actor is None:
+        raise HTTPException(401, detail={"key": "staff.forbidden", "params": {}})
+    return actor
+
+
+def _pickup_target(request: Request) -> tuple[int, int] | None:
+    """(request id, recipient id) of a pickup upload, or None for an owner's own upload."""
+    value = request.headers.get(PICKUP_HEADER)
+    if value is None:
+        return None
+    request_id, _, recipient_id = value.partition(":")
+    if not (request_id.isdigit() and recipient_id.isdigit()):
+        raise HTTPException(400, detail={"key": "footage.upload_unknown", "params": {}})
+    return int(request_id), int(recipient_id)
+
+
 async def _authorise(request: Request) -> None:
-    """HEAD, PATCH, DELETE of an upload: the link still works and the upload is its own."""
+    """HEAD, PATCH, DELETE of an upload: the link still works and the upload is its own
+    (for a pickup: the officer who began it, still allowed to)."""
     upload_id = request.path_params.get("uuid")
     if upload_id is None:
         return  # creating (checked by the pre-create hook) or OPTIONS
     try:
+        if _pickup_target(request) is not None:
+            actor = await _officer(request)
+            await runtime.in_session_async(pickup.check_pickup, actor, upload_id)
+            return
         await runtime.in_session_async(
             intake.check_upload, get_settings(), _token(request), upload_id, runtime.now()
         )
+    except Forbidden:
+        raise HTTPException(403, detail={"key": "staff.forbidden", "params": {}}) from None
     except DomainError as error:
         raise _refusal(error) from None
 
 
 async def _pre_create(request: Request):
     token = _token(request)
+    target = _pickup_target(request)
 
     async def hook(metadata: dict, upload: dict) -> None:
         upload_id = uuid.uuid4().hex
         if upload.get("defer_length"):
             raise _refusal(DomainError("footage.length_required"))
+        name = metadata.get("filename") or metadata.get("name") or ""
+        described = (name, upload.get("size"), metadata.get("caption", ""), runtime.now())
         try:
-            await runtime.in_session_async(
-                intake.begin_upload,
-                get_settings(),
-                token,
-                upload_id,
-                metadata.get("filename") or metadata.get("name") or "",
-                upload.get("size"),
-                metadata.get("caption", ""),
-                runtime.now(),
-            )
+            if target is not None:
+                await runtime.in_session_async(
+                    pickup.begin_pickup,
+                    get_settings(),
+                    await _officer(request),
+                    *target,
+                    upload_id,
+                    *described,
+                )
+            else:
+                await runtime.in_session_async(
+                    intake.begin_upload, get_settings(), token, upload_id, *described
+                )
+        except Forbidden:
+            raise HTTPException(403, detail={"key": "staff.forbidden", "params": {}}) from None
         except DomainError as error:
             raise _refusal(error) from None
         request.state.footage_upload_id = upload_id

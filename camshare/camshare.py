@@ -27,6 +27,7 @@ from camshare.pages.staff_agreements import staff_agreements_page
 from camshare.pages.staff_audit import staff_audit_page
 from camshare.pages.staff_campaigns import campaigns_page
 from camshare.pages.staff_dashboard import dashboard_page
+from camshare.pages.staff_footage import footage_page
 from camshare.pages.staff_home import staff_home_page
 from camshare.pages.staff_requests import board_page, new_request_page, requests_page
 from camshare.pages.staff_sign_in import staff_sign_in_page
@@ -45,6 +46,7 @@ from camshare.state.owner_answer import OwnerAnswerState
 from camshare.state.reconfirm import ReconfirmState
 from camshare.state.reconsent import ReconsentState
 from camshare.state.request_board import BoardState, RequestListState
+from camshare.state.request_footage import RequestFootageState
 from camshare.state.request_new import NewRequestState
 from camshare.state.staff_agreements import StaffAgreementsState
 from camshare.state.staff_audit import StaffAuditState
@@ -126,6 +128,12 @@ STAFF_PAGES = [
     (requests_page, routes.STAFF_REQUESTS, RequestListState.load, "request.list_title"),
     (new_request_page, routes.STAFF_NEW_REQUEST, NewRequestState.load, "request.new_title"),
     (board_page, routes.STAFF_REQUEST_BOARD, BoardState.load, "board.title"),
+    (
+        footage_page,
+        routes.STAFF_REQUEST_FOOTAGE,
+        RequestFootageState.open_page,
+        "custody.page_title",
+    ),
     (staff_users_page, routes.STAFF_USERS, StaffUsersState.load, "users.title"),
     (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load, "audit.title"),
     (campaigns_page, routes.STAFF_CAMPAIGNS, CampaignsState.load, "campaigns.title"),

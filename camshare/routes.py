@@ -17,6 +17,8 @@ STAFF_HOME = "/staff"
 STAFF_REQUESTS = "/staff/requests"
 STAFF_NEW_REQUEST = "/staff/requests/new"
 STAFF_REQUEST_BOARD = "/staff/requests/[request_id]"
+# A request's footage alone: for staff added to it who do not see the rest of the board.
+STAFF_REQUEST_FOOTAGE = "/staff/requests/[request_id]/footage"
 STAFF_USERS = "/staff/users"
 STAFF_AUDIT = "/staff/audit"
 STAFF_AGREEMENTS = "/staff/agreements"
@@ -100,3 +102,26 @@ def safe_staff_next(path: str | None) -> str:
     if path and path.startswith(STAFF_HOME) and "//" not in path and path != STAFF_SIGN_IN:
         return path
     return STAFF_HOME
+
+
+# Footage (staff only; every request checks the session and services/footage/access.py):
+# a signed short-lived link to play or download one file, a file's thumbnail, and a
+# request's case-file archive (?lang=en|es for its custody report).
+FOOTAGE_LINK = "/api/custody/link/{token}"
+FOOTAGE_THUMBNAIL = "/api/custody/{file_id:int}/thumbnail.jpg"
+FOOTAGE_EXPORT = "/api/requests/{request_id:int}/footage.zip"
+
+
+def footage_link_path(token: str) -> str:
+    """Where a play or download link's bytes are served."""
+    return FOOTAGE_LINK.format(token=token)
+
+
+def footage_thumbnail_path(file_id: int) -> str:
+    """A received file's thumbnail (a derived JPEG)."""
+    return FOOTAGE_THUMBNAIL.replace("{file_id:int}", str(file_id))
+
+
+def footage_export_path(request_id: int, language: str) -> str:
+    """A request's case-file archive, its custody report in ``language``."""
+    return FOOTAGE_EXPORT.replace("{request_id:int}", str(request_id)) + f"?lang={language}"

@@ -271,6 +271,17 @@ class Settings:
     footage_read_link_seconds: int = field(
         default=300, metadata=_env(doc="How long a link to read stored footage works")
     )
+    # Footage custody
+    footage_grant_default: str = field(
+        default="view",
+        metadata=_env(doc="What a member added to a request's footage may do: view|download"),
+    )
+    footage_unaccepted_days: int = field(
+        default=30, metadata=_env(doc="Declined, never-triaged footage deleted this long after")
+    )
+    footage_evidence_days: int = field(
+        default=1095, metadata=_env(doc="Accepted footage kept this long after the request closes")
+    )
     # Staff accounts
     staff_session_hours: float = field(
         default=12.0, metadata=_env(doc="A staff sign-in lasts at most this long")

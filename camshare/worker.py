@@ -19,12 +19,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from camshare import runtime
 from camshare.models import utcnow
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
 from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
 from camshare.services.footage import intake as footage_intake
+from camshare.services.footage import retention as footage_retention
 from camshare.services.footage.parts import delete_part_files
 from camshare.services.geography.geocoding import purge_geocode_cache
 from camshare.services.messaging.outbox import dispatch_due
@@ -48,7 +50,10 @@ GEOCODE_CACHE_KEPT = timedelta(days=30)
 
 
 def upkeep(
-    factory: sessionmaker[Session], settings: Settings, now: datetime | None = None
+    factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime | None = None,
+    footage_storage=None,
 ) -> dict[str, int]:
     """Keep the registry current and apply retention, each job in its own transaction.
 
@@ -86,6 +91,10 @@ def upkeep(
             functools.partial(delete_part_files, settings.footage_parts_dir),
             now or utcnow(),
         )
+    with factory() as session, session.begin():
+        storage = footage_storage or runtime.footage_storage()
+        run = footage_retention.upkeep(session, storage, settings, now)
+        done["footage_scheduled"], done["footage_deleted"] = run.scheduled, run.deleted
     return done
 
 

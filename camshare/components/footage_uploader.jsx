@@ -40,12 +40,15 @@ function refusalOf(error) {
   return null;
 }
 
-export function FootageUploader({ endpoint, messages, maxBytes, onDone }) {
+export function FootageUploader({ endpoint, messages, maxBytes, onDone, pickup }) {
   const [rows, setRows] = useState([]);
   const uploads = useRef({});
   const done = useRef(onDone);
   done.current = onDone;
-  const token = linkToken();
+  // A pickup (an officer sending an owner's export from the board) names the request and
+  // the owner's answer instead of a link; the officer's session cookie authorises it.
+  const token = pickup ? "pickup:" + pickup : linkToken();
+  const headers = pickup ? { "Footage-Pickup": pickup } : { "Footage-Link": token };
 
   const update = (id, change) =>
     setRows((now) => now.map((row) => (row.id === id ? { ...row, ...change } : row)));
@@ -82,7 +85,7 @@ export function FootageUploader({ endpoint, messages, maxBytes, onDone }) {
       endpoint,
       chunkSize: CHUNK,
       retryDelays: RETRIES,
-      headers: { "Footage-Link": token },
+      headers,
       metadata: {
         filename: row.name,
         filetype: row.file.type || "application/octet-stream",
@@ -113,7 +116,7 @@ export function FootageUploader({ endpoint, messages, maxBytes, onDone }) {
       onSuccess: async () => {
         update(row.id, { state: "checking", sent: row.size });
         const answer = await fetch(upload.url + "/receipt", {
-          headers: { "Footage-Link": token },
+          headers,
           cache: "no-store",
         });
         const receipt = answer.ok ? await answer.json() : null;

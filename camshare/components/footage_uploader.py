@@ -22,6 +22,8 @@ class FootageUploader(rx.NoSSRComponent):
     # The page's messages in its language (the catalog), for labels and refusals.
     messages: rx.Var[dict[str, str]]
     max_bytes: rx.Var[str]
+    # "<request id>:<recipient id>" for an officer's pickup upload (staff session), else unset.
+    pickup: rx.Var[str]
 
     on_done: rx.EventHandler[lambda upload_id: [upload_id]]
 

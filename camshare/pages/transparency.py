@@ -119,6 +119,27 @@ def _requests() -> rx.Component:
     )
 
 
+def _footage() -> rx.Component:
+    return _section(
+        "footage",
+        "transparency.footage_heading",
+        rx.el.p(T["transparency.footage_lead"]),
+        data_table(
+            [
+                "transparency.month",
+                "transparency.footage_received",
+                "transparency.footage_accepted",
+            ],
+            S.footage_rows,
+            lambda row: rx.el.tr(
+                rx.el.th(row["month"], scope="row"),
+                rx.el.td(row["received"]),
+                rx.el.td(row["accepted"]),
+            ),
+        ),
+    )
+
+
 def _answers() -> rx.Component:
     return _section(
         "answers",
@@ -193,6 +214,7 @@ def transparency_page() -> rx.Component:
                     _registrations(),
                     _requests(),
                     _answers(),
+                    _footage(),
                     _agreement(),
                 ),
                 rx.el.p(T["transparency.loading"], class_name="muted", role="status"),

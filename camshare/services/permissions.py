@@ -25,6 +25,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "request.approve": frozenset({"supervisor"}),
     "request.close": frozenset({"police", "supervisor"}),
     "owner.reveal": frozenset({"police", "supervisor"}),
+    # Footage: the role is the first gate; services/footage/access.py then lets only the
+    # request's author, supervisors and staff granted that request's footage through.
+    "footage.view": frozenset({"police", "supervisor"}),
+    "footage.triage": frozenset({"police", "supervisor"}),
+    "footage.export": frozenset({"police", "supervisor"}),
+    # Supervisors, and the request's author (checked in the use case).
+    "footage.grant": frozenset({"supervisor"}),
+    "footage.hold": frozenset({"supervisor"}),
+    "footage.upload_on_behalf": frozenset({"police", "supervisor"}),
     # Administration.
     "staff.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),

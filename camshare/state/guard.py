@@ -96,6 +96,7 @@ PUBLIC: frozenset[str] = frozenset(
         "CampaignsState.start_new",
         "DashboardState.remember",
         "BoardState.set_decision_note",
+        "RequestFootageState.remember",
         "NewRequestState.remember",
         "NewRequestState.choose_incident",
         "NewRequestState.toggle_site",

@@ -317,7 +317,12 @@ class MyState(OwnerState):
         if not self.confirm_withdraw:
             self._show_error(DomainError("my.withdraw_confirm_needed", field="confirm_withdraw"))
             return None
-        await runtime.in_session_async(withdrawal.withdraw, owner_id, runtime.settings())
+        await runtime.in_session_async(
+            withdrawal.withdraw,
+            owner_id,
+            runtime.settings(),
+            footage_storage=runtime.footage_storage(),
+        )
         self.details, self.sites, self.requests, self.consents, self.typed = {}, [], [], [], {}
         self.withdrawn = True
         return None

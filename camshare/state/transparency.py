@@ -147,6 +147,14 @@ def present(figures: PublicFigures, lang: str, settings: Settings) -> dict[str, 
             for row in figures.by_zip
         ],
         "month_rows": [row for month in figures.months for row in _month_rows(month, lang)],
+        "footage_rows": [
+            {
+                "month": month_label(row.month, lang),
+                "received": count_text(row.received, lang),
+                "accepted": count_text(row.accepted, lang),
+            }
+            for row in figures.footage
+        ],
         "rejected": count_text(figures.rejected, lang),
         "answer_rows": [
             {
@@ -210,6 +218,7 @@ class TransparencyState(AppState):
     totals: list[dict[str, str]] = []
     zip_rows: list[dict[str, str]] = []
     month_rows: list[dict[str, str]] = []
+    footage_rows: list[dict[str, str]] = []
     rejected: str = ""
     answer_rows: list[dict[str, str]] = []
     awaiting: str = ""

@@ -110,7 +110,7 @@ def test_only_an_admin_publishes_a_version(session, settings, owners, t0, role, 
     else:
         with pytest.raises(Forbidden):
             publishing.publish_new_version(session, actor, "2027-01", body, changes, settings, t0)
-        assert agreements.current_agreement(session, "en").version == "2026-11"
+        assert agreements.current_agreement(session, "en").version == "2026-12"
 
 
 def test_both_languages_are_required_and_the_label_must_be_new(session, settings, owners, t0):
@@ -127,12 +127,12 @@ def test_both_languages_are_required_and_the_label_must_be_new(session, settings
         "es_change": "agreements.error_required",
     }
     with pytest.raises(ValidationFailed) as failed:
-        publishing.publish_new_version(session, admin, "2026-11", body, changes, settings, t0)
+        publishing.publish_new_version(session, admin, "2026-12", body, changes, settings, t0)
     assert failed.value.errors == {"version": "agreements.error_version_exists"}
     with pytest.raises(ValidationFailed) as failed:
         publishing.publish_new_version(session, admin, "new version!", body, changes, settings, t0)
     assert failed.value.errors == {"version": "agreements.error_version_format"}
-    assert agreements.current_agreement(session, "en").version == "2026-11"
+    assert agreements.current_agreement(session, "en").version == "2026-12"
 
 
 def test_owners_behind_are_asked_once_and_held_back_at_once(session, settings, owners, t0):
@@ -372,7 +372,7 @@ def test_admins_see_an_owners_consent_history(session, settings, owners, t0):
     ).one()
     assert (viewed.actor, viewed.subject) == (admin.audit_name, f"owner:{ana.id}")
     versions, waiting = consent_history.version_history(session, admin)
-    assert [v.version for v in versions] == ["2027-01", "2026-11"]
+    assert [v.version for v in versions] == ["2027-01", "2026-12", "2026-11"]
     assert versions[0].change_summaries["es"].startswith("Las solicitudes cerradas")
     assert waiting == 1
     with pytest.raises(Forbidden):

@@ -20,8 +20,10 @@ NODE = shutil.which("node")
 
 def run_in_browser_engine(expression: rx.Var) -> str:
     """What the page's JavaScript makes of ``expression`` (Node runs the same code)."""
+    # On standard input: a whole catalog is longer than one command-line argument may be.
     done = subprocess.run(
-        [NODE, "-e", "process.stdout.write(String(" + str(expression) + "))"],
+        [NODE, "-"],
+        input="process.stdout.write(String(" + str(expression) + "))",
         capture_output=True,
         text=True,
         check=True,

@@ -68,6 +68,38 @@ def begin_upload(
 ) -> UploadAccepted:
     """Check a new upload against its link and the limits; record it as "receiving"."""
     link = live_upload_link(session, settings, token, now)
+    return record_receiving(
+        session,
+        settings,
+        link.request_id,
+        link.recipient_id,
+        link.owner_id,
+        upload_id,
+        filename,
+        size,
+        caption,
+        now,
+    )
+
+
+def record_receiving(
+    session: Session,
+    settings,
+    request_id: int,
+    recipient_id: int,
+    owner_id: int | None,
+    upload_id: str,
+    filename: str,
+    size: int | None,
+    caption: str,
+    now: datetime,
+    uploaded_by_id: int | None = None,
+) -> UploadAccepted:
+    """The limits (size, caption, files per owner and request), then the "receiving" row.
+
+    Shared by the owner's link (``begin_upload``) and an officer's pickup upload on the
+    owner's behalf (``pickup.begin_pickup``, which sets ``uploaded_by_id``).
+    """
     if size is None:
         raise DomainError("footage.length_required")
     if size <= 0:
@@ -78,22 +110,23 @@ def begin_upload(
     if len(caption) > CAPTION_MAX:
         raise DomainError("footage.caption_too_long", field="caption", max=CAPTION_MAX)
     # Counting and adding under one lock: two tabs cannot both take the 25th place.
-    hold(session, slot_name("footage", f"recipient:{link.recipient_id}"))
+    hold(session, slot_name("footage", f"recipient:{recipient_id}"))
     count = session.scalar(
         select(func.count())
         .select_from(FootageFile)
         .where(
-            FootageFile.request_id == link.request_id,
-            FootageFile.recipient_id == link.recipient_id,
+            FootageFile.request_id == request_id,
+            FootageFile.recipient_id == recipient_id,
             FootageFile.status.in_(COUNTED),
         )
     )
     if count >= settings.footage_max_files:
         raise DomainError("footage.too_many", max=settings.footage_max_files)
     row = FootageFile(
-        request_id=link.request_id,
-        recipient_id=link.recipient_id,
-        owner_id=link.owner_id,
+        request_id=request_id,
+        recipient_id=recipient_id,
+        owner_id=owner_id,
+        uploaded_by_id=uploaded_by_id,
         upload_id=upload_id,
         original_name=clean_name(filename),
         caption=caption or None,
@@ -306,9 +339,11 @@ def _receipt_sms(session: Session, settings, row: FootageFile) -> None:
     owner = session.get(Owner, row.owner_id) if row.owner_id else None
     if owner is None:
         return
+    # A pickup (an officer uploaded the owner's export for them) says so.
+    key = "sms.footage_pickup_receipt" if row.uploaded_by_id else "sms.footage_receipt"
     body = translate(
         owner.language,
-        "sms.footage_receipt",
+        key,
         program=settings.program(owner.language),
         name=row.original_name[:40],
         sha=row.sha256[:12],

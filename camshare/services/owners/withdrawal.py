@@ -34,16 +34,26 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
+from camshare.services.footage import retention as footage_retention
 from camshare.services.geography.geocoding import address_query, query_key
 from camshare.services.messaging.outbox import enqueue_sms
 from camshare.settings import Settings
 
 
 def withdraw(
-    session: Session, owner_id: int, settings: Settings, now: datetime | None = None
+    session: Session,
+    owner_id: int,
+    settings: Settings,
+    now: datetime | None = None,
+    footage_storage=None,
 ) -> str:
-    """Erase the owner now; returns the opaque reference that replaces them in the audit log."""
+    """Erase the owner now; returns the opaque reference that replaces them in the audit log.
+
+    Their footage not accepted into evidence is deleted from ``footage_storage`` at once;
+    accepted files stay with the agency, without their name, caption or link to them.
+    """
     now = now or utcnow()
+    footage_retention.withdraw_owner(session, footage_storage, owner_id, now)
     owner = session.get(Owner, owner_id)
     phone, language = owner.phone_e164, owner.language
     reference = f"withdrawn:{secrets.token_hex(8)}"

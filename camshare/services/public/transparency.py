@@ -85,6 +85,7 @@ from camshare.models import (
 )
 from camshare.services.access.nearby import ELIGIBLE
 from camshare.services.agreements.texts import AgreementText, current_agreement
+from camshare.services.footage.afterwards import footage_by_month
 from camshare.settings import Settings
 
 SMALL = 5
@@ -158,6 +159,15 @@ class MonthRequests:
 
 
 @dataclass(frozen=True)
+class FootageCounts:
+    """Footage files received and accepted into evidence in one month (None: fewer than 5)."""
+
+    month: date
+    received: int | None
+    accepted: int | None
+
+
+@dataclass(frozen=True)
 class Answers:
     """Owners' answers to the requests sent in the period (counts None: fewer than 5).
 
@@ -210,6 +220,8 @@ class PublicFigures:
     agreements: tuple[AgreementText, ...]
     # Every version, newest first.
     agreement_history: tuple[AgreementChange, ...]
+    # Newest month first, like ``months``: footage files received and accepted.
+    footage: tuple[FootageCounts, ...] = ()
 
     def agreement_in(self, language: str) -> AgreementText | None:
         """The current agreement in ``language``, else in English, else any."""
@@ -239,6 +251,10 @@ def public_figures(
         answers=_answers(session, since, now),
         agreements=_current_agreements(session),
         agreement_history=_agreement_history(session),
+        footage=tuple(
+            FootageCounts(m.month, suppress(m.received), suppress(m.accepted))
+            for m in footage_by_month(session, months, since, now, zone)
+        ),
     )
 
 
