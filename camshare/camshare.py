@@ -40,6 +40,7 @@ from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
 from camshare.state.owner import ManageLinkState, MyState, OwnerSignInState
 from camshare.state.owner_answer import OwnerAnswerState
+from camshare.state.page_words import App
 from camshare.state.reconfirm import ReconfirmState
 from camshare.state.reconsent import ReconsentState
 from camshare.state.request_board import BoardState, RequestListState
@@ -79,7 +80,8 @@ async def run_worker_in_process() -> None:
             await asyncio.sleep(1.0)
 
 
-app = rx.App(
+# page_words.App is rx.App that also records each page, to send only its words.
+app = App(
     stylesheets=["/camshare.css"],
     head_components=[
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
