@@ -19,24 +19,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.support.live_server import free_port, reflex_prod_server  # noqa: E402
+from bench.seeding import camshare_with_answer_links, chromium  # noqa: E402
 
 WORDS_VAR = "t_rx_state_"  # AppState.t as the delta names it
 TARGET_BYTES = 5 * 1000
@@ -80,48 +75,6 @@ def words_bytes(frame: str) -> int:
         for changes in (body.get("delta") or {}).values()
         if isinstance(changes, dict) and WORDS_VAR in changes
     )
-
-
-def seed(env: dict[str, str], database_url: str) -> dict[str, str]:
-    """Schema, demo data, and a request to an English and a Spanish owner: their links."""
-    for command in (["migrate"], ["seed-demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "camshare.cli", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            timeout=180,
-        )
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from camshare.db import make_engine
-    from camshare.models import OutboxMessage
-    from camshare.settings import load_settings
-    from tests.support.access_builders import point_at, registered_owner, sent_request, staff
-
-    settings = load_settings(env)
-    engine = make_engine(database_url)
-    with Session(engine) as session, session.begin():
-        owners = {
-            "en": registered_owner(session, point_at(40), language="en", name="Ann Example"),
-            "es": registered_owner(session, point_at(60), language="es", name="Rosa Díaz"),
-        }
-        police, supervisor = staff(session, "police"), staff(session, "supervisor")
-        sent_request(session, settings, police, supervisor, at=datetime.now(UTC))
-        bodies = {
-            m.to_e164: m.body
-            for m in session.scalars(
-                select(OutboxMessage).where(OutboxMessage.purpose == "access_request")
-            )
-        }
-        links = {
-            lang: re.search(r"/r/[A-Za-z0-9_-]+", bodies[owner.phone_e164]).group(0)
-            for lang, owner in owners.items()
-        }
-    engine.dispose()
-    return links
 
 
 @dataclass(frozen=True)
@@ -198,39 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--time-limit", type=int, default=900, help="seconds for everything")
     args = parser.parse_args(argv)
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(exist_ok=True)
     (OUT / "words-frames.txt").unlink(missing_ok=True)
     with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="camshare-w-")))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        database_url = f"sqlite:///{workdir / 'camshare.db'}"
-        env = {
-            **os.environ,
-            "CAMSHARE_DATABASE_URL": database_url,
-            "CAMSHARE_PUBLIC_BASE_URL": base,
-            "CAMSHARE_PORT": str(port),
-            "CAMSHARE_DEMO_MODE": "true",
-            "CAMSHARE_SMS_BACKEND": "outbox",
-        }
-        links = seed(env, database_url)
-        print(f"starting camshare on {base} (log: bench/out/words-server.log)", flush=True)
-        stack.enter_context(
-            reflex_prod_server(
-                ROOT,
-                env,
-                port,
-                OUT / "words-server.log",
-                "/api/health",
-                limit=300,
-                lifetime=args.time_limit + 60,
-            )
+        base, links = stack.enter_context(
+            camshare_with_answer_links(OUT / "words-server.log", args.time_limit + 60)
         )
-        playwright = stack.enter_context(sync_playwright())
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        stack.callback(browser.close)
+        browser = stack.enter_context(chromium())
         answer, join = "#approve", "#f-full_name"
         cases = {
             "/r/<token>, Spanish owner": (
