@@ -14,6 +14,8 @@ from camshare.api import create_api
 from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand
+from camshare.join_shell import SCRIPT as JOIN_SHELL_SCRIPT
+from camshare.join_shell import serve_join_shell
 from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
@@ -84,6 +86,9 @@ async def run_worker_in_process() -> None:
 app = App(
     stylesheets=["/camshare.css"],
     head_components=[
+        # Before React starts (a plain <script>, in the prerendered HTML; rx.script is added
+        # by the page later): a flyer's /join/<code> was answered with the /join page.
+        rx.el.script(JOIN_SHELL_SCRIPT),
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.meta(name="theme-color", content=settings.theme_color),
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
@@ -93,7 +98,7 @@ app = App(
     ],
     # Our routes beside Reflex's, then the security headers around all of it (pages,
     # assets, /api and the event socket alike).
-    api_transformer=[create_api(), with_security_headers(settings)],
+    api_transformer=[create_api(), serve_join_shell, with_security_headers(settings)],
     hydrate_fallback=first_paint,
     toaster=None,
     backend_exception_handler=log_backend_error,

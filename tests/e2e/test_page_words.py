@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import camshare.camshare  # noqa: F401 - registers the pages whose words are looked up
 from camshare import routes
 from camshare.i18n import catalog
 from camshare.models import OutboxMessage
@@ -69,14 +70,17 @@ def test_switching_to_spanish_shows_the_answer_page_in_spanish_with_only_its_wor
     expect(phone.locator("#approve")).to_be_visible()
     english, spanish = catalog("en"), catalog("es")
     expect(phone.locator("h1")).to_have_text(english["answer.title"])
-    assert received == []  # English is built into the page: no words to send
+    # English is built into the page: no words are sent for it.
+    assert all(words == {} for words in received)
 
+    del received[:]
     phone.click(".lang-button[lang=es]")
     expect(phone.locator("h1")).to_have_text(spanish["answer.title"])
-    expect(phone.locator("#approve")).to_have_text(spanish["answer.approve"])
+    expect(phone.locator("#approve .button-label")).to_have_text(spanish["answer.approve"])
     expect(phone.locator("footer")).to_contain_text(spanish["app.footer"])
     shown = phone.locator("body").inner_text()
     keys = page_keys(link)
+    assert "answer.approve" in keys
     left_in_english = [
         key
         for key in keys
@@ -88,9 +92,10 @@ def test_switching_to_spanish_shows_the_answer_page_in_spanish_with_only_its_wor
     assert set(received[0]) == keys
     assert not set(received[0]) & (page_keys(routes.JOIN) - keys)
 
+    del received[:]
     phone.click(".lang-button[lang=en]")
     expect(phone.locator("h1")).to_have_text(english["answer.title"])
-    assert received[1:] == [{}]
+    assert received == [{}]
 
 
 def test_a_returning_phone_loads_the_build_from_its_cache_and_asks_again_for_the_page(
@@ -109,9 +114,9 @@ def test_a_returning_phone_loads_the_build_from_its_cache_and_asks_again_for_the
     cdp.on("Network.requestServedFromCache", lambda event: from_cache.add(event["requestId"]))
     url = live_app.url + "/join/PARK25"
     try:
-        first = visit(page, url, responses, from_cache)
+        first, _ = visit(page, url, responses, from_cache)
         page.goto("about:blank")
-        again = visit(page, url, responses, from_cache)
+        again, page_again = visit(page, url, responses, from_cache)
     finally:
         context.close()
 
@@ -122,16 +127,17 @@ def test_a_returning_phone_loads_the_build_from_its_cache_and_asks_again_for_the
     hashed_again = [r for r in again if HASHED_ASSET.fullmatch(r["path"])]
     assert {r["path"] for r in hashed_again} == {r["path"] for r in hashed}
     assert all(r["cached"] for r in hashed_again)
-    # The page itself is asked for again (a new build would be seen at once).
-    page_again = [r for r in again if r["path"] == "/join/PARK25"]
-    assert [(r["cached"], r["cache_control"]) for r in page_again] == [(False, "no-cache")]
+    # The page itself must be asked for again (a new build is seen at once).
+    assert page_again.headers["cache-control"] == "no-cache"
+    assert page_again.status in (200, 304)
 
 
-def visit(page: Page, url: str, responses: dict, from_cache: set) -> list[dict]:
-    """Load ``url``; each response of the load: its path, caching header, whether cached."""
+def visit(page: Page, url: str, responses: dict, from_cache: set):
+    """Load ``url``: each response of the load (its path, caching header, whether it came
+    from the cache), and the page's own response."""
     responses.clear()
     from_cache.clear()
-    page.goto(url)
+    document = page.goto(url)
     page.wait_for_selector('#join-step[data-step="contact"]', state="attached", timeout=45_000)
     page.wait_for_load_state("networkidle")
     return [
@@ -144,4 +150,4 @@ def visit(page: Page, url: str, responses: dict, from_cache: set) -> list[dict]:
         }
         for request_id, r in list(responses.items())
         if urlsplit(r["url"]).netloc == urlsplit(url).netloc
-    ]
+    ], document
