@@ -13,7 +13,7 @@ from camshare import routes
 from camshare.api import create_api
 from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
-from camshare.components.staff_frame import staff_brand
+from camshare.components.staff_frame import staff_brand_name
 from camshare.join_shell import SCRIPT as JOIN_SHELL_SCRIPT
 from camshare.join_shell import serve_join_shell
 from camshare.pages.first_paint import first_paint
@@ -105,39 +105,43 @@ app = App(
 )
 # Our own connection notice instead of Reflex's toast-based overlay (see the component).
 app.app_wraps[(5, "Overlay")] = lambda stateful: connection_notice() if stateful else None
-# Titles follow the visitor's language (a Var: React puts the <title> in the head).
-title = page_title(AppState.lang, settings.program_name, settings.program_name_es)
-app.add_page(home_page, route=routes.HOME, title=title, on_load=AppState.pick_initial_language)
-app.add_page(join_page, route=routes.JOIN, title=title, on_load=JoinState.load)
-app.add_page(join_page, route=routes.JOIN_CAMPAIGN, title=title, on_load=JoinState.load)
-app.add_page(manage_link_page, route=routes.MANAGE, title=title, on_load=ManageLinkState.load)
-app.add_page(
-    owner_sign_in_page, route=routes.MY_SIGN_IN, title=title, on_load=OwnerSignInState.load
-)
-app.add_page(my_page, route=routes.MY, title=title, on_load=MyState.load)
-app.add_page(outbox_page, route=routes.OUTBOX, title=title, on_load=OutboxState.load)
-app.add_page(reconsent_page, route=routes.RECONSENT, title=title, on_load=ReconsentState.load)
-app.add_page(reconfirm_page, route=routes.RECONFIRM, title=title, on_load=ReconfirmState.load)
-app.add_page(
-    transparency_page, route=routes.TRANSPARENCY, title=title, on_load=TransparencyState.load
-)
-app.add_page(
-    owner_answer_page, route=routes.OWNER_ANSWER, title=title, on_load=OwnerAnswerState.load
-)
+# Each page's title says what it is, then whose it is, in the visitor's language (a Var:
+# React puts the <title> in the head), so a phone's history and tabs tell pages apart.
+PUBLIC_PAGES = [
+    (home_page, routes.HOME, AppState.pick_initial_language, "title.home"),
+    (join_page, routes.JOIN, JoinState.load, "title.join"),
+    (join_page, routes.JOIN_CAMPAIGN, JoinState.load, "title.join"),
+    (manage_link_page, routes.MANAGE, ManageLinkState.load, "title.manage"),
+    (owner_sign_in_page, routes.MY_SIGN_IN, OwnerSignInState.load, "title.my_sign_in"),
+    (my_page, routes.MY, MyState.load, "title.my"),
+    (outbox_page, routes.OUTBOX, OutboxState.load, "title.outbox"),
+    (reconsent_page, routes.RECONSENT, ReconsentState.load, "title.reconsent"),
+    (reconfirm_page, routes.RECONFIRM, ReconfirmState.load, "title.reconfirm"),
+    (transparency_page, routes.TRANSPARENCY, TransparencyState.load, "title.transparency"),
+    (owner_answer_page, routes.OWNER_ANSWER, OwnerAnswerState.load, "title.owner_answer"),
+]
+for page, route, on_load, title_key in PUBLIC_PAGES:
+    title = page_title(AppState.lang, title_key, settings.program)
+    app.add_page(page, route=route, title=title, on_load=on_load)
 # Staff pages: each page's on_load checks the session and role on the server.
 STAFF_PAGES = [
-    (staff_sign_in_page, routes.STAFF_SIGN_IN, SignInState.load),
-    (staff_home_page, routes.STAFF_HOME, StaffHomeState.load),
-    (requests_page, routes.STAFF_REQUESTS, RequestListState.load),
-    (new_request_page, routes.STAFF_NEW_REQUEST, NewRequestState.load),
-    (board_page, routes.STAFF_REQUEST_BOARD, BoardState.load),
-    (staff_users_page, routes.STAFF_USERS, StaffUsersState.load),
-    (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load),
-    (campaigns_page, routes.STAFF_CAMPAIGNS, CampaignsState.load),
-    (dashboard_page, routes.STAFF_DASHBOARD, DashboardState.load),
-    (staff_agreements_page, routes.STAFF_AGREEMENTS, StaffAgreementsState.load),
+    (staff_sign_in_page, routes.STAFF_SIGN_IN, SignInState.load, "signin.title"),
+    (staff_home_page, routes.STAFF_HOME, StaffHomeState.load, "staff.home_title"),
+    (requests_page, routes.STAFF_REQUESTS, RequestListState.load, "request.list_title"),
+    (new_request_page, routes.STAFF_NEW_REQUEST, NewRequestState.load, "request.new_title"),
+    (board_page, routes.STAFF_REQUEST_BOARD, BoardState.load, "board.title"),
+    (staff_users_page, routes.STAFF_USERS, StaffUsersState.load, "users.title"),
+    (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load, "audit.title"),
+    (campaigns_page, routes.STAFF_CAMPAIGNS, CampaignsState.load, "campaigns.title"),
+    (dashboard_page, routes.STAFF_DASHBOARD, DashboardState.load, "dashboard.title"),
+    (staff_agreements_page, routes.STAFF_AGREEMENTS, StaffAgreementsState.load, "agreements.title"),
 ]
-for page, route, on_load in STAFF_PAGES:
-    app.add_page(page, route=route, title=staff_brand(), on_load=on_load)
+for page, route, on_load, title_key in STAFF_PAGES:
+    app.add_page(
+        page,
+        route=route,
+        title=page_title(AppState.lang, title_key, staff_brand_name),
+        on_load=on_load,
+    )
 if settings.sms_dispatcher == "inprocess":
     app.register_lifespan_task(run_worker_in_process)

@@ -7,9 +7,11 @@ title does (``add_page(title=<Var>)``, see ``page_title``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
-from camshare.i18n import DEFAULT_LANGUAGE
+from camshare.i18n import DEFAULT_LANGUAGE, translate
 
 MANIFESTS = {"en": "/manifest.webmanifest", "es": "/manifest.es.webmanifest"}
 
@@ -30,6 +32,8 @@ def document_language(lang: rx.Var) -> rx.Component:
     return DocumentLanguage.create(lang=lang, manifest=manifest)
 
 
-def page_title(lang: rx.Var, english: str, spanish: str) -> rx.Var:
-    """A page title in the visitor's language, for ``add_page(title=...)``."""
+def page_title(lang: rx.Var, key: str, owner: Callable[[str], str]) -> rx.Var:
+    """A page's title in the visitor's language, for ``add_page(title=...)``: the catalog's
+    ``key`` (what the page is), then ``owner(language)`` (whose: the program or the agency)."""
+    english, spanish = (f"{translate(code, key)} · {owner(code)}" for code in ("en", "es"))
     return rx.cond(lang == "es", spanish, english)

@@ -24,13 +24,14 @@ def _nav_link(label_key: str, href: str) -> rx.Component:
     return rx.el.a(T[label_key], href=href, class_name="staff-link")
 
 
+def staff_brand_name(language: str) -> str:
+    """The staff pages' name in ``language``: "Dallas PD · camshare"."""
+    return settings().agency_short(language) + " · camshare"
+
+
 def staff_brand() -> rx.Var:
-    """The staff pages' name, in the page's language: "Dallas PD · camshare"."""
-    return rx.cond(
-        AppState.lang == "es",
-        settings().agency_short("es") + " · camshare",
-        settings().agency_short("en") + " · camshare",
-    )
+    """The staff pages' name, in the page's language."""
+    return rx.cond(AppState.lang == "es", staff_brand_name("es"), staff_brand_name("en"))
 
 
 def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:

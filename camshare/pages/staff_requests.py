@@ -67,7 +67,7 @@ def requests_page() -> rx.Component:
         rx.cond(
             L.waiting > 0,
             rx.el.p(
-                text(T, "request.waiting_count", n=L.waiting.to(str)),
+                text(T, "request.waiting_count", n=L.waiting),
                 class_name="notice info",
             ),
         ),
@@ -332,11 +332,11 @@ def new_request_page() -> rx.Component:
         rx.cond(
             N.searched,
             rx.el.section(
-                rx.el.h2(text(T, "request.found", n=N.candidates.length().to(str))),
+                rx.el.h2(text(T, "request.found", n=N.candidates.length())),
                 rx.el.p(T["request.found_hint"], class_name="hint"),
                 rx.el.ul(rx.foreach(N.candidates, _candidate), class_name="sites candidates"),
                 rx.el.button(
-                    text(T, "request.send", n=N.chosen.to(str)),
+                    text(T, "request.send", n=N.chosen),
                     type="button",
                     class_name="primary",
                     on_click=N.submit,

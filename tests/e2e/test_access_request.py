@@ -56,7 +56,7 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     officer = desk_page(browser)
     sign_in(officer, base, "officer", "/staff/requests/new")
     # Staff pages follow the language too: title and <html lang>.
-    expect(officer).to_have_title("Dallas PD · camshare")
+    expect(officer).to_have_title("New request · Dallas PD · camshare")
     expect(officer.locator("html")).to_have_attribute("lang", "en")
     # Before a point is chosen, the text says what the pin on the map is.
     expect(officer.get_by_test_id("no-point")).to_contain_text("map's centre")
@@ -111,7 +111,7 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     phone.goto(link)
     # The owner reads Spanish: the page follows the owner's language, the document too.
     expect(phone.locator("h1")).to_have_text("Solicitud de video de cámaras")
-    expect(phone).to_have_title("Registro Comunitario de Cámaras de Dallas")
+    expect(phone).to_have_title("Una solicitud de video · Registro Comunitario de Cámaras de Dallas")
     expect(phone.locator("html")).to_have_attribute("lang", "es")
     expect(phone.locator('link[rel="manifest"]')).to_have_attribute(
         "href", "/manifest.es.webmanifest"
@@ -160,7 +160,7 @@ def test_a_request_from_creation_to_the_owners_approval(police_app, browser):
     expect(main).to_contain_text("We are looking for a white pickup truck")
     expect(main).to_contain_text("The Dallas Police Department asks")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
-    expect(phone).to_have_title("Dallas Community Camera Registry")
+    expect(phone).to_have_title("A request for footage · Dallas Community Camera Registry")
     expect(phone.locator('link[rel="manifest"]')).to_have_attribute("href", "/manifest.webmanifest")
 
     # Without a reload, the officer sees the approval, then the owner's details on request.
@@ -245,7 +245,7 @@ def test_wide_tables_can_be_scrolled_by_keyboard_and_pages_pass_axe(police_app, 
     page.set_default_timeout(20_000)
     page.goto(police_app.url + "/transparency")
     expect(page.locator(".data-table").first).to_be_visible()
-    expect(page).to_have_title("Registro Comunitario de Cámaras de Dallas")
+    expect(page).to_have_title("Informe de transparencia · Registro Comunitario de Cámaras de Dallas")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     region = page.locator(".table-scroll").first
     expect(region).to_have_attribute("tabindex", "0")
