@@ -1,9 +1,11 @@
 // camshare service worker.
 //
-// Its only job is a friendly offline page. The network always wins: a cached copy is
-// used only when the network is unreachable, so nobody is ever pinned to a stale build.
+// A friendly offline page, and the build's files kept for the next visit. Pages and every
+// file whose name may keep it across builds come from the network (a cached copy only
+// when the network is unreachable), so nobody is ever pinned to a stale build; a build
+// file named after its content (HASHED) never changes, so it is served from the cache.
 // Bump VERSION whenever PRECACHE or this file's behaviour changes; activate drops old caches.
-const VERSION = "v2";
+const VERSION = "v3";
 const CACHE = `camshare-${VERSION}`;
 const OFFLINE_URL = "/offline.html";
 const PRECACHE = [
@@ -26,7 +28,10 @@ const BYPASS = [
   "/auth-codespace",
   "/api",
 ];
-// Hashed build files pile up across deploys; keep the fallback cache bounded.
+// The build's files named name-<8 characters of their content's hash> (Vite), the same
+// rule as the server's immutable Cache-Control (camshare/security_headers.py HASHED_ASSET).
+const HASHED = /^\/assets\/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/;
+// Hashed build files pile up across deploys; keep the cache bounded.
 const MAX_ENTRIES = 80;
 
 self.addEventListener("install", (event) => {
@@ -95,6 +100,11 @@ async function networkFirst(event) {
   }
 }
 
+async function cacheFirst(event) {
+  const cached = await caches.match(event.request);
+  return cached || networkFirst(event);
+}
+
 async function navigate(event) {
   try {
     return await fetch(event.request);
@@ -109,5 +119,6 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (bypassed(request, url)) return; // not calling respondWith = browser handles it normally
-  event.respondWith(request.mode === "navigate" ? navigate(event) : networkFirst(event));
+  if (request.mode === "navigate") event.respondWith(navigate(event));
+  else event.respondWith(HASHED.test(url.pathname) ? cacheFirst(event) : networkFirst(event));
 });

@@ -14,6 +14,8 @@ from camshare.api import create_api
 from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand_name
+from camshare.join_shell import SCRIPT as JOIN_SHELL_SCRIPT
+from camshare.join_shell import serve_join_shell
 from camshare.pages.first_paint import first_paint
 from camshare.pages.footage_upload import footage_upload_page
 from camshare.pages.home import home_page
@@ -43,6 +45,7 @@ from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
 from camshare.state.owner import ManageLinkState, MyState, OwnerSignInState
 from camshare.state.owner_answer import OwnerAnswerState
+from camshare.state.page_words import App
 from camshare.state.reconfirm import ReconfirmState
 from camshare.state.reconsent import ReconsentState
 from camshare.state.request_board import BoardState, RequestListState
@@ -83,9 +86,13 @@ async def run_worker_in_process() -> None:
             await asyncio.sleep(1.0)
 
 
-app = rx.App(
+# page_words.App is rx.App that also records each page, to send only its words.
+app = App(
     stylesheets=["/camshare.css"],
     head_components=[
+        # Before React starts (a plain <script>, in the prerendered HTML; rx.script is added
+        # by the page later): a flyer's /join/<code> was answered with the /join page.
+        rx.el.script(JOIN_SHELL_SCRIPT),
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.meta(name="theme-color", content=settings.theme_color),
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
@@ -95,7 +102,7 @@ app = rx.App(
     ],
     # Our routes beside Reflex's, then the security headers around all of it (pages,
     # assets, /api and the event socket alike).
-    api_transformer=[create_api(), with_security_headers(settings)],
+    api_transformer=[create_api(), serve_join_shell, with_security_headers(settings)],
     hydrate_fallback=first_paint,
     toaster=None,
     backend_exception_handler=log_backend_error,

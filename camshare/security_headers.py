@@ -46,6 +46,35 @@ PRIVATE_PREFIXES = (
     routes.path_prefix(routes.CAMPAIGN_FILES),
     routes.DASHBOARD_CSV,
 )
+# The build names each file of its own after the file's content (Vite: name-<8 characters>),
+# so such a file never changes: a phone keeps it a year without asking again.
+HASHED_ASSET = re.compile(r"/assets/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+")
+# Served by our routes and Reflex's own endpoints (event socket, upload, health), which
+# say themselves how they may be cached.
+OWN_CACHING = (routes.API + "/", "/_", "/ping")
+YEAR_SECONDS = 365 * 24 * 3600
+
+
+def cache_rule(path: str) -> str:
+    """How a response for ``path`` may be kept: "no-store" (personal data or a token in the
+    URL), "immutable" (a hashed build file), "own" (left to the route), or "revalidate"
+    (pages and every other file: kept, but checked with the server at each use, so a
+    returning phone gets a 304 for an unchanged page and the new build after a deploy)."""
+    if is_private(path):
+        return "no-store"
+    if HASHED_ASSET.fullmatch(path):
+        return "immutable"
+    if path.startswith(OWN_CACHING):
+        return "own"
+    return "revalidate"
+
+
+CACHE_CONTROL = {
+    "no-store": CacheControl().no_store(),
+    "immutable": CacheControl().public().max_age(YEAR_SECONDS).immutable(),
+    "revalidate": CacheControl().no_cache(),
+    "own": None,
+}
 
 
 def _tile_source(tile_url: str) -> str | None:
@@ -119,7 +148,7 @@ def content_security_policy(
     )
 
 
-def _secure(settings: Settings, private: bool, script_hashes: list[str]) -> Secure:
+def _secure(settings: Settings, cache: str, script_hashes: list[str]) -> Secure:
     return Secure(
         csp=content_security_policy(settings, script_hashes),
         xfo=XFrameOptions().deny(),
@@ -130,7 +159,7 @@ def _secure(settings: Settings, private: bool, script_hashes: list[str]) -> Secu
         hsts=StrictTransportSecurity().max_age(settings.hsts_seconds)
         if settings.served_over_https
         else None,
-        cache=CacheControl().no_store() if private else None,
+        cache=CACHE_CONTROL[cache],
     )
 
 
@@ -158,21 +187,19 @@ class SecurityHeaders:
         self.app = app
         self.settings = settings
         self.static_dir = static_dir
-        self.public = self.private = None
+        self.by_cache_rule: dict[str, SecureASGIMiddleware] = {}
         self._handshake_headers: list[tuple[bytes, bytes]] = []
         self._configured = False
 
     def _configure(self) -> None:
         hashes = inline_script_hashes(self.static_dir) if self.static_dir else []
-        self.public = SecureASGIMiddleware(
-            self.app, secure=_secure(self.settings, private=False, script_hashes=hashes)
-        )
-        self.private = SecureASGIMiddleware(
-            self.app, secure=_secure(self.settings, private=True, script_hashes=hashes)
-        )
+        self.by_cache_rule = {
+            rule: SecureASGIMiddleware(self.app, secure=_secure(self.settings, rule, hashes))
+            for rule in CACHE_CONTROL
+        }
         self._handshake_headers = [
             (name.lower().encode("ascii"), value.encode("latin-1"))
-            for name, value in self.public.secure.headers.items()
+            for name, value in self.by_cache_rule["own"].secure.headers.items()
         ]
         self._configured = bool(hashes) or self.static_dir is None
 
@@ -183,8 +210,10 @@ class SecurityHeaders:
         if not self._configured:
             self._configure()
         if scope["type"] == "http":
-            chosen = self.private if is_private(scope.get("path", "")) else self.public
-            await chosen(scope, receive, send)
+            rule = cache_rule(scope.get("path", ""))
+            if rule == "immutable":
+                send = _errors_not_kept(send)
+            await self.by_cache_rule[rule](scope, receive, send)
             return
 
         async def send_with_headers(message) -> None:
@@ -196,6 +225,21 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _errors_not_kept(send):
+    """``send`` for a hashed file's response: a 404 (a build that is gone) is kept nowhere,
+    or a phone would remember it for a year, even after a rollback brings the file back."""
+
+    async def send_checked(message) -> None:
+        if message.get("type") == "http.response.start" and message.get("status", 200) >= 400:
+            headers = [
+                (k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
+            ]
+            message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+        await send(message)
+
+    return send_checked
 
 
 def with_security_headers(settings: Settings):

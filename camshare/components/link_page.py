@@ -10,7 +10,7 @@ from camshare.state.base import AppState
 
 
 def link_page(title_key: str, state, content: rx.Component) -> rx.Component:
-    """``state`` has ``loaded``, ``link_problem`` (a message key) and ``switch_language``."""
+    """``state`` is a ``LinkProblem`` state with ``notice_text`` and ``switch_language``."""
     t = AppState.t
     return page_frame(
         rx.el.h1(t[title_key]),
@@ -22,7 +22,7 @@ def link_page(title_key: str, state, content: rx.Component) -> rx.Component:
             rx.cond(
                 state.link_problem != "",
                 rx.el.p(
-                    t[state.link_problem],
+                    state.link_problem_text,
                     role="alert",
                     class_name="notice",
                     data_testid="link-problem",

@@ -1,4 +1,4 @@
-"""What a dynamic route (/join/<code>, /manage/<token>) shows before the app's code runs.
+"""What a dynamic route (/r/<token>, /manage/<token>) shows before the app's code runs.
 
 The server cannot prerender a route with a parameter, so React Router sends one shared
 page and shows its hydrate fallback until the JavaScript arrives. Without one a resident

@@ -76,7 +76,7 @@ def _new_cameras() -> rx.Component:
 def _pin_step() -> rx.Component:
     return rx.el.div(
         rx.el.p(L.loc_address_text, class_name="site-address", data_testid="location-found"),
-        rx.el.p(T[L.loc_lead], class_name="lead", role="status"),
+        rx.el.p(L.loc_lead, class_name="lead", role="status"),
         pin_picker(
             L.loc_lat,
             L.loc_lon,

@@ -1,10 +1,11 @@
-"""The root state every page shares: the language and its message catalog."""
+"""The root state every page shares: the language and the words of the page in view."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from camshare.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog, pick_language
+from camshare.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language
+from camshare.state.page_words import PageWords, words_for
 
 
 class AppState(rx.State):
@@ -14,9 +15,9 @@ class AppState(rx.State):
     lang_choice: str = rx.LocalStorage("", name="camshare_lang", sync=True)
 
     @rx.var
-    def t(self) -> dict[str, str]:
-        """The messages in the current language, for the page to show."""
-        return catalog(self.lang)
+    def t(self) -> PageWords:
+        """The messages of the page in view in the current language (see page_words)."""
+        return words_for(self.lang, self.router.url.path)
 
     def _initial_language(self) -> None:
         """The resident's earlier choice, else the browser's preferred language."""

@@ -65,3 +65,16 @@ class FormFeedback(rx.State, mixin=True):
             self.errors = {}
             self.notice = exc.key
             self.notice_params = dict(exc.params)
+
+
+class LinkProblem(rx.State, mixin=True):
+    """A page opened from an SMS link: whether the link was checked, and why it fails."""
+
+    loaded: bool = False
+    # The key of the message an unusable link gets (invalid, closed), or "".
+    link_problem: str = ""
+
+    @rx.var
+    def link_problem_text(self) -> str:
+        """Why the link does not work, in the current language."""
+        return translate(self.lang, self.link_problem) if self.link_problem else ""

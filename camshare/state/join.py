@@ -16,6 +16,7 @@ import reflex as rx
 
 from camshare import runtime
 from camshare.i18n import LANGUAGES, translate
+from camshare.join_shell import campaign_code
 from camshare.services import registration
 from camshare.services.access.request_texts import format_moment
 from camshare.services.agreements import texts as agreements
@@ -300,9 +301,8 @@ class JoinState(FormFeedback, AppState):
     async def _open(self) -> None:
         self._initial_language()
         self.busy = False  # a look-up cut short by a restart or a closed tab must not linger
-        path = self.router.url.path or ""
-        parts = [p for p in path.split("/") if p]
-        code = parts[1] if len(parts) > 1 and parts[0] == "join" else None
+        url = self.router.url
+        code = campaign_code(url.path or "", dict(url.query_parameters))
         self.campaign_code = code or ""
         settings = runtime.settings()
         snapshot = await self._call(

@@ -20,15 +20,12 @@ from camshare.services.errors import DomainError
 from camshare.services.footage import links as footage_links
 from camshare.services.geography.addresses import postal_address
 from camshare.state.base import AppState
-from camshare.state.feedback import FormFeedback
+from camshare.state.feedback import FormFeedback, LinkProblem
 
 
-class OwnerAnswerState(FormFeedback, AppState):
+class OwnerAnswerState(LinkProblem, FormFeedback, AppState):
     """The request as the owner may see it; the token stays in the URL, never in state."""
 
-    loaded: bool = False
-    # "ok", or the key of the message an unusable link gets (invalid, closed).
-    link_problem: str = ""
     details: dict[str, str] = {}
     locations: list[dict[str, str]] = []
     answer: str = ""

@@ -13,6 +13,7 @@ from typing import Any
 import reflex as rx
 
 from camshare import routes, runtime
+from camshare.i18n import translate
 from camshare.services.errors import DomainError
 from camshare.services.geography.addresses import ADDRESS_FIELDS, TypedAddress
 from camshare.services.owners import locations as owner_locations
@@ -52,17 +53,18 @@ class OwnerLocationsState(MyState):
 
     @rx.var
     def loc_lead(self) -> str:
-        """Why the pin is where it is: found, not found, geocoder down, or the map's centre."""
+        """Why the pin is where it is (found, not found, geocoder down, or the map's centre),
+        in the page's language."""
         if not self.loc_placed:
             return ""
         if self.loc_placed.get("needs_pin_move"):
-            return "mylocations.lead_move"
+            return translate(self.lang, "mylocations.lead_move")
         status = self.loc_placed.get("geocode_status")
         if status == "unavailable":
-            return "mylocations.lead_unavailable"
+            return translate(self.lang, "mylocations.lead_unavailable")
         if status == "no_match":
-            return "mylocations.lead_no_match"
-        return "mylocations.lead_ok"
+            return translate(self.lang, "mylocations.lead_no_match")
+        return translate(self.lang, "mylocations.lead_ok")
 
     @rx.var
     def loc_address_text(self) -> str:

@@ -11,15 +11,12 @@ from camshare.i18n import LANGUAGES
 from camshare.services.errors import DomainError
 from camshare.services.owners import accepting_again
 from camshare.state.base import AppState
-from camshare.state.feedback import FormFeedback
+from camshare.state.feedback import FormFeedback, LinkProblem
 
 
-class ReconsentState(FormFeedback, AppState):
+class ReconsentState(LinkProblem, FormFeedback, AppState):
     """The new version as shown; the token stays in the URL, never in state."""
 
-    loaded: bool = False
-    # The key of the message an unusable link gets (owner.link_invalid), or "".
-    link_problem: str = ""
     agreement_id: int = 0
     agreement_version: str = ""
     agreement_title: str = ""

@@ -20,8 +20,9 @@ from tests.support.asyncio_run import run as run_coroutine
 
 
 def app() -> Starlette:
-    async def page(_request):
-        return PlainTextResponse("x", headers={"Cache-Control": "max-age=60"})
+    async def page(request):
+        status = 404 if "gone" in request.url.path else 200
+        return PlainTextResponse("x", status, headers={"Cache-Control": "max-age=60"})
 
     return Starlette(routes=[Route("/{path:path}", page)])
 
@@ -69,8 +70,49 @@ def test_every_response_gets_the_headers(settings, path):
 def test_personal_pages_and_token_pages_are_never_stored(settings, path, private):
     cache = client(settings).get(path).headers["cache-control"]
     assert (cache == "no-store") is private
-    if not private:
-        assert cache == "max-age=60"  # the app's own caching of public files stays
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/entry.client-Cuv6UKoY.js",
+        "/assets/_join_.__code_._index-COfTXJ1t.js",
+        "/assets/__reflex_global_styles-CXL4EL34.css",
+        "/assets/manifest-e40ea798.js",
+    ],
+)
+def test_a_hashed_build_file_is_kept_a_year_without_asking(settings, path):
+    cache = client(settings).get(path).headers["cache-control"]
+    assert cache == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/join/PARK25",
+        "/transparency",
+        "/sw.js",
+        "/sw-register.js",
+        "/connection.js",
+        "/manifest.webmanifest",
+        "/icon-192.png",
+        "/assets/app.js",  # no content hash in the name: it may change under the same name
+    ],
+)
+def test_pages_and_unhashed_files_are_checked_with_the_server_at_each_use(settings, path):
+    assert client(settings).get(path).headers["cache-control"] == "no-cache"
+
+
+def test_a_hashed_file_that_is_gone_is_not_remembered(settings):
+    response = client(settings).get("/assets/gone-Cuv6UKoY.js")
+    assert response.status_code == 404
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/_event/", "/ping"])
+def test_routes_and_reflex_endpoints_keep_their_own_caching(settings, path):
+    assert client(settings).get(path).headers["cache-control"] == "max-age=60"
 
 
 def test_https_gets_hsts_and_a_secure_socket_source(settings):

@@ -1,0 +1,52 @@
+"""A flyer's /join/<code> opens the sign-up's prerendered page, so its first field shows at once.
+
+A route with a parameter cannot be prerendered: for /join/<code> React Router sends its
+shared shell, and the form appears only once the page's own code has come in a second
+wave after the app's (about 10 s on slow 3G). The flyers keep their /join/<code> links: the
+server answers them with the prerendered /join page (the form itself), and ``SCRIPT``, in
+the head of every page and run before React starts, writes the address as
+/join?code=<code>, which is the page that HTML was made for. ``JoinState`` reads the code
+from either form of the address.
+"""
+
+from __future__ import annotations
+
+import re
+
+from camshare import routes
+
+CODE_PARAMETER = "code"
+_PREFIX = routes.path_prefix(routes.JOIN_CAMPAIGN)  # "/join/"
+# /join/<one path segment>: what a flyer's QR code opens.
+_FLYER_PATH = re.compile(re.escape(_PREFIX) + r"([^/]+)/?")
+_FLYER_PATH_JS = "^" + _PREFIX.replace("/", "\\/") + "([^/]+)\\/?$"
+
+SCRIPT = (
+    f"(() => {{ const m = location.pathname.match(/{_FLYER_PATH_JS}/); if (m) "
+    f"history.replaceState(history.state, '', "
+    f"'{routes.JOIN}?{CODE_PARAMETER}=' + m[1] + location.hash); }})();"
+)
+
+
+def serve_join_shell(app):
+    """The ``api_transformer`` step answering GET /join/<code> with the /join page."""
+
+    async def shell(scope, receive, send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope.get("method") in ("GET", "HEAD")
+            and _FLYER_PATH.fullmatch(scope.get("path", ""))
+        ):
+            # With the slash: the static files answer "/join" itself with a redirect to it.
+            shell_path = routes.JOIN + "/"
+            scope = {**scope, "path": shell_path, "raw_path": shell_path.encode()}
+        await app(scope, receive, send)
+
+    return shell
+
+
+def campaign_code(path: str, query: dict[str, str]) -> str | None:
+    """The campaign code of a sign-up address: /join/<code> or /join?code=<code>."""
+    found = _FLYER_PATH.fullmatch(path)
+    code = found.group(1) if found else query.get(CODE_PARAMETER)
+    return code or None
