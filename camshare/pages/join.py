@@ -43,11 +43,15 @@ def outside_area_help() -> rx.Component:
 
 
 def submit_button(label_key: str, **props) -> rx.Component:
-    """The step's main button; shows that work is under way."""
+    """The step's main button; shows that work is under way.
+
+    Disabled until the page is live: pressed in the prerendered page (slow 3G), the browser
+    would submit the form itself and put what was typed, name and phone, in the address.
+    """
     return waiting_button(
         rx.cond(S.busy, T["app.working"], T[label_key]),
         type="submit",
-        disabled=S.busy,
+        disabled=S.busy | ~S.is_hydrated,
         **props,
     )
 
