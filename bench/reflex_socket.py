@@ -158,3 +158,6 @@ class Tab:
         """Disconnect (the tab is closed)."""
         if self._sio.connected:
             await self._sio.disconnect()
+        http = getattr(self._sio.eio, "http", None)
+        if http is not None and not http.closed:
+            await http.close()
