@@ -5,10 +5,10 @@ A browser tab opens a socket.io connection (Engine.IO 4 over a websocket) at
 ``<root state>.hydrate_and_load``, rides in the CONNECT packet's ``auth``
 (``{"event": {...}, "state_schema": ...}``) with the compiled frontend's per-state hashes,
 so the server answers only with what differs from the page's defaults. The server pushes
-``"event"`` messages ``{"delta": {state: {var: value}}, "events": [...], "final": bool}``;
-a button press is ``emit("event", {"name": "<state>.<handler>", "payload": {...},
-"router_data": {...}})``. The frontend sends one event at a time: the next waits for the
-previous one's ``final`` update.
+``"event"`` messages ``{"delta": {state: {var: value}}, "events": [...]}``; a button press
+is ``emit("event", {"name": "<state>.<handler>", "payload": {...}, "router_data": {...}})``.
+The frontend does not wait for an answer (the server runs a tab's events in order), and an
+event that changes nothing gets no message back at all.
 
 When a Reflex upgrade changes any of this, this is the one file to change.
 """
@@ -75,7 +75,6 @@ class Tab:
         extra = {"headers": {"Cookie": self.cookie}} if self.cookie else {}
         self._sio = socketio.AsyncClient(reconnection=False, websocket_extra_options=extra)
         self._sio.on("event", self._received, namespace=NAMESPACE)
-        self._final = asyncio.Event()
         self._changed = asyncio.Event()
 
     def _router_data(self) -> dict[str, Any]:
@@ -97,8 +96,6 @@ class Tab:
         if self.on_delta is not None:
             self.on_delta(self, update)
         self._changed.set()
-        if update.get("final", True):
-            self._final.set()
 
     def get(self, state: str, var: str, default: Any = None) -> Any:
         """A var's last value as the server sent it (names without Reflex's suffix)."""
@@ -119,7 +116,6 @@ class Tab:
         if self.frontend.state_schema:
             auth["state_schema"] = self.frontend.state_schema
         headers = {"Origin": self.base_url, "User-Agent": "camshare-bench"}
-        self._final.clear()
         await self._sio.connect(
             f"{self.base_url}?token={self.token}",
             headers=headers,
@@ -131,14 +127,12 @@ class Tab:
         )
 
     async def send(self, handler: str, **payload: Any) -> None:
-        """Emit ``<state>.<handler>`` and wait for its final update, like the frontend."""
-        self._final.clear()
+        """Emit ``<state>.<handler>``, as the frontend does: without waiting for an answer."""
         await self._sio.emit(
             "event",
             {"name": handler, "payload": payload, "router_data": self._router_data()},
             namespace=NAMESPACE,
         )
-        await self._final.wait()
 
     async def wait_for(self, check: Callable[[Tab], bool], timeout: float) -> float:
         """Wait until ``check(self)`` holds; the monotonic time it first did."""
