@@ -362,6 +362,7 @@ async def scenario(
         "connected": connected,
         "storm_s": storm_s,
         "cpu_pct": 100 * storm_cpu / storm_s,
+        "cpu_ms_per_phone": 1000 * storm_cpu / max(1, len(seeded.tokens)),
         "idle_cpu_pct": 100 * idle_cpu,
         "mem_per_client_kib": (memory_connected - memory_before) / max(1, connected) / 1024,
         "errors": len(figures.errors),
@@ -452,7 +453,7 @@ def print_table(results: dict[str, dict[str, float]]) -> None:
     header = (
         "| setup | phones | p50 / p95 / p99 s: page load | hydration | Approve | board update |"
     )
-    print(header + " errors | server CPU | idle board CPU | memory per client |")
+    print(header + " errors | server CPU (per phone) | idle board CPU | memory per client |")
     print("|---" * 10 + "|")
     for setup, r in results.items():
         cells = [
@@ -462,7 +463,8 @@ def print_table(results: dict[str, dict[str, float]]) -> None:
         print(
             f"| {setup} | {r['phones']} in {r['within']:.0f} s ({r['answered']} answered) | "
             + " | ".join(cells)
-            + f" | {r['errors']} | {r['cpu_pct']:.0f}% | {r['idle_cpu_pct']:.1f}% |"
+            + f" | {r['errors']} | {r['cpu_pct']:.0f}% ({r['cpu_ms_per_phone']:.0f} ms) |"
+            f" {r['idle_cpu_pct']:.1f}% |"
             f" {r['mem_per_client_kib']:.0f} KiB |"
         )
     for setup, r in results.items():
