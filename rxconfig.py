@@ -1,6 +1,9 @@
 """Reflex configuration. camshare's own settings live in camshare/settings.py."""
 
+import os
+
 import reflex as rx
+from reflex_base.constants import StateManagerMode
 from reflex_base.plugins.sitemap import SitemapPlugin
 
 from camshare.settings import load_settings
@@ -24,4 +27,14 @@ config = rx.Config(
     # cookies: Reflex gives this list to its CORS middleware and to the socket.io server,
     # which refuses a handshake from any other Origin.
     cors_allowed_origins=list(settings.allowed_origins),
+    # Where each open tab's state lives. With REFLEX_REDIS_URL, Redis (Reflex's choice, and
+    # the only one several workers can share). Without it, one process holds them in
+    # memory: Reflex's default disk manager writes about 13 files per visitor and lists and
+    # stat()s all of them on every write, so its cost grew with past visitors. Either way a
+    # tab's state is dropped redis_token_expiration (an hour) after its last event.
+    **(
+        {}
+        if os.environ.get("REFLEX_REDIS_URL")
+        else {"state_manager_mode": StateManagerMode.MEMORY}
+    ),
 )

@@ -412,6 +412,36 @@ def _decision() -> rx.Component:
     )
 
 
+def _pages() -> rx.Component:
+    """Nearer and farther pages of recipients, when there is more than one."""
+    return rx.cond(
+        B.pages > 1,
+        rx.el.nav(
+            rx.el.button(
+                T["board.previous"],
+                type="button",
+                class_name="secondary small",
+                on_click=B.show_page(B.page - 1),
+                disabled=B.page == 0,
+                id="board-previous",
+            ),
+            rx.el.span(
+                text(T, "board.page", page=B.page + 1, pages=B.pages), data_testid="board-page"
+            ),
+            rx.el.button(
+                T["board.next"],
+                type="button",
+                class_name="secondary small",
+                on_click=B.show_page(B.page + 1),
+                disabled=B.page + 1 >= B.pages,
+                id="board-next",
+            ),
+            aria_label=T["board.pages_label"],
+            class_name="pager",
+        ),
+    )
+
+
 def board_page() -> rx.Component:
     """A request's details and each recipient's state, refreshed every second."""
     info = B.info
@@ -470,6 +500,7 @@ def board_page() -> rx.Component:
         data_table(
             ["board.state", "board.distance", "board.cameras", "board.contact"], B.rows, _recipient
         ),
+        _pages(),
         footage_panel(),
         rx.cond(
             B.can_close,

@@ -1,4 +1,10 @@
-"""The requests list and a request's live board (recipients' states, refreshed every second)."""
+"""The requests list and a request's live board (recipients' states, refreshed every second).
+
+The board's tick asks the use case whether anything changed since the version this tab
+shows (kept on the server); when nothing did, no var is touched, so Reflex neither stores
+the state again nor sends a delta. When something did, only the vars whose value changed
+are assigned: the counts, or the shown page of rows.
+"""
 
 from __future__ import annotations
 
@@ -66,47 +72,83 @@ class BoardState(StaffState):
     counts: dict[str, int] = {}
     can_approve: bool = False
     can_close: bool = False
+    # The shown page of recipients (0-based) and how many pages there are.
+    page: int = 0
+    pages: int = 1
     # recipient id -> name, phone, note: shown only after a press, never sent otherwise.
     contacts: dict[str, dict[str, str]] = {}
     decision_note: str = ""
+    # The version of the board this tab shows (server side only).
+    _version: str = ""
 
     def _request_id(self) -> int:
         with contextlib.suppress(TypeError, ValueError):
             return int(self.router.page.params.get("request_id", 0))
         return 0
 
-    async def _refresh(self, actor) -> None:
-        result = await runtime.in_session_async(board.request_board, actor, self._request_id())
+    def _set(self, name: str, value) -> None:
+        # Assigning a var marks it changed even to an equal value: a delta and a store.
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+
+    async def _refresh(self, actor, since: str | None = None) -> None:
+        """Show the board; with ``since``, only if it changed since that version."""
+        if since is None:
+            result = await runtime.in_session_async(
+                board.request_board, actor, self._request_id(), page=self.page
+            )
+        else:
+            result = await runtime.in_session_async(
+                board.board_update, actor, self._request_id(), since, self.page
+            )
+            if result is None:
+                return
+        self._version = result.version
         settings = runtime.settings()
         lang = self.lang
         summary = result.summary
         message = messages.shown(result.message, lang)
-        self.info = {
-            **_summary_row(summary, lang),
-            "window": format_window(result.window_start, result.window_end, lang, settings),
-            "expires_at": format_moment(summary.expires_at, lang, settings)
-            if summary.expires_at
-            else "",
-            "radius_m": str(summary.radius_m),
-            "message": message.text,
-            "own_words": message.own_words,
-            "reply_code": result.reply_code,
-            "decision_note": result.decision_note or "",
-        }
-        self.rows = [
+        self._set(
+            "info",
             {
-                "id": str(row.recipient_id),
-                "state": row.state,
-                "state_label": translate(lang, f"recipient.{row.state}"),
-                "distance": str(row.distance_m),
-                "locations": str(row.locations),
-                "cameras": str(row.cameras),
-            }
-            for row in result.rows
-        ]
-        self.counts = {state: result.count(state) for state in board.RECIPIENT_STATES}
-        self.counts["opened"] = result.opened
-        self.can_approve, self.can_close = result.can_approve, result.can_close
+                **_summary_row(summary, lang),
+                "window": format_window(result.window_start, result.window_end, lang, settings),
+                "expires_at": format_moment(summary.expires_at, lang, settings)
+                if summary.expires_at
+                else "",
+                "radius_m": str(summary.radius_m),
+                "message": message.text,
+                "own_words": message.own_words,
+                "reply_code": result.reply_code,
+                "decision_note": result.decision_note or "",
+            },
+        )
+        self._set(
+            "rows",
+            [
+                {
+                    "id": str(row.recipient_id),
+                    "state": row.state,
+                    "state_label": translate(lang, f"recipient.{row.state}"),
+                    "distance": str(row.distance_m),
+                    "locations": str(row.locations),
+                    "cameras": str(row.cameras),
+                }
+                for row in result.rows
+            ],
+        )
+        self._set(
+            "counts",
+            {
+                **{state: result.count(state) for state in board.RECIPIENT_STATES},
+                "opened": result.opened,
+                "total": result.counts.total,
+            },
+        )
+        self._set("page", result.page)
+        self._set("pages", result.pages)
+        self._set("can_approve", result.can_approve)
+        self._set("can_close", result.can_close)
 
     async def _with_actor(self, actor, work=None):
         try:
@@ -115,7 +157,7 @@ class BoardState(StaffState):
             await self._refresh(actor)
         except DomainError as exc:
             self._show_error(exc)
-        self.page_ready = True
+        self._set("page_ready", True)
         return None
 
     @rx.event
@@ -132,10 +174,18 @@ class BoardState(StaffState):
         if not self.page_ready or self.forbidden:
             return None
         try:
-            await self._refresh(actor)
+            await self._refresh(actor, since=self._version)
         except DomainError:
             log.debug("board refresh refused", exc_info=True)
         return None
+
+    @rx.event
+    @staff_event("request.view")
+    async def show_page(self, actor, page: int):
+        """Another page of recipients (nearest first)."""
+        with contextlib.suppress(TypeError, ValueError):
+            self.page = max(0, int(page))
+        return await self._with_actor(actor)
 
     @rx.event
     @staff_event("request.approve")

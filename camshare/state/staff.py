@@ -95,7 +95,10 @@ class StaffState(FormFeedback, AppState):
         if actor is None:
             self.staff_name = self.staff_role = ""
             raise NotSignedIn
-        self.staff_name, self.staff_role = actor.username, actor.role
+        # Assigned only when they change: every assignment is a delta and a state write,
+        # and a board asks here every second.
+        if (self.staff_name, self.staff_role) != (actor.username, actor.role):
+            self.staff_name, self.staff_role = actor.username, actor.role
         if not may(actor.role, action):
             raise Forbidden(action)
         return actor

@@ -317,6 +317,55 @@ def test_the_opened_count_includes_owners_who_answered(session, settings, police
     assert result.opened == 2
 
 
+def test_the_board_shows_a_page_of_recipients_and_counts_them_all(
+    session, settings, police, supervisor, monkeypatch
+):
+    monkeypatch.setattr(board, "BOARD_PAGE_SIZE", 2)
+    for distance in (30, 60, 90):
+        registered_owner(session, point_at(distance))
+    request = sent_request(session, settings, police, supervisor)
+    farthest = link_token(messages(session)[2])
+    answers.answer_by_link(session, farthest, "approved", now=NOW)
+    first = board.request_board(session, police, request.id)
+    assert [row.distance_m for row in first.rows] == [30, 60]
+    assert (first.page, first.pages) == (0, 2)
+    assert first.count("approved") == 1
+    assert first.count("queued") == 2
+    assert first.summary.recipients == 3
+    assert first.summary.approved == 1
+    second = board.request_board(session, police, request.id, page=1)
+    assert [(row.distance_m, row.state) for row in second.rows] == [(90, "approved")]
+    # A page past the end shows the last one.
+    assert board.request_board(session, police, request.id, page=7).page == 1
+
+
+def test_a_board_update_comes_only_when_something_changed(session, settings, police, supervisor):
+    registered_owner(session, point_at(30))
+    registered_owner(session, point_at(60, 0))
+    request = sent_request(session, settings, police, supervisor)
+    shown = board.request_board(session, police, request.id)
+    assert board.board_update(session, police, request.id, shown.version) is None
+    first, second = messages(session)
+    answers.open_request_link(session, link_token(first), NOW)
+    opened = board.board_update(session, police, request.id, shown.version)
+    assert [row.state for row in opened.rows] == ["opened", "queued"]
+    answers.answer_by_link(session, link_token(first), "approved", now=NOW)
+    answers.answer_by_link(session, link_token(second), "declined", now=NOW)
+    answered = board.board_update(session, police, request.id, opened.version)
+    assert [row.state for row in answered.rows] == ["approved", "declined"]
+    # Both change their minds: the counts stay as they were, the board still moves on.
+    answers.answer_by_link(session, link_token(first), "declined", now=NOW + timedelta(minutes=1))
+    answers.answer_by_link(session, link_token(second), "approved", now=NOW + timedelta(minutes=1))
+    swapped = board.board_update(session, police, request.id, answered.version)
+    assert [row.state for row in swapped.rows] == ["declined", "approved"]
+    assert board.board_update(session, police, request.id, swapped.version) is None
+    requests.close_request(session, police, request.id, NOW)
+    closed = board.board_update(session, police, request.id, swapped.version)
+    assert closed.summary.status == "closed"
+    with pytest.raises(Forbidden):
+        board.board_update(session, staff(session, "police"), request.id, closed.version)
+
+
 def test_owner_details_show_only_after_approval_and_each_view_is_logged(
     session, settings, police, supervisor
 ):

@@ -3,6 +3,12 @@
 Owners stay anonymous on the board (a distance and their cameras) until they approve;
 then the requesting officer and supervisors may reveal their name, phone and note, and
 each reveal is written to the audit log.
+
+A board open on several officers' screens is asked every second whether anything changed:
+one grouped query over the request's recipients gives both the counts and a version of
+the board, and only when that version moves is the shown page (``BOARD_PAGE_SIZE`` rows)
+read again. So an idle board costs one small query per officer per second, whatever the
+number of recipients, and a busy one costs a page, not the whole list.
 """
 
 from __future__ import annotations
@@ -39,6 +45,10 @@ RECIPIENT_STATES = (
     "declined",
     "no_answer",
 )
+
+
+# Rows per page of the board: about two screens of a laptop, and all of a small request.
+BOARD_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -88,16 +98,35 @@ class RequestBoard:
     decision_note: str | None
     can_approve: bool
     can_close: bool
+    # The shown page of recipients, nearest first; the counts are over all of them.
     rows: tuple[RecipientRow, ...]
+    counts: BoardCounts
+    page: int = 0
+    pages: int = 1
 
     def count(self, state: str) -> int:
         """How many recipients are in ``state``."""
-        return sum(1 for row in self.rows if row.state == state)
+        return self.counts.states.get(state, 0)
 
     @property
     def opened(self) -> int:
         """How many recipients opened their link or answered (an answer implies it was seen)."""
-        return sum(1 for row in self.rows if row.opened)
+        return self.counts.opened
+
+    @property
+    def version(self) -> str:
+        """Changes whenever any recipient's state, or the request's, changes."""
+        return self.counts.version
+
+
+@dataclass(frozen=True)
+class BoardCounts:
+    """How many recipients are in each state, and a version that moves with any change."""
+
+    states: dict[str, int]
+    opened: int
+    total: int
+    version: str
 
 
 @dataclass(frozen=True)
@@ -113,23 +142,84 @@ class OwnerContact:
 
 def recipient_state(request: AccessRequest, recipient: AccessRecipient, message) -> str:
     """Where one recipient stands: their answer first, then what is known of their SMS."""
-    if recipient.answer:
-        return recipient.answer
+    return _state_of(
+        request,
+        recipient.answer,
+        recipient.opened_at is not None,
+        None if message is None else message.status,
+        None if message is None else message.provider_status,
+    )
+
+
+def _state_of(
+    request: AccessRequest,
+    answer: str | None,
+    opened: bool,
+    message_status: str | None,
+    provider_status: str | None,
+) -> str:
+    if answer:
+        return answer
     if request.status in ("closed",) and request.sent_at is not None:
         return "no_answer"
-    if recipient.opened_at:
+    if opened:
         return "opened"
     if request.sent_at is None:
         return "pending"
-    if message is None:
+    if message_status is None:
         return "not_sent"
-    if message.status in ("failed", "expired", "suppressed"):
+    if message_status in ("failed", "expired", "suppressed"):
         return "failed"
-    if message.status in ("queued", "sending"):
+    if message_status in ("queued", "sending"):
         return "queued"
-    if message.provider_status in ("delivered", "read"):
+    if provider_status in ("delivered", "read"):
         return "delivered"
     return "sent"
+
+
+def board_counts(session: Session, request: AccessRequest) -> BoardCounts:
+    """The recipients of ``request`` counted by state, in one grouped query.
+
+    The groups (answer, opened, message status) with the latest answer, opening and send
+    are the board's version: any recipient moving to another state moves a count, and an
+    owner changing their answer moves the latest answer time.
+    """
+    groups = session.execute(
+        select(
+            AccessRecipient.answer,
+            AccessRecipient.opened_at.is_not(None),
+            OutboxMessage.status,
+            OutboxMessage.provider_status,
+            func.count(),
+            func.max(AccessRecipient.answered_at),
+            func.max(AccessRecipient.opened_at),
+            func.max(OutboxMessage.sent_at),
+        )
+        .outerjoin(OutboxMessage, OutboxMessage.id == AccessRecipient.outbox_message_id)
+        .where(AccessRecipient.request_id == request.id)
+        .group_by(
+            AccessRecipient.answer,
+            AccessRecipient.opened_at.is_not(None),
+            OutboxMessage.status,
+            OutboxMessage.provider_status,
+        )
+    ).all()
+    states = dict.fromkeys(RECIPIENT_STATES, 0)
+    opened = total = 0
+    for answer, was_opened, status, provider_status, count, *_ in groups:
+        states[_state_of(request, answer, bool(was_opened), status, provider_status)] += count
+        total += count
+        if was_opened or answer is not None:
+            opened += count
+    version = repr(
+        (
+            request.status,
+            request.expires_at,
+            request.decision_note,
+            sorted(tuple(map(str, group)) for group in groups),
+        )
+    )
+    return BoardCounts(states, opened, total, version)
 
 
 def list_requests(session: Session, actor: Actor, limit: int = 100) -> list[RequestSummary]:
@@ -159,16 +249,37 @@ def waiting_for_approval(session: Session, actor: Actor) -> int:
     )
 
 
-def request_board(
-    session: Session, actor: Actor, request_id: int, now: datetime | None = None
-) -> RequestBoard:
-    """The live board of one request."""
+def board_update(
+    session: Session, actor: Actor, request_id: int, since: str, page: int = 0
+) -> RequestBoard | None:
+    """The board again if anything changed since version ``since``; None if nothing did."""
     request = visible_request(session, actor, request_id)
+    counts = board_counts(session, request)
+    if counts.version == since:
+        return None
+    return _board(session, actor, request, counts, page)
+
+
+def request_board(
+    session: Session, actor: Actor, request_id: int, now: datetime | None = None, page: int = 0
+) -> RequestBoard:
+    """The live board of one request: its counts, and page ``page`` of its recipients."""
+    request = visible_request(session, actor, request_id)
+    return _board(session, actor, request, board_counts(session, request), page)
+
+
+def _board(
+    session: Session, actor: Actor, request: AccessRequest, counts: BoardCounts, page: int
+) -> RequestBoard:
+    pages = max(1, -(-counts.total // BOARD_PAGE_SIZE))
+    page = min(max(0, page), pages - 1)
     rows = session.execute(
         select(AccessRecipient, OutboxMessage)
         .outerjoin(OutboxMessage, OutboxMessage.id == AccessRecipient.outbox_message_id)
         .where(AccessRecipient.request_id == request.id)
         .order_by(AccessRecipient.distance_m, AccessRecipient.id)
+        .limit(BOARD_PAGE_SIZE)
+        .offset(page * BOARD_PAGE_SIZE)
     ).all()
     site_ids = [i for recipient, _ in rows for i in recipient.site_ids.get("ids", [])]
     cameras_at = dict(
@@ -180,7 +291,7 @@ def request_board(
     )
     own = request.created_by_id == actor.user_id
     return RequestBoard(
-        summary=_summary(session, request, [r for r, _ in rows]),
+        summary=_summary(session, request, counts=counts),
         window_start=request.window_start,
         window_end=request.window_end,
         message=request.message,
@@ -206,6 +317,9 @@ def request_board(
             )
             for recipient, message in rows
         ),
+        counts=counts,
+        page=page,
+        pages=pages,
     )
 
 
@@ -246,11 +360,14 @@ def reveal_owner(
 def _summary(
     session: Session,
     request: AccessRequest,
-    recipients: list[AccessRecipient] | None = None,
     author: str | None = None,
+    counts: BoardCounts | None = None,
 ) -> RequestSummary:
-    if recipients is None:
-        recipients = list(request.recipients)
+    if counts is not None:
+        recipients, approved = counts.total, counts.states["approved"]
+    else:
+        recipients = len(request.recipients)
+        approved = sum(1 for r in request.recipients if r.answer == "approved")
     if author is None:
         user = session.get(StaffUser, request.created_by_id)
         author = user.display_name if user else ""
@@ -265,8 +382,8 @@ def _summary(
         expires_at=request.expires_at,
         radius_m=request.radius_m,
         block=request.block_label,
-        recipients=len(recipients),
-        approved=sum(1 for r in recipients if r.answer == "approved"),
+        recipients=recipients,
+        approved=approved,
     )
 
 
