@@ -3,9 +3,10 @@
 import reflex as rx
 from reflex_base.plugins.sitemap import SitemapPlugin
 
-from camshare.settings import load_settings
+from camshare.settings import settings_or_exit
 
-settings = load_settings()
+# A misspelt or unknown setting stops `reflex run` here, with the reason.
+settings = settings_or_exit()
 
 config = rx.Config(
     app_name="camshare",

@@ -32,7 +32,7 @@ from camshare.pages.staff_sign_in import staff_sign_in_page
 from camshare.pages.staff_users import staff_users_page
 from camshare.pages.transparency import transparency_page
 from camshare.security_headers import with_security_headers
-from camshare.settings import get_settings
+from camshare.settings import settings_or_exit
 from camshare.state.base import AppState
 from camshare.state.campaigns import CampaignsState
 from camshare.state.dashboard import DashboardState
@@ -53,8 +53,7 @@ from camshare.state.transparency import TransparencyState
 from camshare.unhandled import log_backend_error
 
 log = logging.getLogger(__name__)
-settings = get_settings()
-settings.check()
+settings = settings_or_exit()
 
 
 async def run_worker_in_process() -> None:

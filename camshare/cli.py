@@ -35,7 +35,7 @@ from camshare.services.outreach.campaigns import (
     join_url,
 )
 from camshare.services.staff.accounts import create_staff_user, username_taken
-from camshare.settings import Settings, env_name, get_settings
+from camshare.settings import Settings, env_name, get_settings, settings_or_exit
 
 DEMO_CAMPAIGN_CODE = "PARK25"
 
@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     publish.add_argument("file", type=Path)
     commands.add_parser("settings", help="print every setting and its value")
     args = parser.parse_args(argv)
+    settings_or_exit(serving=False)
     settings = get_settings()
 
     if args.command == "migrate":

@@ -30,7 +30,7 @@ from camshare.services.owners import reconfirmation, reconsent_requests
 from camshare.services.owners import standing as owner_standing
 from camshare.services.registration.completion import retry_next_pending_geocode
 from camshare.services.throttle import spaced
-from camshare.settings import Settings, get_settings
+from camshare.settings import Settings, get_settings, settings_or_exit
 
 log = logging.getLogger(__name__)
 GEOCODE_RETRY_EVERY = 60.0
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    get_settings().check()
+    settings_or_exit()
     worker = Worker()
     if args.once:
         worker.tick()
