@@ -17,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.api_sessions import session_routes
+from camshare.client_address import connection_client_ip
 from camshare.routes import (
     CAMPAIGN_FILES,
     DASHBOARD_CSV,
@@ -149,10 +150,6 @@ def _download(found, media_type: str, filename: str, content) -> Response:
     )
 
 
-def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def campaign_file_download(request: Request) -> Response:
     """A campaign's QR code (qr.png, qr.svg) or flyer (flyer.pdf?lang=en|es|both), for
     outreach staff and admins signed in on this browser; each download is audited."""
@@ -167,7 +164,7 @@ async def campaign_file_download(request: Request) -> Response:
         return campaign_file(session, actor, code, name, get_settings(), language)
 
     found = await in_session_async(
-        _as_staff, request.cookies.get(STAFF_COOKIE), _client_ip(request), work
+        _as_staff, request.cookies.get(STAFF_COOKIE), connection_client_ip(request), work
     )
     if isinstance(found, int):
         return _download(found, "", "", b"")
@@ -199,7 +196,7 @@ async def dashboard_csv_download(request: Request) -> Response:
     found = await in_session_async(
         _as_staff,
         request.cookies.get(STAFF_COOKIE),
-        _client_ip(request),
+        connection_client_ip(request),
         work,
         400,
     )
