@@ -209,7 +209,6 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
 
     if args.command == "migrate":
-        migrations.upgrade()
 
         def first_agreements(session: Session) -> list:
             if agreements.current_agreement(session, "en") is not None:
@@ -217,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
             # A fresh installation starts with the bundled agreement, so sign-up works.
             return agreements.publish_bundled(session)
 
-        for text in runtime.in_session(first_agreements):
+        # Under the migration lock: nodes started together migrate and publish once.
+        published = migrations.upgrade(then=lambda: runtime.in_session(first_agreements))
+        for text in published:
             print(f"published agreement {text.version} ({text.language})")
     elif args.command == "seed-demo":
         print(seed_demo())
