@@ -5,8 +5,9 @@ from reflex_base.plugins.sitemap import SitemapPlugin
 
 from camshare.settings import settings_or_exit
 
-# A misspelt or unknown setting stops `reflex run` here, with the reason.
-settings = settings_or_exit()
+# A misspelt or unknown setting stops `reflex run` here, with the reason; the app module
+# (camshare/camshare.py) also refuses an unsafe one.
+settings = settings_or_exit(serving=False)
 
 config = rx.Config(
     app_name="camshare",

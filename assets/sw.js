@@ -25,6 +25,8 @@ const BYPASS = [
   "/ping",
   "/auth-codespace",
   "/api",
+  "/healthz", // the probes (camshare/routes.py PROBES)
+  "/readyz",
 ];
 // Hashed build files pile up across deploys; keep the fallback cache bounded.
 const MAX_ENTRIES = 80;

@@ -18,11 +18,14 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.api_sessions import session_routes
 from camshare.client_address import connection_client_ip
+from camshare.readiness import is_ready, readiness
 from camshare.routes import (
     CAMPAIGN_FILES,
     DASHBOARD_CSV,
     HEALTH,
+    HEALTHZ,
     MY_DATA,
+    READYZ,
     TWILIO_INBOUND,
     TWILIO_STATUS,
 )
@@ -58,6 +61,24 @@ async def health(_request: Request) -> JSONResponse:
     except Exception:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    """Alive: the process answers (no database call, so a database outage does not make a
+    supervisor restart every web process)."""
+    return JSONResponse({"status": "ok"}, headers=PRIVATE)
+
+
+async def readyz(_request: Request) -> JSONResponse:
+    """Ready for traffic: database reachable, schema at the newest migration, Redis
+    reachable when used, a dispatcher alive; 503 with the failing checks otherwise."""
+    checks = await readiness()
+    ready = is_ready(checks)
+    return JSONResponse(
+        {"status": "ok" if ready else "unready", "checks": checks},
+        status_code=200 if ready else 503,
+        headers=PRIVATE,
+    )
 
 
 def twilio_signature_ok(request: Request, form: dict[str, str]) -> bool:
@@ -226,6 +247,8 @@ def create_api() -> Starlette:
     return Starlette(
         routes=[
             Route(HEALTH, health),
+            Route(HEALTHZ, healthz),
+            Route(READYZ, readyz),
             Route(TWILIO_STATUS, twilio_status, methods=["POST"]),
             Route(TWILIO_INBOUND, twilio_inbound, methods=["POST"]),
             Route(CAMPAIGN_FILES, campaign_file_download, methods=["GET"]),

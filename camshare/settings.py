@@ -288,6 +288,27 @@ class Settings:
         default="admin,supervisor,police",
         metadata=_env(doc="Roles that need a TOTP second factor"),
     )
+    # Operations: readiness, metrics, logs
+    heartbeat_stale_seconds: float = field(
+        default=60.0,
+        metadata=_env(doc="/readyz fails when no dispatcher has been alive for this long"),
+    )
+    metrics_port: int = field(
+        default=0, metadata=_env(doc="Port of the Prometheus metrics of each process; 0: off")
+    )
+    metrics_host: str = field(
+        default="127.0.0.1", metadata=_env(doc="Address the metrics port listens on")
+    )
+    log_format: str = field(
+        default="json",
+        metadata=_env(
+            doc="json: one JSON object a line; text: plain lines", choices=("json", "text")
+        ),
+    )
+    log_level: str = field(
+        default="INFO",
+        metadata=_env(doc="Lowest level logged", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    )
 
     def check(self) -> None:
         """Refuse configurations that would be unsafe in production."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from camshare.services.access.requests import expire_due_requests
 from camshare.services.geography.geocoding import purge_geocode_cache
 from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.messaging.sms import SmsGateway
+from camshare.services.operations.heartbeat import beat
 from camshare.services.owners import account as owner_account
 from camshare.services.owners import reconfirmation, reconsent_requests
 from camshare.services.owners import standing as owner_standing
@@ -41,6 +44,8 @@ PURGE_EVERY = 600.0
 # Re-confirmation and retention count in days and hours: an hourly run is on time enough,
 # and each of its queries is an indexed one.
 UPKEEP_EVERY = 3600.0
+# /readyz calls a dispatcher gone after CAMSHARE_HEARTBEAT_STALE_SECONDS (60) without one.
+HEARTBEAT_EVERY = 10.0
 # Long enough to spare the geocoder repeated look-ups at one event, short enough that
 # typed home addresses do not pile up.
 GEOCODE_CACHE_KEPT = timedelta(days=30)
@@ -120,7 +125,9 @@ class Worker:
         self.clock = clock
         # Whether the last turn left due messages behind (then the next tick comes at once).
         self.backlog = False
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.jobs = [
+            Job("heartbeat", HEARTBEAT_EVERY, lambda: in_session(beat, self.name)),
             # Cheap (an indexed query) and time-critical: answers stop at expiry.
             Job("expire_requests", 0.0, lambda: in_session(expire_due_requests)),
             Job("geocode_retry", GEOCODE_RETRY_EVERY, self.retry_geocodes),
