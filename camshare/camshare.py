@@ -14,6 +14,7 @@ from camshare.api import create_api
 from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand_name
+from camshare.logs import RequestIdMiddleware, configure_logging
 from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
@@ -54,6 +55,7 @@ from camshare.unhandled import log_backend_error
 
 log = logging.getLogger(__name__)
 settings = settings_or_exit()
+configure_logging(settings)
 
 
 async def run_worker_in_process() -> None:
@@ -91,8 +93,8 @@ app = rx.App(
         rx.script(src=CONNECTION_SCRIPT, defer=True),
     ],
     # Our routes beside Reflex's, then the security headers around all of it (pages,
-    # assets, /api and the event socket alike).
-    api_transformer=[create_api(), with_security_headers(settings)],
+    # assets, /api and the event socket alike), then a request id for every log line.
+    api_transformer=[create_api(), with_security_headers(settings), RequestIdMiddleware],
     hydrate_fallback=first_paint,
     toaster=None,
     backend_exception_handler=log_backend_error,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from camshare import migrations, runtime
 from camshare.i18n import translate
+from camshare.logs import configure_logging
 from camshare.models import Campaign, utcnow
 from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError, ValidationFailed
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     publish.add_argument("file", type=Path)
     commands.add_parser("settings", help="print every setting and its value")
     args = parser.parse_args(argv)
-    settings_or_exit(serving=False)
+    configure_logging(settings_or_exit(serving=False))
     settings = get_settings()
 
     if args.command == "migrate":

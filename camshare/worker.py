@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from camshare.logs import configure_logging, new_request_id, request_id
 from camshare.models import utcnow
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
@@ -192,10 +193,14 @@ class Worker:
         for job in self.jobs:
             if job.due(now):
                 job.last_run = now
+                # Each run is its own "request" in the logs.
+                run_id = request_id.set(f"{job.name}-{new_request_id()[:12]}")
                 try:
                     job.run()
                 except Exception:
                     log.exception("worker job %s failed; it runs again when next due", job.name)
+                finally:
+                    request_id.reset(run_id)
 
     def tick(self) -> int:
         """One turn at the outbox, then the jobs that are due; returns messages tried."""
@@ -221,8 +226,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO)
-    settings_or_exit()
+    configure_logging(settings_or_exit())
     worker = Worker()
     if args.once:
         worker.tick()
