@@ -15,6 +15,7 @@ from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand_name
 from camshare.logs import RequestIdMiddleware, configure_logging
+from camshare.metrics import MetricsMiddleware, start_metrics_server
 from camshare.pages.first_paint import first_paint
 from camshare.pages.home import home_page
 from camshare.pages.join import join_page
@@ -82,6 +83,13 @@ async def run_worker_in_process() -> None:
             await asyncio.sleep(0 if worker.backlog else 1.0)
 
 
+async def serve_metrics() -> None:
+    """Prometheus metrics on CAMSHARE_METRICS_PORT, from the process that serves pages."""
+    from camshare.runtime import session_factory
+
+    await asyncio.to_thread(start_metrics_server, settings, session_factory())
+
+
 app = rx.App(
     stylesheets=["/camshare.css"],
     head_components=[
@@ -94,7 +102,12 @@ app = rx.App(
     ],
     # Our routes beside Reflex's, then the security headers around all of it (pages,
     # assets, /api and the event socket alike), then a request id for every log line.
-    api_transformer=[create_api(), with_security_headers(settings), RequestIdMiddleware],
+    api_transformer=[
+        create_api(),
+        with_security_headers(settings),
+        MetricsMiddleware,
+        RequestIdMiddleware,
+    ],
     hydrate_fallback=first_paint,
     toaster=None,
     backend_exception_handler=log_backend_error,
@@ -139,5 +152,6 @@ for page, route, on_load, title_key in STAFF_PAGES:
         title=page_title(AppState.lang, title_key, staff_brand_name),
         on_load=on_load,
     )
+app.register_lifespan_task(serve_metrics)
 if settings.sms_dispatcher == "inprocess":
     app.register_lifespan_task(run_worker_in_process)

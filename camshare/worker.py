@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.logs import configure_logging, new_request_id, request_id
+from camshare.metrics import start_metrics_server
 from camshare.models import utcnow
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
@@ -226,7 +227,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
     args = parser.parse_args()
-    configure_logging(settings_or_exit())
+    settings = settings_or_exit()
+    configure_logging(settings)
+    start_metrics_server(settings, session_factory())
     worker = Worker()
     if args.once:
         worker.tick()
