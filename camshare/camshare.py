@@ -14,6 +14,7 @@ from camshare.api import create_api
 from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand_name
+from camshare.event_ids import EventRequestIds
 from camshare.logs import RequestIdMiddleware, configure_logging
 from camshare.metrics import MetricsMiddleware, start_metrics_server
 from camshare.pages.first_paint import first_paint
@@ -152,6 +153,7 @@ for page, route, on_load, title_key in STAFF_PAGES:
         title=page_title(AppState.lang, title_key, staff_brand_name),
         on_load=on_load,
     )
+app.add_middleware(EventRequestIds())
 app.register_lifespan_task(serve_metrics)
 if settings.sms_dispatcher == "inprocess":
     app.register_lifespan_task(run_worker_in_process)
