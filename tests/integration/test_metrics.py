@@ -35,6 +35,7 @@ def test_the_outbox_gauges_are_read_from_the_database_at_scrape_time(factory):
 
 def scrape(url: str, until, limit: float = 60) -> dict[str, float]:
     deadline = time.monotonic() + limit
+    seen: dict[str, float] = {}
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -44,7 +45,7 @@ def scrape(url: str, until, limit: float = 60) -> dict[str, float]:
         except OSError:
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"metrics at {url} never showed what was expected")
+            raise AssertionError(f"metrics at {url} never showed what was expected: {seen}")
         time.sleep(0.2)
 
 
@@ -63,7 +64,7 @@ def test_the_worker_serves_its_sends_on_its_own_loopback_port(database_url, fact
         ["timeout", "120", sys.executable, "-m", "camshare.worker"],
         cwd=ROOT,
         env=env,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         seen = scrape(
@@ -72,5 +73,6 @@ def test_the_worker_serves_its_sends_on_its_own_loopback_port(database_url, fact
         )
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        _, errors = worker.communicate(timeout=30)
+    assert b"Traceback" not in errors, errors.decode()
     assert seen["camshare_outbox_oldest_unsent_seconds"] == 0
