@@ -6,9 +6,11 @@ import reflex as rx
 from reflex_base.constants import StateManagerMode
 from reflex_base.plugins.sitemap import SitemapPlugin
 
-from camshare.settings import load_settings
+from camshare.settings import settings_or_exit
 
-settings = load_settings()
+# A misspelt or unknown setting stops `reflex run` here, with the reason; the app module
+# (camshare/camshare.py) also refuses an unsafe one.
+settings = settings_or_exit(serving=False)
 
 config = rx.Config(
     app_name="camshare",

@@ -27,6 +27,8 @@ const BYPASS = [
   "/ping",
   "/auth-codespace",
   "/api",
+  "/healthz", // the probes (camshare/routes.py PROBES)
+  "/readyz",
 ];
 // The build's files named name-<8 characters of their content's hash> (Vite), the same
 // rule as the server's immutable Cache-Control (camshare/security_headers.py HASHED_ASSET).

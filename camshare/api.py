@@ -19,12 +19,16 @@ from twilio.twiml.messaging_response import MessagingResponse
 from camshare.api_custody import custody_routes
 from camshare.api_footage import create_footage_app
 from camshare.api_sessions import session_routes
+from camshare.client_address import connection_client_ip
+from camshare.readiness import is_ready, readiness
 from camshare.routes import (
     CAMPAIGN_FILES,
     DASHBOARD_CSV,
     FOOTAGE_TUS,
     HEALTH,
+    HEALTHZ,
     MY_DATA,
+    READYZ,
     TWILIO_INBOUND,
     TWILIO_STATUS,
 )
@@ -60,6 +64,24 @@ async def health(_request: Request) -> JSONResponse:
     except Exception:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    """Alive: the process answers (no database call, so a database outage does not make a
+    supervisor restart every web process)."""
+    return JSONResponse({"status": "ok"}, headers=PRIVATE)
+
+
+async def readyz(_request: Request) -> JSONResponse:
+    """Ready for traffic: database reachable, schema at the newest migration, Redis
+    reachable when used, a dispatcher alive; 503 with the failing checks otherwise."""
+    checks = await readiness()
+    ready = is_ready(checks)
+    return JSONResponse(
+        {"status": "ok" if ready else "unready", "checks": checks},
+        status_code=200 if ready else 503,
+        headers=PRIVATE,
+    )
 
 
 def twilio_signature_ok(request: Request, form: dict[str, str]) -> bool:
@@ -152,10 +174,6 @@ def _download(found, media_type: str, filename: str, content) -> Response:
     )
 
 
-def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def campaign_file_download(request: Request) -> Response:
     """A campaign's QR code (qr.png, qr.svg) or flyer (flyer.pdf?lang=en|es|both), for
     outreach staff and admins signed in on this browser; each download is audited."""
@@ -170,7 +188,7 @@ async def campaign_file_download(request: Request) -> Response:
         return campaign_file(session, actor, code, name, get_settings(), language)
 
     found = await in_session_async(
-        _as_staff, request.cookies.get(STAFF_COOKIE), _client_ip(request), work
+        _as_staff, request.cookies.get(STAFF_COOKIE), connection_client_ip(request), work
     )
     if isinstance(found, int):
         return _download(found, "", "", b"")
@@ -202,7 +220,7 @@ async def dashboard_csv_download(request: Request) -> Response:
     found = await in_session_async(
         _as_staff,
         request.cookies.get(STAFF_COOKIE),
-        _client_ip(request),
+        connection_client_ip(request),
         work,
         400,
     )
@@ -232,6 +250,8 @@ def create_api() -> Starlette:
     return Starlette(
         routes=[
             Route(HEALTH, health),
+            Route(HEALTHZ, healthz),
+            Route(READYZ, readyz),
             Route(TWILIO_STATUS, twilio_status, methods=["POST"]),
             Route(TWILIO_INBOUND, twilio_inbound, methods=["POST"]),
             Route(CAMPAIGN_FILES, campaign_file_download, methods=["GET"]),

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from camshare import routes
+from camshare.client_address import connection_client_ip
 from camshare.runtime import in_session_async
 from camshare.services.owners.account import sign_out_owner
 from camshare.services.session_handoff import redeem_handoff
@@ -78,7 +79,7 @@ async def end_session(request: Request) -> Response:
     token = read_cookie(request.headers.get("cookie"), COOKIES[kind])
     if token:
         if kind == "staff":
-            ip = request.client.host if request.client else None
+            ip = connection_client_ip(request)
             await in_session_async(sign_out, token, ip_address=ip)
         else:
             await in_session_async(sign_out_owner, token)

@@ -14,8 +14,11 @@ from camshare.api import create_api
 from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand_name
+from camshare.event_ids import EventRequestIds
 from camshare.join_shell import SCRIPT as JOIN_SHELL_SCRIPT
 from camshare.join_shell import serve_join_shell
+from camshare.logs import RequestIdMiddleware, configure_logging
+from camshare.metrics import MetricsMiddleware, start_metrics_server
 from camshare.pages.first_paint import first_paint
 from camshare.pages.footage_upload import footage_upload_page
 from camshare.pages.home import home_page
@@ -36,7 +39,7 @@ from camshare.pages.staff_sign_in import staff_sign_in_page
 from camshare.pages.staff_users import staff_users_page
 from camshare.pages.transparency import transparency_page
 from camshare.security_headers import with_security_headers
-from camshare.settings import get_settings
+from camshare.settings import settings_or_exit
 from camshare.state.base import AppState
 from camshare.state.campaigns import CampaignsState
 from camshare.state.dashboard import DashboardState
@@ -60,8 +63,8 @@ from camshare.state.transparency import TransparencyState
 from camshare.unhandled import log_backend_error
 
 log = logging.getLogger(__name__)
-settings = get_settings()
-settings.check()
+settings = settings_or_exit()
+configure_logging(settings)
 
 
 async def run_worker_in_process() -> None:
@@ -83,7 +86,16 @@ async def run_worker_in_process() -> None:
                 await loop.run_in_executor(thread, worker.tick)
             except Exception:
                 log.exception("in-process worker tick failed; retrying")
-            await asyncio.sleep(1.0)
+                worker.backlog = False
+            # While a backlog drains, the next turn comes at once (the jobs had theirs).
+            await asyncio.sleep(0 if worker.backlog else 1.0)
+
+
+async def serve_metrics() -> None:
+    """Prometheus metrics on CAMSHARE_METRICS_PORT, from the process that serves pages."""
+    from camshare.runtime import session_factory
+
+    await asyncio.to_thread(start_metrics_server, settings, session_factory())
 
 
 # page_words.App is rx.App that also records each page, to send only its words.
@@ -101,8 +113,14 @@ app = App(
         rx.script(src=CONNECTION_SCRIPT, defer=True),
     ],
     # Our routes beside Reflex's, then the security headers around all of it (pages,
-    # assets, /api and the event socket alike).
-    api_transformer=[create_api(), serve_join_shell, with_security_headers(settings)],
+    # assets, /api and the event socket alike), then a request id for every log line.
+    api_transformer=[
+        create_api(),
+        serve_join_shell,
+        with_security_headers(settings),
+        MetricsMiddleware,
+        RequestIdMiddleware,
+    ],
     hydrate_fallback=first_paint,
     toaster=None,
     backend_exception_handler=log_backend_error,
@@ -154,5 +172,7 @@ for page, route, on_load, title_key in STAFF_PAGES:
         title=page_title(AppState.lang, title_key, staff_brand_name),
         on_load=on_load,
     )
+app.add_middleware(EventRequestIds())
+app.register_lifespan_task(serve_metrics)
 if settings.sms_dispatcher == "inprocess":
     app.register_lifespan_task(run_worker_in_process)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from camshare import migrations, runtime
 from camshare.i18n import translate
+from camshare.logs import configure_logging
 from camshare.models import Campaign, utcnow
 from camshare.services.agreements import texts as agreements
 from camshare.services.errors import DomainError, ValidationFailed
@@ -35,7 +36,7 @@ from camshare.services.outreach.campaigns import (
     join_url,
 )
 from camshare.services.staff.accounts import create_staff_user, username_taken
-from camshare.settings import Settings, env_name, get_settings
+from camshare.settings import Settings, env_name, get_settings, settings_or_exit
 
 DEMO_CAMPAIGN_CODE = "PARK25"
 
@@ -205,10 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     publish.add_argument("file", type=Path)
     commands.add_parser("settings", help="print every setting and its value")
     args = parser.parse_args(argv)
+    configure_logging(settings_or_exit(serving=False))
     settings = get_settings()
 
     if args.command == "migrate":
-        migrations.upgrade()
 
         def first_agreements(session: Session) -> list:
             if agreements.current_agreement(session, "en") is not None:
@@ -216,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
             # A fresh installation starts with the bundled agreement, so sign-up works.
             return agreements.publish_bundled(session)
 
-        for text in runtime.in_session(first_agreements):
+        # Under the migration lock: nodes started together migrate and publish once.
+        published = migrations.upgrade(then=lambda: runtime.in_session(first_agreements))
+        for text in published:
             print(f"published agreement {text.version} ({text.language})")
     elif args.command == "seed-demo":
         print(seed_demo())

@@ -437,6 +437,20 @@ class ThrottleSlot(Base):
     next_at: Mapped[float] = mapped_column(Float)
 
 
+class WorkerHeartbeat(Base):
+    """When a process that sends the outbox last showed it is alive (``/readyz`` reads it).
+
+    One row per role (``dispatcher``), written by whichever dispatcher beat last.
+    """
+
+    __tablename__ = "worker_heartbeat"
+
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # host:pid of the last one, for an operator reading the table.
+    worker: Mapped[str] = mapped_column(String(128))
+
+
 class StaffUser(Base):
     """A staff account: admin, supervisor, police or outreach."""
 

@@ -4,6 +4,11 @@
 # (assets/sw.js keeps out of its way; a test checks the script says the same).
 API = "/api"
 HEALTH = "/api/health"
+# The probes a load balancer or supervisor polls, at the names they conventionally have
+# (outside /api; assets/sw.js keeps out of their way too).
+HEALTHZ = "/healthz"
+READYZ = "/readyz"
+PROBES = (HEALTHZ, READYZ)
 HOME = "/"
 JOIN = "/join"
 JOIN_CAMPAIGN = "/join/[code]"

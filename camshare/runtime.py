@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from camshare import db
 from camshare.db import session_scope
+from camshare.metrics import MeasuredGateway, MeasuredGeocoder
 from camshare.models import utcnow
 from camshare.services.footage.storage import FootageStorage, make_footage_storage
 from camshare.services.geography.geocoding import Geocoder, make_geocoder
@@ -51,7 +52,7 @@ def geocoder() -> Geocoder:
         # caller's transaction, so every process sees it (the "geocoder" throttle slot).
         factory = db.session_factory(db.get_engine(current.database_url))
         wait_turn = spaced(factory, "geocoder", current.geocoder_min_delay)
-    return make_geocoder(current, wait_turn)
+    return MeasuredGeocoder(make_geocoder(current, wait_turn))
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +66,8 @@ def transparency_figures() -> FiguresCache:
 
 @lru_cache(maxsize=1)
 def sms_gateway() -> SmsGateway:
-    """This process's SMS gateway."""
-    return make_gateway(get_settings())
+    """This process's SMS gateway (its sends and failures counted for the metrics)."""
+    return MeasuredGateway(make_gateway(get_settings()))
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,10 @@ settings`` prints the values in force.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +29,32 @@ EVERY_INTERFACE = "0.0.0.0"  # noqa: S104
 DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the demo default, refused by check()
 
 
-def _env(name: str | None = None, doc: str = "") -> dict:
-    return {"env": name, "doc": doc}
+# Variables of this name shape that are not settings: read by the scripts and the tests.
+OTHER_VARIABLES = frozenset(
+    {"CAMSHARE_ADMIN_PASSWORD", "CAMSHARE_ROOT", "CAMSHARE_TEST_DATABASE_URL"}
+)
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def _env(
+    name: str | None = None,
+    doc: str = "",
+    choices: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None,
+) -> dict:
+    """A field's metadata: its variable (if not the usual one), its doc and allowed values.
+
+    ``choices`` (a tuple, or a function giving one when it is costly to work out) is
+    checked by ``load_settings``: any other value stops the process.
+    """
+    return {"env": name, "doc": doc, "choices": choices}
+
+
+def geopy_geocoder_names() -> tuple[str, ...]:
+    """Every geocoder name geopy knows (``CAMSHARE_GEOCODER``'s allowed values)."""
+    from geopy.geocoders import SERVICE_TO_GEOCODER
+
+    return tuple(sorted(SERVICE_TO_GEOCODER))
 
 
 @dataclass(frozen=True)
@@ -69,7 +95,10 @@ class Settings:
     # SMS
     sms_backend: str = field(
         default="outbox",
-        metadata=_env(doc="'outbox' records messages on screen; 'twilio' sends them"),
+        metadata=_env(
+            doc="'outbox' records messages on screen; 'twilio' sends them",
+            choices=("outbox", "twilio"),
+        ),
     )
     twilio_account_sid: str = field(default="", metadata=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str = field(default="", metadata=_env("TWILIO_AUTH_TOKEN"))
@@ -85,7 +114,10 @@ class Settings:
     )
     sms_dispatcher: str = field(
         default="inprocess",
-        metadata=_env(doc="'inprocess' sends from the web app; 'external' leaves it to the worker"),
+        metadata=_env(
+            doc="'inprocess' sends from the web app; 'external' leaves it to the worker",
+            choices=("inprocess", "external"),
+        ),
     )
     sms_per_second: float = field(
         default=1.0, metadata=_env(doc="Messages sent per second at most (US long code: 1)")
@@ -98,12 +130,17 @@ class Settings:
     )
     # Geocoding
     geocoder: str = field(
-        default="nominatim", metadata=_env(doc="Any geopy geocoder name, e.g. nominatim, arcgis")
+        default="nominatim",
+        metadata=_env(
+            doc="Any geopy geocoder name, e.g. nominatim, arcgis", choices=geopy_geocoder_names
+        ),
     )
     geocoder_domain: str = field(
         default="", metadata=_env(doc="Geocoder host[:port] (self-hosted Nominatim, stand-in)")
     )
-    geocoder_scheme: str = field(default="https", metadata=_env(doc="http or https"))
+    geocoder_scheme: str = field(
+        default="https", metadata=_env(doc="http or https", choices=("http", "https"))
+    )
     geocoder_user_agent: str = field(
         default="camshare/0.1 (community camera registry)",
         metadata=_env(doc="Identifying user agent, required by Nominatim's usage policy"),
@@ -298,13 +335,34 @@ class Settings:
         default="admin,supervisor,police",
         metadata=_env(doc="Roles that need a TOTP second factor"),
     )
+    # Operations: readiness, metrics, logs
+    heartbeat_stale_seconds: float = field(
+        default=60.0,
+        metadata=_env(doc="/readyz fails when no dispatcher has been alive for this long"),
+    )
+    metrics_port: int = field(
+        default=0, metadata=_env(doc="Port of the Prometheus metrics of each process; 0: off")
+    )
+    metrics_host: str = field(
+        default="127.0.0.1", metadata=_env(doc="Address the metrics port listens on")
+    )
+    log_format: str = field(
+        default="json",
+        metadata=_env(
+            doc="json: one JSON object a line; text: plain lines", choices=("json", "text")
+        ),
+    )
+    log_level: str = field(
+        default="INFO",
+        metadata=_env(doc="Lowest level logged", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    )
 
     def check(self) -> None:
         """Refuse configurations that would be unsafe in production."""
         local = urlparse(self.public_base_url).hostname in LOOPBACK_NAMES
         exposed = not self.demo_mode or self.sms_backend == "twilio" or not local
         if exposed and self.secret_key == DEFAULT_SECRET:
-            raise RuntimeError(
+            raise SettingsError(
                 "Set CAMSHARE_SECRET_KEY to a long random value: the default is only for a "
                 "demo on this computer (demo mode, SMS outbox, a localhost address)."
             )
@@ -313,7 +371,7 @@ class Settings:
             and self.twilio_auth_token
             and (self.twilio_from_number or self.twilio_messaging_service_sid)
         ):
-            raise RuntimeError(
+            raise SettingsError(
                 "CAMSHARE_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID."
             )
@@ -418,25 +476,88 @@ def env_name(f) -> str:
     return f.metadata.get("env") or f"CAMSHARE_{f.name.upper()}"
 
 
-def _convert(raw: str, default: object) -> object:
+class SettingsError(RuntimeError):
+    """A setting that cannot be used; the message names the variable and what it accepts."""
+
+
+def choices_of(f) -> tuple[str, ...] | None:
+    """The values field ``f`` allows, or None when any value of its type will do."""
+    choices = f.metadata.get("choices")
+    return choices() if callable(choices) else choices
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    """``raw`` as the type of ``default``; a value that is not one raises SettingsError."""
     if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return raw
+        word = raw.strip().lower()
+        if word in TRUE_WORDS | FALSE_WORDS:
+            return word in TRUE_WORDS
+        raise SettingsError(f"{name}={raw!r} is not a yes/no value: use true or false")
+    kind = int if isinstance(default, int) else float if isinstance(default, float) else None
+    if kind is None:
+        return raw
+    try:
+        return kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name}={raw!r} is not {what}") from None
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Build settings from ``environ`` (the process environment by default)."""
+def _unknown_variables(environ: Mapping[str, str], known: set[str]) -> list[str]:
+    """Problems with ``CAMSHARE_*`` variables no setting reads (typos, most likely)."""
+    problems = []
+    for name in sorted(environ):
+        if not name.startswith("CAMSHARE_") or name in known or name in OTHER_VARIABLES:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        problems.append(f"{name} is not a camshare setting{hint}")
+    return problems
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (the process environment by default).
+
+    Every problem is reported at once, in one SettingsError: a value that is not of the
+    field's type, one outside the field's ``choices``, an unknown ``CAMSHARE_*`` variable.
+    """
     environ = os.environ if environ is None else environ
-    values = {}
+    values, problems, known = {}, [], set()
     for f in fields(Settings):
-        raw = environ.get(env_name(f))
-        if raw is not None and f.default is not MISSING:
-            values[f.name] = _convert(raw, f.default)
+        name = env_name(f)
+        known.add(name)
+        raw = environ.get(name)
+        if raw is None or f.default is MISSING:
+            continue
+        try:
+            value = _convert(name, raw, f.default)
+        except SettingsError as exc:
+            problems.append(str(exc))
+            continue
+        allowed = choices_of(f)
+        if allowed is not None and value not in allowed:
+            problems.append(f"{name}={raw!r} is not allowed; use one of: {', '.join(allowed)}")
+            continue
+        values[f.name] = value
+    problems += _unknown_variables(environ, known)
+    if problems:
+        raise SettingsError("camshare cannot start:\n  " + "\n  ".join(problems))
     return Settings(**values)
+
+
+def settings_or_exit(environ: Mapping[str, str] | None = None, *, serving: bool = True) -> Settings:
+    """The settings, or the process stops with the reason (every entry point calls it).
+
+    ``serving`` (the web app, the worker) also refuses what is unsafe in production
+    (``Settings.check``); the CLI's administration commands only need valid values.
+    """
+    try:
+        settings = load_settings(environ)
+        if serving:
+            settings.check()
+    except SettingsError as exc:
+        raise SystemExit(str(exc)) from None
+    return settings
 
 
 @lru_cache(maxsize=1)

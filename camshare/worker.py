@@ -12,14 +12,19 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare import runtime
+from camshare.logs import configure_logging, new_request_id, request_id
+from camshare.metrics import start_metrics_server
 from camshare.models import utcnow
 from camshare.routes import TWILIO_STATUS
 from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
@@ -30,12 +35,14 @@ from camshare.services.footage import retention as footage_retention
 from camshare.services.footage.parts import delete_part_files
 from camshare.services.geography.geocoding import purge_geocode_cache
 from camshare.services.messaging.outbox import dispatch_due
+from camshare.services.messaging.sms import SmsGateway
+from camshare.services.operations.heartbeat import beat
 from camshare.services.owners import account as owner_account
 from camshare.services.owners import reconfirmation, reconsent_requests
 from camshare.services.owners import standing as owner_standing
 from camshare.services.registration.completion import retry_next_pending_geocode
 from camshare.services.throttle import spaced
-from camshare.settings import Settings, get_settings
+from camshare.settings import Settings, get_settings, settings_or_exit
 
 log = logging.getLogger(__name__)
 GEOCODE_RETRY_EVERY = 60.0
@@ -44,6 +51,8 @@ PURGE_EVERY = 600.0
 # Re-confirmation and retention count in days and hours: an hourly run is on time enough,
 # and each of its queries is an indexed one.
 UPKEEP_EVERY = 3600.0
+# /readyz calls a dispatcher gone after CAMSHARE_HEARTBEAT_STALE_SECONDS (60) without one.
+HEARTBEAT_EVERY = 10.0
 # Long enough to spare the geocoder repeated look-ups at one event, short enough that
 # typed home addresses do not pile up.
 GEOCODE_CACHE_KEPT = timedelta(days=30)
@@ -98,16 +107,59 @@ def upkeep(
     return done
 
 
-class Worker:
-    """One tick sends what is due; slower jobs run every few minutes."""
+# One turn at the outbox lasts at most this long (by the worker's clock) or this many
+# messages; then every job that is due runs before the next turn. At 1 SMS/s a 1,000-owner
+# fan-out takes ~17 minutes: expiry, re-confirmation, retention and geocode retries must
+# not wait for it.
+OUTBOX_TURN_SECONDS = 5.0
+OUTBOX_TURN_MESSAGES = 50
 
-    def __init__(self) -> None:
+
+@dataclass
+class Job:
+    """A scheduled job: ``run`` every ``every`` seconds (0: after each outbox turn)."""
+
+    name: str
+    every: float
+    run: Callable[[], object]
+    last_run: float | None = None
+
+    def due(self, now: float) -> bool:
+        """Whether the job should run at ``now`` (the first time: at once)."""
+        return self.last_run is None or now - self.last_run >= self.every
+
+
+class Worker:
+    """Turns at the outbox interleaved with the scheduled jobs, so neither starves.
+
+    ``clock`` (seconds, monotonic) decides both a turn's length and when jobs are due;
+    tests pass one they control.
+    """
+
+    def __init__(
+        self,
+        gateway: SmsGateway | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = get_settings()
         self.factory = session_factory()
-        self.gateway = sms_gateway()
-        self._last_geocode = 0.0
-        self._last_purge = 0.0
-        self._last_upkeep: float | None = None
+        self.gateway = gateway or sms_gateway()
+        self.clock = clock
+        # Whether the last turn left due messages behind (then the next tick comes at once).
+        self.backlog = False
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.jobs = [
+            Job("heartbeat", HEARTBEAT_EVERY, lambda: in_session(beat, self.name)),
+            # Cheap (an indexed query) and time-critical: answers stop at expiry.
+            Job("expire_requests", 0.0, lambda: in_session(expire_due_requests)),
+            Job("geocode_retry", GEOCODE_RETRY_EVERY, self.retry_geocodes),
+            Job(
+                "geocode_cache_purge",
+                PURGE_EVERY,
+                lambda: in_session(purge_geocode_cache, GEOCODE_CACHE_KEPT),
+            ),
+            Job("upkeep", UPKEEP_EVERY, lambda: upkeep(self.factory, self.settings)),
+        ]
 
     def status_callback(self) -> str | None:
         """Where Twilio reports delivery, when it can reach us."""
@@ -128,11 +180,11 @@ class Worker:
             return None
         return spaced(self.factory, "sms", 1.0 / self.settings.sms_per_second)
 
-    def tick(self) -> int:
-        """Send due messages (paced app-wide); run periodic jobs when due."""
-        sent = 0
-        pace = self.pace()
-        while True:
+    def send_turn(self) -> int:
+        """Send due messages (paced app-wide) for one bounded turn; returns how many."""
+        sent, started, pace = 0, self.clock(), self.pace()
+        self.backlog = False
+        while sent < OUTBOX_TURN_MESSAGES and self.clock() - started < OUTBOX_TURN_SECONDS:
             tried = dispatch_due(
                 self.factory,
                 self.gateway,
@@ -142,34 +194,52 @@ class Worker:
                 pace=pace,
             )
             if not tried:
-                break
+                return sent
             sent += tried
-        # Cheap (an indexed query) and time-critical: answers stop at expiry.
-        in_session(expire_due_requests)
-        now = time.monotonic()
-        if now - self._last_geocode >= GEOCODE_RETRY_EVERY:
-            self._last_geocode = now
-            # A few at a time, each in its own transaction: the geocoder allows one call a
-            # second, and this thread also sends the SMS.
-            for _ in range(GEOCODE_RETRY_BATCH):
-                if in_session(retry_next_pending_geocode, geocoder()) in (None, "unavailable"):
-                    break
-        if now - self._last_purge >= PURGE_EVERY:
-            self._last_purge = now
-            in_session(purge_geocode_cache, GEOCODE_CACHE_KEPT)
-        if self._last_upkeep is None or now - self._last_upkeep >= UPKEEP_EVERY:
-            self._last_upkeep = now
-            upkeep(self.factory, self.settings)
+        self.backlog = True
+        return sent
+
+    def retry_geocodes(self) -> None:
+        """A few addresses saved while the geocoder was down, each in its own transaction.
+
+        A few only: the geocoder allows one call a second, and this thread also sends SMS.
+        """
+        for _ in range(GEOCODE_RETRY_BATCH):
+            if in_session(retry_next_pending_geocode, geocoder()) in (None, "unavailable"):
+                break
+
+    def run_due_jobs(self) -> None:
+        """Run every job that is due; one that fails is logged and the others still run."""
+        now = self.clock()
+        for job in self.jobs:
+            if job.due(now):
+                job.last_run = now
+                # Each run is its own "request" in the logs.
+                run_id = request_id.set(f"{job.name}-{new_request_id()[:12]}")
+                try:
+                    job.run()
+                except Exception:
+                    log.exception("worker job %s failed; it runs again when next due", job.name)
+                finally:
+                    request_id.reset(run_id)
+
+    def tick(self) -> int:
+        """One turn at the outbox, then the jobs that are due; returns messages tried."""
+        sent = self.send_turn()
+        self.run_due_jobs()
         return sent
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
-        """Tick until ``stop`` is set; errors are logged and the loop goes on."""
+        """Tick until ``stop`` is set (at once again while a backlog drains); errors are
+        logged and the loop goes on."""
         while not stop.is_set():
             try:
                 self.tick()
             except Exception:
                 log.exception("worker tick failed; retrying")
-            stop.wait(interval)
+                self.backlog = False
+            if not self.backlog:
+                stop.wait(interval)
 
 
 def main() -> None:
@@ -177,8 +247,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO)
-    get_settings().check()
+    settings = settings_or_exit()
+    configure_logging(settings)
+    start_metrics_server(settings, session_factory())
     worker = Worker()
     if args.once:
         worker.tick()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.client_address import headers_client_ip
 from camshare.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language
 from camshare.state.page_words import PageWords, words_for
 
@@ -42,8 +43,9 @@ class AppState(rx.State):
         self._switch_language(lang)
 
     def client_ip(self) -> str:
-        """The address the request came from (behind a proxy: see Reflex's trusted hops)."""
-        return self.router.session.client_ip
+        """The address the event's socket came from, behind the trusted proxies
+        (``client_address``: the one rule every route and state uses)."""
+        return headers_client_ip(self.router.headers.raw_headers) or self.router.session.client_ip
 
     def user_agent(self) -> str:
         """The browser's user agent."""

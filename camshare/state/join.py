@@ -14,7 +14,7 @@ from typing import Any
 
 import reflex as rx
 
-from camshare import runtime
+from camshare import metrics, runtime
 from camshare.i18n import LANGUAGES, translate
 from camshare.join_shell import campaign_code
 from camshare.services import registration
@@ -305,6 +305,7 @@ class JoinState(FormFeedback, AppState):
         code = campaign_code(url.path or "", dict(url.query_parameters))
         self.campaign_code = code or ""
         settings = runtime.settings()
+        kept = self.draft_key
         snapshot = await self._call(
             registration.open_draft,
             self.draft_key,
@@ -312,6 +313,8 @@ class JoinState(FormFeedback, AppState):
             self.lang,
             ttl_hours=settings.draft_ttl_hours,
         )
+        if snapshot is not None and snapshot.key != kept:
+            metrics.SIGNUPS_STARTED.inc()
         if snapshot is not None and self.lang_choice not in LANGUAGES:
             self.lang = snapshot.language  # a resumed draft keeps the language it was in
         await self._show(snapshot)
@@ -485,6 +488,7 @@ class JoinState(FormFeedback, AppState):
                 self.errors = {"code": check.error_key or "error.code_format"}
                 self.error_params = {"code": {"left": check.left}}
             elif done is not None:
+                metrics.SIGNUPS_COMPLETED.inc()
                 self.done_version = done.agreement_version
                 self.done_updated = done.updated_existing
                 self.done_status = done.status

@@ -74,6 +74,7 @@ class LiveApp:
     engine: Engine
     geocoder: NominatimStandin
     server: RunningServer
+    log: Path  # everything the server wrote (stdout and stderr)
 
 
 @contextmanager
@@ -105,9 +106,10 @@ def running_app(workdir: Path, **extra_env: str) -> Iterator[LiveApp]:
             subprocess.run(
                 [sys.executable, "-m", "camshare.cli", *command], cwd=ROOT, env=env, check=True
             )
-        with reflex_prod_server(ROOT, env, port, workdir / "app.log", "/api/health") as server:
+        log = workdir / "app.log"
+        with reflex_prod_server(ROOT, env, port, log, "/api/health") as server:
             engine = make_engine(database_url)
-            yield LiveApp(url, engine, geocoder, server)
+            yield LiveApp(url, engine, geocoder, server, log)
             engine.dispose()
 
 

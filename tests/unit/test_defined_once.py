@@ -69,7 +69,7 @@ def test_routes_and_cookie_names_are_spelt_only_where_they_are_defined():
         f"{path.relative_to(ROOT)}: {literal!r}"
         for path in scripts
         for literal in re.findall(r"""["'`](/[^"'`]*)["'`]""", path.read_text(encoding="utf-8"))
-        if literal != routes.API and _spells_a_route_or_cookie(literal)
+        if literal not in (routes.API, *routes.PROBES) and _spells_a_route_or_cookie(literal)
     ]
     assert offenders == []
 
@@ -79,6 +79,7 @@ def test_the_service_worker_keeps_out_of_the_servers_own_routes():
     script = (ROOT / "assets" / "sw.js").read_text(encoding="utf-8")
     bypass = re.search(r"const BYPASS = \[(.*?)\];", script, re.S).group(1)
     assert f'"{routes.API}"' in bypass
+    assert all(f'"{probe}"' in bypass for probe in routes.PROBES)
     server_routes = [
         routes.HEALTH,
         routes.TWILIO_STATUS,

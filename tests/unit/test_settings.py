@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from camshare.settings import EVERY_INTERFACE, Settings, env_name, load_settings
+from camshare.settings import (
+    EVERY_INTERFACE,
+    OTHER_VARIABLES,
+    Settings,
+    SettingsError,
+    choices_of,
+    env_name,
+    load_settings,
+    settings_or_exit,
+)
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -75,3 +84,47 @@ def test_twilio_needs_its_credentials():
 )
 def test_a_demo_on_this_computer_listens_on_this_computer_only(environ, host):
     assert load_settings(environ).bind_host == host
+
+
+@pytest.mark.parametrize(
+    ("environ", "named", "allowed"),
+    [
+        ({"CAMSHARE_SMS_DISPATCHER": "extrenal"}, "CAMSHARE_SMS_DISPATCHER", "inprocess, external"),
+        ({"CAMSHARE_SMS_BACKEND": "twillio"}, "CAMSHARE_SMS_BACKEND", "outbox, twilio"),
+        ({"CAMSHARE_GEOCODER": "nominatimm"}, "CAMSHARE_GEOCODER", "nominatim"),
+        ({"CAMSHARE_DEMO_MODE": "ture"}, "CAMSHARE_DEMO_MODE", "true or false"),
+        ({"CAMSHARE_PORT": "30OO"}, "CAMSHARE_PORT", "whole number"),
+        ({"CAMSHARE_SMS_PER_SECOND": "fast"}, "CAMSHARE_SMS_PER_SECOND", "a number"),
+        ({"CAMSHARE_GEOCODR": "photon"}, "CAMSHARE_GEOCODR", "did you mean CAMSHARE_GEOCODER?"),
+    ],
+)
+def test_a_value_that_would_disable_a_part_stops_the_start_naming_the_variable(
+    environ, named, allowed
+):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ)
+    assert named in str(refused.value)
+    assert allowed in str(refused.value)
+
+
+def test_every_problem_is_reported_at_once_and_the_process_exits_with_them():
+    environ = {"CAMSHARE_DEMO_MODE": "ture", "CAMSHARE_SMS_DISPATCHER": "extrenal"}
+    with pytest.raises(SystemExit) as stopped:
+        settings_or_exit(environ)
+    assert "CAMSHARE_DEMO_MODE" in str(stopped.value.code)
+    assert "CAMSHARE_SMS_DISPATCHER" in str(stopped.value.code)
+
+
+def test_the_usual_spellings_of_yes_and_no_and_variables_that_are_not_settings_pass():
+    settings = load_settings(
+        {"CAMSHARE_DEMO_MODE": "No", "CAMSHARE_TWILIO_LOOKUP": "on"}
+        | dict.fromkeys(OTHER_VARIABLES, "x")
+    )
+    assert (settings.demo_mode, settings.twilio_lookup) == (False, True)
+
+
+def test_fields_with_choices_declare_them_where_they_are_declared():
+    declared = {f.name: choices_of(f) for f in fields(Settings) if choices_of(f)}
+    assert {"sms_backend", "sms_dispatcher", "geocoder"} <= set(declared)
+    for name, allowed in declared.items():
+        assert getattr(Settings(), name) in allowed, name

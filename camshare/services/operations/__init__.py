@@ -1,0 +1,1 @@
+"""What an operator watches: the dispatcher's heartbeat, readiness, figures for metrics."""
