@@ -15,7 +15,7 @@ filled, by the migration itself, as on a database that already holds registratio
 The data look like a city: sites over the Dallas area, most of them in neighbourhoods of
 varying size and density, the rest spread evenly; 1.25 sites per owner on average, one
 consent per owner, one or two camera rows per site, and a few per cent of everything not
-eligible (paused sites, owners opted out, unverified, inactive or having withdrawn).
+eligible (owners paused, opted out, unverified, unconfirmed, or whose consent was withdrawn).
 Incident points are drawn from the same distribution: incidents happen where people live,
 which is also where the search has the most candidates to sort out.
 
@@ -177,7 +177,8 @@ def registry_data(sites: int, seed: int, now: str) -> list[TableData]:
         rng = random.Random(seed + 1)
         for n in range(1, owners + 1):
             roll = rng.random()
-            status = "inactive" if roll < 0.01 else "active"
+            # Held back: re-confirmation unanswered, or paused by the owner (owner statuses).
+            status = "unconfirmed" if roll < 0.01 else "paused" if roll >= 0.96 else "active"
             verified = None if 0.01 <= roll < 0.03 else now
             opted_out = now if 0.03 <= roll < 0.06 else None
             yield (
@@ -206,7 +207,8 @@ def registry_data(sites: int, seed: int, now: str) -> list[TableData]:
             # Every owner has a site; the owners drawn again have two or more.
             owner_id = n if n <= owners else rng.randint(1, owners)
             lat, lon = city.point(rng)
-            status = "paused" if rng.random() < 0.04 else "active"
+            rng.random()  # (was a site status; a site is now active or deleted)
+            status = "active"
             zip_code = f"752{rng.randint(0, 99):02d}"
             yield (
                 n,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import CheckConstraint, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -150,7 +151,7 @@ def test_a_row_outside_a_set_stops_the_upgrade_and_says_which(database_url, fact
             session.execute(text("UPDATE owner SET status = 'paused'"))
     finally:
         command.upgrade(config, "head")
-    assert version_of(factory) == "0009"
+    assert version_of(factory) == ScriptDirectory.from_config(config).get_current_head()
     with factory() as session, session.begin():
         assert session.scalar(select(Owner.status)) == "paused"
     with factory() as session, pytest.raises(IntegrityError, match="ck_owner_status"):
