@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, and_, exists, update
+from sqlalchemy import Select, and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from camshare.models import Consent, Owner, Site
@@ -56,6 +56,12 @@ def refresh_may_be_asked(session: Session, owners: Iterable[int] | Select) -> in
     changes are written, so the index is not rewritten for nothing; returns how many.
     """
     owner_ids = owners if isinstance(owners, Select) else list(owners)
+    # The owners' rows locked first (PostgreSQL; SQLite has one writer at a time): a
+    # transaction changing a reason on the owner's row (a pause) and one changing another
+    # (a new site) then take turns, and the second reads what the first committed. Without
+    # it, each would read the other's rows as they were and could leave a paused owner's
+    # new site askable.
+    session.execute(select(Owner.id).where(Owner.id.in_(owner_ids)).with_for_update())
     result = session.execute(
         update(Site)
         .where(Site.owner_id.in_(owner_ids), Site.may_be_asked != MAY_BE_ASKED)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from camshare.models import Consent, OutboxMessage, Owner, Site, utcnow
 from camshare.services.access.geo import distance_m
@@ -311,3 +312,46 @@ def test_a_completed_sign_up_is_found_and_a_new_site_starts_not_askable(session,
     )
     session.flush()
     assert [s.owner_id for s in find_sites_near(session, *INCIDENT, RADIUS_M)] == [owner.id]
+
+
+def test_a_pause_and_a_new_location_at_once_leave_the_new_site_held_back(factory, settings):
+    """Two transactions, each changing one reason: the later one reads what the first did."""
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: nothing to interleave")
+    with factory() as session, session.begin():
+        owner_id = registered_owner(session, point_at(50), name="Ana Example").id
+    placed = PlacedAddress(*point_at(90), "1 Elm St", "", "Dallas", "TX", "75201", "ok",
+                           "geocoder", False)  # fmt: skip
+
+    pausing = factory()
+    account.pause(pausing, owner_id, settings)  # not committed yet: the owner's row is locked
+    backend = pausing.scalar(text("SELECT pg_backend_pid()"))
+
+    def add_location() -> None:
+        with factory() as session, session.begin():
+            owner_locations.save_location(
+                session, owner_id, None, placed, placed.lat, placed.lon, dallas(settings),
+                cameras=[camera_row()],
+            )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        adding = pool.submit(add_location)
+        # Wait until the new location waits for the pause (or, without the lock, is done).
+        with factory() as watcher:
+            while not adding.done() and not watcher.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) "
+                    "WHERE NOT granted AND datname = current_database() AND pid <> :me"
+                ),
+                {"me": backend},
+            ):
+                watcher.rollback()
+        pausing.commit()
+        pausing.close()
+        adding.result(timeout=30)
+
+    with factory() as session:
+        sites = session.scalars(select(Site).where(Site.owner_id == owner_id)).all()
+        assert len(sites) == 2
+        assert not any(site.may_be_asked for site in sites)
+        assert find_sites_near(session, *INCIDENT, RADIUS_M) == []

@@ -1,18 +1,17 @@
 """Finding the registered camera locations near an incident: an index first, then distances.
 
-One query per search, read from indexes: a spatial index gives the sites inside a box around
-the circle (SQLite: the ``site_rtree`` R*Tree of migration 0005; PostgreSQL: the GiST index
-``ix_site_point`` on ``point(lon, lat)``, which since migration 0007 carries the columns read,
-for an index-only scan). An ellipse between the box and the circle, checked on the site's own
-coordinates, drops the box's corners before anything else is read. Then whether the owner may
-be asked (the owner's row and the partial index ``ix_consent_standing``) and the cameras (the
-covering index ``ix_camera_site_summary``), and in Python the exact distance. No step reads
-every row.
+One query per search, read from indexes only. The spatial index holds only the sites police
+may ask (services/may_be_asked.py keeps that answer on the site; migration 0012), each with
+its owner id, exact point and ZIP code: SQLite's ``site_rtree`` R*Tree (auxiliary columns)
+and PostgreSQL's partial GiST index ``ix_site_point`` on ``point(lon, lat)`` (INCLUDE, for
+an index-only scan). It gives the sites in a box around the circle; an ellipse between the
+box and the circle, checked on the candidate's coordinates, drops the box's corners; then
+each candidate's cameras come from the covering index ``ix_camera_site_summary``, and the
+exact distance is decided in Python. No step reads a site, owner or consent row.
 
-What a search costs is a few index probes for each site it finds (the site, its owner, a
-standing consent, the cameras) and building its result: about 13 µs a site on SQLite and
-20 µs on PostgreSQL, plus about 1 ms a search on PostgreSQL for the round trips and planning
-(bench/radius_search.py, which also says what bounds the wider searches).
+What a search costs, besides a fixed part (on PostgreSQL about 1 ms of round trips and
+planning), is for each site found one probe of the camera index and building its result
+(bench/radius_search.py measures it).
 
 Only what a police search needs is read: coordinates, ZIP code, owner id and the cameras;
 never an owner's name, phone or e-mail.
@@ -179,9 +178,9 @@ _ELLIPSE_MAX_ANGLE = 0.1
 
 
 def find_sites_near(session: Session, lat: float, lon: float, radius_m: float) -> list[NearbySite]:
-    """The eligible sites within ``radius_m`` metres of a point, nearest first, then by id.
+    """The sites that may be asked within ``radius_m`` metres of a point, nearest first.
 
-    A site exactly on the circle is included. One query whatever the number of sites: the
+    Equally near sites come by id; a site exactly on the circle is included. One query whatever the number of sites: the
     index-driven candidates, each with its cameras.
     """
     _check_search(lat, lon, radius_m)
