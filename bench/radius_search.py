@@ -32,27 +32,31 @@ a small machine, other work running at the same time shows in the times.
 
 What the indexed search costs, and so what bounds it: a fixed part (on PostgreSQL about
 1 ms: a round trip for BEGIN, one for the query, and planning it), then for each site found
-a few index probes (the site, its owner, a standing consent, the cameras: b-tree descents to
-random pages, four to eight buffers on PostgreSQL) and building its result in Python; about
-13 µs a site on SQLite and 20 µs on PostgreSQL as measured here. At 150 m a search finds some
-40 sites (80 at the 95th percentile) and the target holds; at 400 m about 300, and over 500
-at the 95th percentile in the densest neighbourhoods, where 5 ms is out of reach as long as
-each site found costs its own probes: only a different layout would change that (whether an
-owner may be asked kept on the site's row or in the spatial index, maintained on every
-change of owner, consent or site).
+one read of the spatial index's entry (which, since migration 0012, holds only the sites
+that may be asked, with what the search shows of them: no site, owner or consent row is
+read), one probe of the cameras' covering index, and building its result in Python. Measured
+on the densest points here (SQLite, timings of the fastest of 50 runs, so that other work
+on the machine counts as little as it can): some 2 µs a site for the tree and its auxiliary
+columns, 2 µs a camera row for the cameras, 3 µs a site in Python. Before 0012 each site
+also cost probes of its row, its owner and a consent: 12 ms p95 at 400 m on SQLite, 19 ms on
+PostgreSQL, on an idle machine. At 150 m a search finds some 40 sites (80 at the 95th
+percentile); at 400 m about 300, and over 500 at the 95th percentile in the densest
+neighbourhoods, which is where the 5 ms target is decided. What would cut further: the
+cameras' summary kept in the spatial index too (a second derived field, following every
+camera change), which spares the camera probe and a third of the rows.
 
 The databases run as a user would run them: SQLite with the engine's settings
 (camshare/db.py: WAL, and a 1 GiB memory map, which the search relies on), PostgreSQL with
 the server's settings as they are (here the defaults: shared_buffers = 128MB). Recommended
 for a production PostgreSQL holding a registry of this size: shared_buffers of about a
 quarter of the memory (at least 512MB: the search's working set at 1,000,000 sites is some
-330 MB: the GiST index ix_site_point, the owner table and its key, ix_consent_standing and
+330 MB before migration 0012, less since: the partial GiST index ix_site_point and
 ix_camera_site_summary), effective_cache_size of about three quarters, and autovacuum left
 on (the GiST, consent and camera indexes are read with index-only scans, which need the
-visibility map kept up to date). That buys less than one might hope, though: on a server
-with shared_buffers = 1GB and that working set loaded into it (pg_prewarm, 'buffer' mode),
-the 150 m p95 went from about 4 to 2.3 ms and the 400 m p95 only from 14 to 12 ms: the work
-done per site, not the reads, bounds the wide searches.
+visibility map kept up to date). Before 0012 that bought less than one might hope: on a
+server with shared_buffers = 1GB and that working set loaded into it (pg_prewarm, 'buffer'
+mode), the 150 m p95 went from about 4 to 2.3 ms and the 400 m p95 only from 14 to 12 ms: the
+work done per site, not the reads, bounded the wide searches.
 """
 
 from __future__ import annotations

@@ -180,8 +180,8 @@ _ELLIPSE_MAX_ANGLE = 0.1
 def find_sites_near(session: Session, lat: float, lon: float, radius_m: float) -> list[NearbySite]:
     """The sites that may be asked within ``radius_m`` metres of a point, nearest first.
 
-    Equally near sites come by id; a site exactly on the circle is included. One query whatever the number of sites: the
-    index-driven candidates, each with its cameras.
+    Equally near sites come by id; a site exactly on the circle is included. One query
+    whatever the number of sites: the index-driven candidates, each with its cameras.
     """
     _check_search(lat, lon, radius_m)
     query = _CANDIDATES_BY_DIALECT.get(session.get_bind().dialect.name, _BTREE_CANDIDATES)
