@@ -15,7 +15,7 @@ filled, by the migration itself, as on a database that already holds registratio
 The data look like a city: sites over the Dallas area, most of them in neighbourhoods of
 varying size and density, the rest spread evenly; 1.25 sites per owner on average, one
 consent per owner, one or two camera rows per site, and a few per cent of everything not
-eligible (paused sites, owners opted out, unverified, inactive or having withdrawn).
+eligible (owners paused, opted out, unverified, unconfirmed, or whose consent was withdrawn).
 Incident points are drawn from the same distribution: incidents happen where people live,
 which is also where the search has the most candidates to sort out.
 
@@ -32,27 +32,31 @@ a small machine, other work running at the same time shows in the times.
 
 What the indexed search costs, and so what bounds it: a fixed part (on PostgreSQL about
 1 ms: a round trip for BEGIN, one for the query, and planning it), then for each site found
-a few index probes (the site, its owner, a standing consent, the cameras: b-tree descents to
-random pages, four to eight buffers on PostgreSQL) and building its result in Python; about
-13 µs a site on SQLite and 20 µs on PostgreSQL as measured here. At 150 m a search finds some
-40 sites (80 at the 95th percentile) and the target holds; at 400 m about 300, and over 500
-at the 95th percentile in the densest neighbourhoods, where 5 ms is out of reach as long as
-each site found costs its own probes: only a different layout would change that (whether an
-owner may be asked kept on the site's row or in the spatial index, maintained on every
-change of owner, consent or site).
+one read of the spatial index's entry (which, since migration 0012, holds only the sites
+that may be asked, with what the search shows of them: no site, owner or consent row is
+read), one probe of the cameras' covering index, and building its result in Python. Measured
+on the densest points here (SQLite, timings of the fastest of 50 runs, so that other work
+on the machine counts as little as it can): some 2 µs a site for the tree and its auxiliary
+columns, 2 µs a camera row for the cameras, 3 µs a site in Python. Before 0012 each site
+also cost probes of its row, its owner and a consent: 12 ms p95 at 400 m on SQLite, 19 ms on
+PostgreSQL, on an idle machine. At 150 m a search finds some 40 sites (80 at the 95th
+percentile); at 400 m about 300, and over 500 at the 95th percentile in the densest
+neighbourhoods, which is where the 5 ms target is decided. What would cut further: the
+cameras' summary kept in the spatial index too (a second derived field, following every
+camera change), which spares the camera probe and a third of the rows.
 
 The databases run as a user would run them: SQLite with the engine's settings
 (camshare/db.py: WAL, and a 1 GiB memory map, which the search relies on), PostgreSQL with
 the server's settings as they are (here the defaults: shared_buffers = 128MB). Recommended
 for a production PostgreSQL holding a registry of this size: shared_buffers of about a
 quarter of the memory (at least 512MB: the search's working set at 1,000,000 sites is some
-330 MB: the GiST index ix_site_point, the owner table and its key, ix_consent_standing and
+330 MB before migration 0012, less since: the partial GiST index ix_site_point and
 ix_camera_site_summary), effective_cache_size of about three quarters, and autovacuum left
 on (the GiST, consent and camera indexes are read with index-only scans, which need the
-visibility map kept up to date). That buys less than one might hope, though: on a server
-with shared_buffers = 1GB and that working set loaded into it (pg_prewarm, 'buffer' mode),
-the 150 m p95 went from about 4 to 2.3 ms and the 400 m p95 only from 14 to 12 ms: the work
-done per site, not the reads, bounds the wide searches.
+visibility map kept up to date). Before 0012 that bought less than one might hope: on a
+server with shared_buffers = 1GB and that working set loaded into it (pg_prewarm, 'buffer'
+mode), the 150 m p95 went from about 4 to 2.3 ms and the 400 m p95 only from 14 to 12 ms: the
+work done per site, not the reads, bounded the wide searches.
 """
 
 from __future__ import annotations
@@ -177,7 +181,8 @@ def registry_data(sites: int, seed: int, now: str) -> list[TableData]:
         rng = random.Random(seed + 1)
         for n in range(1, owners + 1):
             roll = rng.random()
-            status = "inactive" if roll < 0.01 else "active"
+            # Held back: re-confirmation unanswered, or paused by the owner (owner statuses).
+            status = "unconfirmed" if roll < 0.01 else "paused" if roll >= 0.96 else "active"
             verified = None if 0.01 <= roll < 0.03 else now
             opted_out = now if 0.03 <= roll < 0.06 else None
             yield (
@@ -206,7 +211,8 @@ def registry_data(sites: int, seed: int, now: str) -> list[TableData]:
             # Every owner has a site; the owners drawn again have two or more.
             owner_id = n if n <= owners else rng.randint(1, owners)
             lat, lon = city.point(rng)
-            status = "paused" if rng.random() < 0.04 else "active"
+            rng.random()  # (was a site status; a site is now active or deleted)
+            status = "active"
             zip_code = f"752{rng.randint(0, 99):02d}"
             yield (
                 n,

@@ -237,6 +237,9 @@ class Site(Base):
     geocode_attempts: Mapped[int] = mapped_column(Integer, default=0)
     geocoded_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # Derived: written only by services/may_be_asked.refresh_may_be_asked; the spatial
+    # indexes of the radius search hold only the sites where it is true (migration 0012).
+    may_be_asked: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from alembic import command
@@ -25,6 +26,7 @@ from camshare.services.access.nearby import (
     find_sites_near,
     full_scan_sites_near,
 )
+from camshare.services.may_be_asked import refresh_may_be_asked
 from tests.support.geometry import CENTER, destination
 
 # An incident by the Dallas Farmers Market.
@@ -98,8 +100,13 @@ def site(
     status: str = "active",
     zip_code: str | None = "75201",
     cameras: tuple[tuple[str, int, str, str | None], ...] = ONE_DOORBELL,
+    refresh: bool = True,
 ) -> Site:
-    """A site at ``point`` with camera rows given as (kind, count, faces, direction)."""
+    """A site at ``point`` with camera rows given as (kind, count, faces, direction).
+
+    Whether it may be asked is then worked out, as the use cases do (``refresh``: False
+    on a schema from before ``may_be_asked``).
+    """
     number = next(_numbers)
     row = Site(
         owner_id=of.id,
@@ -125,6 +132,8 @@ def site(
     )
     session.add(row)
     session.flush()
+    if refresh:
+        refresh_may_be_asked(session, [of.id])
     return row
 
 
@@ -342,25 +351,21 @@ def test_the_search_reads_the_spatial_index(session, terms):
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
         plan_text = "\n".join(plan)
-        assert "ix_site_point" in plan_text, plan_text
+        assert "Index Only Scan using ix_site_point" in plan_text, plan_text
         assert "Seq Scan on site" not in plan_text, plan_text
-        # The standing consents and the cameras from their own indexes.
-        assert "ix_consent_standing" in plan_text, plan_text
+        # Whether the owner may be asked is in the index: no owner or consent is read.
+        assert "owner" not in plan_text, plan_text
+        assert "consent" not in plan_text, plan_text
         assert "ix_camera_site_summary" in plan_text, plan_text
     else:
         rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
         steps = [row[-1] for row in rows]
-        assert any(s.startswith("SCAN site_rtree VIRTUAL TABLE") for s in steps), steps
-        # Sites and owners are then read by primary key, never scanned.
-        assert not any(s.startswith(("SCAN site ", "SCAN owner")) for s in steps), steps
-        assert "SEARCH site USING INTEGER PRIMARY KEY (rowid=?)" in steps, steps
-        # Consents and cameras from their indexes alone, never their rows.
-        assert any(
-            s.startswith("SEARCH consent USING COVERING INDEX ix_consent_standing") for s in steps
-        ), steps
-        assert any(
-            s.startswith("SEARCH camera USING COVERING INDEX ix_camera_site_summary") for s in steps
-        ), steps
+        # The tree holds what the search shows of a site that may be asked; then the
+        # cameras from their index alone. No site, owner or consent row is read.
+        assert steps == [
+            "SCAN site_rtree VIRTUAL TABLE INDEX 2:B0D1B2D3",
+            "SEARCH camera USING COVERING INDEX ix_camera_site_summary (site_id=?) LEFT-JOIN",
+        ], steps
 
 
 def test_the_standing_consent_index_holds_only_consents_not_withdrawn(session, terms):
@@ -391,12 +396,13 @@ def test_the_spatial_index_carries_what_the_search_reads(session):
     """PostgreSQL: ix_site_point covers the candidate's columns, for an index-only scan."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        pytest.skip("SQLite's R*Tree holds boxes only; the site's row is read by rowid")
+        pytest.skip("SQLite: the R*Tree carries them as auxiliary columns (see the plan test)")
     definition = connection.exec_driver_sql(
         "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_site_point'"
     ).scalar_one()
     assert "USING gist (point(lon, lat))" in definition, definition
-    assert "INCLUDE (id, owner_id, lat, lon, zip_code, status)" in definition, definition
+    assert "INCLUDE (id, owner_id, lat, lon, zip_code)" in definition, definition
+    assert definition.endswith("WHERE may_be_asked"), definition
 
 
 def test_sqlite_reads_the_database_through_a_memory_map(engine):
@@ -408,24 +414,54 @@ def test_sqlite_reads_the_database_through_a_memory_map(engine):
     assert mapped == SQLITE_MMAP_BYTES
 
 
-def test_sites_registered_before_the_spatial_index_are_found(database_url, factory):
-    """The migration fills the index from the rows already there (SQLite's R*Tree)."""
+def _site_row_as_of_0004(session: Session, of: Owner, point: tuple[float, float]) -> int:
+    """A site written with the columns the table had before the spatial index."""
+    number = next(_numbers)
+    now = utcnow()
+    return session.execute(
+        text(
+            "INSERT INTO site (owner_id, address_line, address_key, zip_code, lat, lon, "
+            "location_source, geocode_status, geocode_attempts, status, created_at, updated_at) "
+            "VALUES (:owner, :line, :key, '75201', :lat, :lon, 'geocoder', 'ok', 0, 'active', "
+            ":now, :now) RETURNING id"
+        ),
+        {
+            "owner": of.id,
+            "line": f"{number} Test St",
+            "key": f"{number} test st|75201",
+            "lat": point[0],
+            "lon": point[1],
+            "now": now,
+        },
+    ).scalar_one()
+
+
+@pytest.mark.parametrize("index_revision", ["0005", "0012"], ids=["spatial-index", "may-be-asked"])
+def test_sites_registered_before_the_index_are_found_if_they_may_be_asked(
+    database_url, factory, index_revision
+):
+    """The migrations fill the index, and work out who may be asked, from the rows there."""
     config = alembic_config(database_url)
-    # The owner first, with today's model; the sites (a table unchanged since) once the
-    # schema is back to before the index.
+    before = ScriptDirectory.from_config(config).get_revision(index_revision).down_revision
+    # The owners first, with today's model; the sites once the schema is back to before
+    # the index (0005) or before ``may_be_asked`` (0012).
     with factory() as session, session.begin():
-        who = owner(session, agreement(session))
-    command.downgrade(config, "0004")
+        terms = agreement(session)
+        who, opted_out = owner(session, terms), owner(session, terms, opted_out=True)
+        paused = owner(session, terms, status="paused")
+    command.downgrade(config, before)
     try:
         with factory() as session, session.begin():
-            who = session.merge(who, load=False)
-            before = site(session, who, destination(*CENTER, 180, 60)).id
-            site(session, who, destination(*CENTER, 180, 600))
+            near = destination(*CENTER, 180, 60)
+            kept = _site_row_as_of_0004(session, who, near)
+            _site_row_as_of_0004(session, who, destination(*CENTER, 180, 600))
+            _site_row_as_of_0004(session, opted_out, near)
+            _site_row_as_of_0004(session, paused, near)
     finally:
         command.upgrade(config, "head")
 
     with factory() as session:
-        assert found(session) == [before]
+        assert found(session) == [kept]
         assert find_sites_near(session, *CENTER, 150.0) == full_scan_sites_near(
             session, *CENTER, 150.0
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from camshare.models import AgreementVersion, Camera, Consent, Owner, Site, StaffUser
 from camshare.services.access import requests
 from camshare.services.access.guardrails import RequestDraft
+from camshare.services.may_be_asked import refresh_may_be_asked
 from camshare.services.permissions import Actor
 
 INCIDENT = (32.7767, -96.7970)
@@ -107,7 +108,7 @@ def registered_owner(
             ),
         ]
         session.add(site)
-    session.flush()
+    refresh_may_be_asked(session, [owner.id])
     return owner
 
 

@@ -1,18 +1,17 @@
 """Finding the registered camera locations near an incident: an index first, then distances.
 
-One query per search, read from indexes: a spatial index gives the sites inside a box around
-the circle (SQLite: the ``site_rtree`` R*Tree of migration 0005; PostgreSQL: the GiST index
-``ix_site_point`` on ``point(lon, lat)``, which since migration 0007 carries the columns read,
-for an index-only scan). An ellipse between the box and the circle, checked on the site's own
-coordinates, drops the box's corners before anything else is read. Then whether the owner may
-be asked (the owner's row and the partial index ``ix_consent_standing``) and the cameras (the
-covering index ``ix_camera_site_summary``), and in Python the exact distance. No step reads
-every row.
+One query per search, read from indexes only. The spatial index holds only the sites police
+may ask (services/may_be_asked.py keeps that answer on the site; migration 0012), each with
+its owner id, exact point and ZIP code: SQLite's ``site_rtree`` R*Tree (auxiliary columns)
+and PostgreSQL's partial GiST index ``ix_site_point`` on ``point(lon, lat)`` (INCLUDE, for
+an index-only scan). It gives the sites in a box around the circle; an ellipse between the
+box and the circle, checked on the candidate's coordinates, drops the box's corners; then
+each candidate's cameras come from the covering index ``ix_camera_site_summary``, and the
+exact distance is decided in Python. No step reads a site, owner or consent row.
 
-What a search costs is a few index probes for each site it finds (the site, its owner, a
-standing consent, the cameras) and building its result: about 13 µs a site on SQLite and
-20 µs on PostgreSQL, plus about 1 ms a search on PostgreSQL for the round trips and planning
-(bench/radius_search.py, which also says what bounds the wider searches).
+What a search costs, besides a fixed part (on PostgreSQL about 1 ms of round trips and
+planning), is for each site found one probe of the camera index and building its result
+(bench/radius_search.py measures it).
 
 Only what a police search needs is read: coordinates, ZIP code, owner id and the cameras;
 never an owner's name, phone or e-mail.
@@ -29,17 +28,18 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    String,
     bindparam,
     column,
     func,
-    literal_column,
     select,
     table,
 )
 from sqlalchemy.orm import Session
 
-from camshare.models import Camera, Consent, Owner, Site
+from camshare.models import Camera, Site
 from camshare.services.access.geo import EARTH_RADIUS_M, bounding_box, distance_from
+from camshare.services.may_be_asked import MAY_BE_ASKED
 
 # A site exactly on the circle is inside; this absorbs the float rounding of "exactly"
 # (a millimetre: far below any pin's precision, far above the arithmetic's error).
@@ -69,7 +69,8 @@ class NearbySite:
     cameras: tuple[CameraSummary, ...]
 
 
-# The R*Tree is no model (see migration 0005); a lightweight table is enough to query it.
+# The R*Tree is no model (migrations 0005 and 0012); a lightweight table is enough to query
+# it. Beside each site's box it holds the site's owner, exact point and ZIP code.
 _SITE_RTREE = table(
     "site_rtree",
     column("id", Integer),
@@ -77,44 +78,19 @@ _SITE_RTREE = table(
     column("max_lat", Float),
     column("min_lon", Float),
     column("max_lon", Float),
+    column("owner_id", Integer),
+    column("lat", Float),
+    column("lon", Float),
+    column("zip_code", String),
 )
 
 # Core tables, not ORM entities: rows come back as plain tuples, without the ORM's loading
 # machinery, which would cost more than the search itself with hundreds of sites.
 _site = Site.__table__.c
-_owner = Owner.__table__.c
-_consent = Consent.__table__.c
 _camera = Camera.__table__.c
 
-# An owner may be asked when their site and account are active, their phone verified, they
-# have not opted out of texts and at least one of their consents still stands.
-_ACTIVE = (
-    _site.status == "active",
-    _owner.status == "active",
-    _owner.phone_verified_at.is_not(None),
-    _owner.sms_opted_out_at.is_(None),
-)
-# SELECT 1, not SQLAlchemy's SELECT *: SQLite then answers from the partial index
-# ix_consent_standing alone, without reading the consent row.
-_STANDING_CONSENT = select(literal_column("1")).where(
-    _consent.owner_id == _owner.id, _consent.withdrawn_at.is_(None)
-)
-# The one definition of a registration that counts: police may ask it, the public figures
-# count it (services/public/transparency.py).
-ELIGIBLE = (*_ACTIVE, _STANDING_CONSENT.exists())
-# PostgreSQL: OFFSET 0 keeps the planner from turning EXISTS into a semi-join, and so from
-# weighing join orders with one table more: that halves the planning (0.35 to 0.18 ms, a
-# tenth of a 150 m search, planned anew each time). The check is then a subplan probing
-# ix_consent_standing for each owner that passed the other tests, as the join did anyway.
-_ELIGIBLE_POSTGRES = (*_ACTIVE, _STANDING_CONSENT.offset(literal_column("0")).exists())
-
-# A site's columns, then its cameras' (NULL for a site without cameras: an outer join).
-_COLUMNS = (
-    _site.id,
-    _site.owner_id,
-    _site.lat,
-    _site.lon,
-    _site.zip_code,
+# A site's cameras (NULL for a site without cameras: an outer join).
+_CAMERA_COLUMNS = (
     _camera.id,
     _camera.camera_kind,
     _camera.count,
@@ -126,57 +102,67 @@ _SOUTH = bindparam("south", type_=Float)
 _WEST = bindparam("west", type_=Float)
 _NORTH = bindparam("north", type_=Float)
 _EAST = bindparam("east", type_=Float)
-
-# The ellipse inside the box that still holds the whole circle (see ``_search_parameters``):
-# checked on the site's row before any owner, consent or camera is read, it spares those
-# lookups for the box's corners, a fifth of the box. Plain arithmetic, on every database.
 _LAT = bindparam("lat", type_=Float)
 _LON = bindparam("lon", type_=Float)
-_NEAR_ENOUGH = (_site.lat - _LAT) * (_site.lat - _LAT) + (_site.lon - _LON) * (
-    _site.lon - _LON
-) * bindparam("lon_scale_sq", type_=Float) <= bindparam("reach_sq", type_=Float)
 
 
-def _search(candidates: Select) -> Select:
-    """The candidate sites joined to their owner (to check them) and cameras (to show them)."""
-    return candidates.join(Owner.__table__, _owner.id == _site.owner_id).outerjoin(
-        Camera.__table__, _camera.site_id == _site.id
-    )
+def _near_enough(lat, lon):
+    """The ellipse inside the box that still holds the whole circle (``_search_parameters``).
+
+    Checked on the candidate's coordinates before its cameras are read, it drops the box's
+    corners, a fifth of the box. Plain arithmetic, on every database.
+    """
+    return (lat - _LAT) * (lat - _LAT) + (lon - _LON) * (lon - _LON) * bindparam(
+        "lon_scale_sq", type_=Float
+    ) <= bindparam("reach_sq", type_=Float)
 
 
-_SQLITE_CANDIDATES = _search(
-    select(*_COLUMNS)
+def _with_cameras(candidates, site_id) -> Select:
+    """The candidate sites with their cameras, read from ix_camera_site_summary."""
+    return candidates.outerjoin(Camera.__table__, _camera.site_id == site_id)
+
+
+# SQLite: the R*Tree holds only the sites that may be asked, and all the search shows of
+# them; the site table itself is not read.
+_tree = _SITE_RTREE.c
+_SQLITE_CANDIDATES = _with_cameras(
+    select(_tree.id, _tree.owner_id, _tree.lat, _tree.lon, _tree.zip_code, *_CAMERA_COLUMNS)
     .select_from(_SITE_RTREE)
-    .join(Site.__table__, _site.id == _SITE_RTREE.c.id)
     .where(
         # Box overlap; each site's box is its point (rounded outwards to 32-bit floats).
-        _SITE_RTREE.c.min_lat <= _NORTH,
-        _SITE_RTREE.c.max_lat >= _SOUTH,
-        _SITE_RTREE.c.min_lon <= _EAST,
-        _SITE_RTREE.c.max_lon >= _WEST,
-        _NEAR_ENOUGH,
-        *ELIGIBLE,
-    )
+        _tree.min_lat <= _NORTH,
+        _tree.max_lat >= _SOUTH,
+        _tree.min_lon <= _EAST,
+        _tree.max_lon >= _WEST,
+        _near_enough(_tree.lat, _tree.lon),
+    ),
+    _tree.id,
 )
 
-# The very expression of the index ix_site_point: any other spelling and it goes unused.
+_SITE_COLUMNS = (_site.id, _site.owner_id, _site.lat, _site.lon, _site.zip_code)
+
+# PostgreSQL: the partial GiST index ix_site_point (WHERE may_be_asked) holds the same, for
+# an index-only scan. The very expression of the index, and its very predicate: any other
+# spelling and it goes unused.
 _SITE_POINT = func.point(_site.lon, _site.lat)
-_POSTGRES_CANDIDATES = _search(
-    select(*_COLUMNS).where(
+_POSTGRES_CANDIDATES = _with_cameras(
+    select(*_SITE_COLUMNS, *_CAMERA_COLUMNS).where(
         _SITE_POINT.bool_op("<@")(func.box(func.point(_WEST, _SOUTH), func.point(_EAST, _NORTH))),
-        _NEAR_ENOUGH,
-        *_ELIGIBLE_POSTGRES,
-    )
+        _site.may_be_asked,
+        _near_enough(_site.lat, _site.lon),
+    ),
+    _site.id,
 )
 
 # Any other database: a box on the ix_site_lat_lon btree (a latitude band, then longitudes).
-_BTREE_CANDIDATES = _search(
-    select(*_COLUMNS).where(
+_BTREE_CANDIDATES = _with_cameras(
+    select(*_SITE_COLUMNS, *_CAMERA_COLUMNS).where(
         _site.lat.between(_SOUTH, _NORTH),
         _site.lon.between(_WEST, _EAST),
-        _NEAR_ENOUGH,
-        *ELIGIBLE,
-    )
+        _site.may_be_asked,
+        _near_enough(_site.lat, _site.lon),
+    ),
+    _site.id,
 )
 
 _CANDIDATES_BY_DIALECT: dict[str, Select] = {
@@ -192,10 +178,10 @@ _ELLIPSE_MAX_ANGLE = 0.1
 
 
 def find_sites_near(session: Session, lat: float, lon: float, radius_m: float) -> list[NearbySite]:
-    """The eligible sites within ``radius_m`` metres of a point, nearest first, then by id.
+    """The sites that may be asked within ``radius_m`` metres of a point, nearest first.
 
-    A site exactly on the circle is included. One query whatever the number of sites: the
-    index-driven candidates, each with its cameras.
+    Equally near sites come by id; a site exactly on the circle is included. One query
+    whatever the number of sites: the index-driven candidates, each with its cameras.
     """
     _check_search(lat, lon, radius_m)
     query = _CANDIDATES_BY_DIALECT.get(session.get_bind().dialect.name, _BTREE_CANDIDATES)
@@ -255,7 +241,12 @@ def full_scan_sites_near(
     distance = 2 * EARTH_RADIUS_M * func.asin(func.sqrt(h))
     # A metre of slack: the final, exact decision is the same Python check as the indexed
     # search's, so both give the same sites even where SQL and Python round differently.
-    query = _search(select(*_COLUMNS).where(distance <= radius_m + 1.0, *ELIGIBLE))
+    # Whether a site may be asked is worked out from its reasons, as it was before the
+    # indexes kept it: the benchmark's comparison checks the kept answer, too.
+    query = _with_cameras(
+        select(*_SITE_COLUMNS, *_CAMERA_COLUMNS).where(distance <= radius_m + 1.0, MAY_BE_ASKED),
+        _site.id,
+    )
     rows = session.execute(query).all()
     return _within_radius(rows, lat, lon, radius_m)
 

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import OutboxMessage, Owner, utcnow
+from camshare.services.may_be_asked import refresh_may_be_asked
 from camshare.services.messaging.sms import (
     TWILIO_OPTED_OUT,
     SmsGateway,
@@ -82,12 +83,24 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def mark_opted_out(session: Session, phone_e164: str, now: datetime) -> None:
-    """Record that a number replied STOP: nothing more is sent to it until START."""
+    """Record that a number replied STOP: nothing more is sent to it until START.
+
+    Nor can police ask its owner (who can only be asked by SMS) until then.
+    """
     session.execute(
         update(Owner)
         .where(Owner.phone_e164 == phone_e164, Owner.sms_opted_out_at.is_(None))
         .values(sms_opted_out_at=now)
     )
+    refresh_may_be_asked(session, select(Owner.id).where(Owner.phone_e164 == phone_e164))
+
+
+def mark_opted_in(session: Session, phone_e164: str) -> None:
+    """Record that a number replied START: texts, and so police requests, reach it again."""
+    session.execute(
+        update(Owner).where(Owner.phone_e164 == phone_e164).values(sms_opted_out_at=None)
+    )
+    refresh_may_be_asked(session, select(Owner.id).where(Owner.phone_e164 == phone_e164))
 
 
 def _claim(factory: sessionmaker[Session], now: datetime) -> OutboxMessage | object | None:

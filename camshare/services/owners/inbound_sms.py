@@ -13,7 +13,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camshare.i18n import translate
@@ -22,7 +22,7 @@ from camshare.services import audit
 from camshare.services.access.answers import answer_by_reply
 from camshare.services.errors import DomainError
 from camshare.services.footage.intake import offer_upload_by_sms
-from camshare.services.messaging.outbox import mark_opted_out
+from camshare.services.messaging.outbox import mark_opted_in, mark_opted_out
 from camshare.services.throttle import hold, slot_name
 from camshare.settings import Settings
 
@@ -98,9 +98,7 @@ def _act(
         return "opted_out", translate(language, "sms.reply_stopped", program=program)
     opted_out = owner is not None and owner.sms_opted_out_at is not None
     if text in START_WORDS or (text == "YES" and opted_out):
-        session.execute(
-            update(Owner).where(Owner.phone_e164 == from_e164).values(sms_opted_out_at=None)
-        )
+        mark_opted_in(session, from_e164)
         return "opted_in", translate(language, "sms.reply_started", program=program)
     if text in HELP_WORDS:
         return "help", translate(

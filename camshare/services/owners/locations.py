@@ -22,6 +22,7 @@ from camshare.services.errors import DomainError
 from camshare.services.geography.addresses import TypedAddress
 from camshare.services.geography.geocoding import Geocoder
 from camshare.services.geography.jurisdiction import Jurisdiction
+from camshare.services.may_be_asked import refresh_may_be_asked
 from camshare.services.owners.account import own_site
 from camshare.services.registration.cameras import MAX_SITES, clean_camera_rows
 from camshare.services.registration.location import (
@@ -162,6 +163,8 @@ def save_location(
     if site_id is None:
         session.add(site)
     session.flush()
+    # A new site starts not askable; a moved one is moved in the index by the database.
+    refresh_may_be_asked(session, [owner_id])
     audit.record(session, f"owner:{owner_id}", action, f"site:{site.id}", at=now)
     return site
 

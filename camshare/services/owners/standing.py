@@ -13,6 +13,9 @@ it must be recomputed whenever one of its reasons changes. The reasons, in order
 ``refresh_status`` is the only code that assigns ``Owner.status`` (a test holds every other
 module to that). Use cases change a reason, then call it; ``refresh_held_back`` catches the
 changes no event announces, such as ``reconsent_pauses`` or the grace period being changed.
+It also works out again whether each of the owner's sites may be asked
+(services/may_be_asked.py), which the radius search's index holds: so call it once the
+use case's other changes (sites, consents) are in the session.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from camshare.models import Owner
 from camshare.services import audit
+from camshare.services.may_be_asked import refresh_may_be_asked
 from camshare.settings import Settings
 from camshare.vocabulary import OWNER_STATUSES
 
@@ -48,13 +52,20 @@ def standing(owner: Owner, settings: Settings, now: datetime) -> str:
 
 
 def refresh_status(owner: Owner, settings: Settings, now: datetime) -> bool:
-    """Set ``owner.status`` from its reasons; True when it changed."""
+    """Set ``owner.status`` from its reasons, then whether their sites may be asked.
+
+    ``owner`` belongs to a session, whose pending changes are flushed. True when the status
+    changed.
+    """
     status = standing(owner, settings, now)
     if owner.paused_at is not None and status != "paused":
         # A pause that ran out ends by itself.
         owner.paused_at = owner.paused_until = None
     changed = owner.status != status
     owner.status = status
+    session = object_session(owner)
+    session.flush()
+    refresh_may_be_asked(session, [owner.id])
     return changed
 
 

@@ -83,7 +83,6 @@ from camshare.models import (
     Site,
     utcnow,
 )
-from camshare.services.access.nearby import ELIGIBLE
 from camshare.services.agreements.texts import AgreementText, current_agreement
 from camshare.services.footage.afterwards import footage_by_month
 from camshare.settings import Settings
@@ -260,9 +259,9 @@ def public_figures(
 
 # --- registrations ---------------------------------------------------------------------------
 
-# The rule of services.access.nearby: the locations police could ask about today.
-# Registrations that count are those police may ask: the same rule, from one place.
-_ACTIVE = ELIGIBLE
+# Registrations that count are those police may ask today: the answer the radius search
+# reads too, kept on the site by services/may_be_asked.py.
+_ACTIVE = (Site.may_be_asked,)
 
 
 def _registrations(session: Session) -> tuple[Registrations, tuple[ZipRow, ...]]:

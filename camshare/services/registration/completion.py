@@ -97,7 +97,6 @@ def complete_registration(
     in_force = version_in_force(session)
     if in_force is not None and in_force.version == consent["version"]:
         owner.reconsent_requested_at = None
-    refresh_status(owner, settings, now)
     session.flush()
     # The receipt's link signs the owner in once, for a few days; then the phone does.
     token = new_owner_link(session, owner, "manage", settings.manage_link_hours, now)
@@ -117,6 +116,8 @@ def complete_registration(
             user_agent=consent["user_agent"],
         )
     )
+    # Once the sites and the consent are in: the status decides whether they may be asked.
+    refresh_status(owner, settings, now)
     confirmation = Confirmation(
         owner.id,
         consent["version"],
