@@ -44,7 +44,7 @@ def _receipts() -> rx.Component:
                         ),
                         rx.cond(
                             r["status"] == "refused",
-                            rx.el.p(T[r["refusal"]], class_name="notice"),
+                            rx.el.p(r["refusal"], class_name="notice"),
                             rx.el.dl(
                                 rx.el.dt(T["footage.page.received_at"]),
                                 rx.el.dd(r["received"]),

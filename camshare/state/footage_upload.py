@@ -5,12 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from camshare import runtime
-from camshare.i18n import LANGUAGES
+from camshare.i18n import LANGUAGES, translate
 from camshare.services.access.request_texts import format_moment
 from camshare.services.errors import DomainError
 from camshare.services.footage import receipts
 from camshare.state.base import AppState
-from camshare.state.feedback import FormFeedback
+from camshare.state.feedback import FormFeedback, LinkProblem
 
 
 def size_text(size: int) -> str:
@@ -21,15 +21,13 @@ def size_text(size: int) -> str:
     return f"{size} B"
 
 
-class FootageUploadState(FormFeedback, AppState):
+class FootageUploadState(LinkProblem, FormFeedback, AppState):
     """The page's facts and the receipts so far; the token stays in the URL, never in state.
 
     No personal data: the owner's name and phone are never loaded here; a receipt is the
     file's name, size, time, hash and status.
     """
 
-    loaded: bool = False
-    link_problem: str = ""
     details: dict[str, str] = {}
     receipts: list[dict[str, str]] = []
 
@@ -46,7 +44,7 @@ class FootageUploadState(FormFeedback, AppState):
             "max_files": str(page.max_files),
             "max_size": size_text(page.max_file_bytes),
             "max_bytes": str(page.max_file_bytes),
-            "unaccepted_days": str(getattr(settings, "footage_unaccepted_days", 30)),
+            "unaccepted_days": str(settings.footage_unaccepted_days),
         }
         self.receipts = [
             {
@@ -56,7 +54,7 @@ class FootageUploadState(FormFeedback, AppState):
                 "received": format_moment(r.received_at, lang, settings) if r.received_at else "",
                 "sha256": r.sha256 or "",
                 "status": r.status,
-                "refusal": r.refusal_reason or "",
+                "refusal": translate(lang, r.refusal_reason) if r.refusal_reason else "",
                 "caption": r.caption or "",
             }
             for r in page.receipts
