@@ -69,7 +69,12 @@ def registered_owner(
     )
     session.add(owner)
     session.flush()
-    version = session.query(AgreementVersion).first() or agreement(session)
+    # The version in force (the newest), so that the consent is current and the site askable.
+    version = (
+        session.query(AgreementVersion)
+        .order_by(AgreementVersion.published_at.desc(), AgreementVersion.id.desc())
+        .first()
+    ) or agreement(session)
     session.add(
         Consent(
             owner_id=owner.id,
