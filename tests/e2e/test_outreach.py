@@ -8,9 +8,11 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from camshare.i18n import catalog
+from camshare.models import AgreementVersion
 from tests.e2e.test_access_request import desk_page, sign_in
 from tests.e2e.test_sign_up import finish, sign_up
 from tests.support.access_builders import registered_owner
@@ -57,8 +59,14 @@ def test_a_campaign_from_creation_to_a_sign_up_on_the_dashboard(police_app, brow
     # Five registered locations in all, so the public total is shown, not "fewer than 5".
     factory = sessionmaker(bind=police_app.engine)
     with factory() as session, session.begin():
+        # Consenting to the agreement in force: only then are they counted as registered.
+        in_force = session.scalars(
+            select(AgreementVersion).order_by(AgreementVersion.published_at.desc())
+        ).first()
         for n in range(5 - registered_locations(police_app)):
-            registered_owner(session, (32.78 + n / 1000, -96.80), name=f"Neighbour {n}")
+            registered_owner(
+                session, (32.78 + n / 1000, -96.80), name=f"Neighbour {n}", consent_to=in_force
+            )
     public = browser.new_page()
     public.goto(f"{police_app.url}/transparency")
     total = public.get_by_test_id("registrations").locator("dd").first

@@ -56,9 +56,11 @@ def registered_owner(
     language: str = "en",
     name: str = "Ana Example",
     zip_code: str | None = "75201",
+    consent_to: AgreementVersion | None = None,
     **owner_fields,
 ) -> Owner:
-    """A verified owner who consented, with one site (two cameras) at each point."""
+    """A verified owner who consented (to ``consent_to``, by default the first version
+    published), with one site (two cameras) at each point."""
     number = next(_numbers)
     owner = Owner(
         phone_e164=f"+1214555{number:04d}",
@@ -69,12 +71,7 @@ def registered_owner(
     )
     session.add(owner)
     session.flush()
-    # The version in force (the newest), so that the consent is current and the site askable.
-    version = (
-        session.query(AgreementVersion)
-        .order_by(AgreementVersion.published_at.desc(), AgreementVersion.id.desc())
-        .first()
-    ) or agreement(session)
+    version = consent_to or session.query(AgreementVersion).first() or agreement(session)
     session.add(
         Consent(
             owner_id=owner.id,
