@@ -211,7 +211,7 @@ def test_opening_the_link_changes_nothing(session, settings, owners, t0):
     assert view.agreement.version == "2027-01"
     assert view.agreement.language == "es"
     assert view.change_summary == "Las solicitudes cerradas ahora se borran a los 90 días."
-    assert view.previous_version == "2026-11"
+    assert view.previous_version == "2026-12"
     assert accepting_again.reconsent_view(
         session, token, later, language="en"
     ).agreement.language == ("en")
@@ -285,7 +285,7 @@ def test_accepting_again(session, settings, owners, t0):
     assert used.value.key == "owner.link_invalid"
 
     history = consent_history.consent_history(session, jose.id)
-    assert [(r.version, r.language) for r in history] == [("2026-11", "es"), ("2027-01", "es")]
+    assert [(r.version, r.language) for r in history] == [("2026-12", "es"), ("2027-01", "es")]
     assert history[1].accepted_at == later
     assert history[1].withdrawn_at is None
     assert history[1].text_sha256 == shown.text_sha256
@@ -366,7 +366,7 @@ def test_admins_see_an_owners_consent_history(session, settings, owners, t0):
             consent_history.consent_history_for_admin(session, staff(session, role), ana.id)
     admin = staff(session, "admin")
     history = consent_history.consent_history_for_admin(session, admin, ana.id, t0)
-    assert [r.version for r in history] == ["2026-11", "2027-01"]
+    assert [r.version for r in history] == ["2026-12", "2027-01"]
     viewed = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "consent.history_viewed")
     ).one()

@@ -59,8 +59,8 @@ def registered_owner(
     consent_to: AgreementVersion | None = None,
     **owner_fields,
 ) -> Owner:
-    """A verified owner who consented (to ``consent_to``, by default the first version
-    published), with one site (two cameras) at each point."""
+    """A verified owner who consented (to ``consent_to``, by default the version in force),
+    with one site (two cameras) at each point."""
     number = next(_numbers)
     owner = Owner(
         phone_e164=f"+1214555{number:04d}",
@@ -71,7 +71,14 @@ def registered_owner(
     )
     session.add(owner)
     session.flush()
-    version = consent_to or session.query(AgreementVersion).first() or agreement(session)
+    # The version in force (the newest): the consent is current, the site askable.
+    version = (
+        consent_to
+        or session.query(AgreementVersion)
+        .order_by(AgreementVersion.published_at.desc(), AgreementVersion.id.desc())
+        .first()
+        or agreement(session)
+    )
     session.add(
         Consent(
             owner_id=owner.id,
