@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
@@ -33,7 +32,6 @@ from camshare.routes import (
     TWILIO_STATUS,
 )
 from camshare.runtime import in_session_async
-from camshare.services.errors import DomainError
 from camshare.services.messaging import provider_fields
 from camshare.services.messaging.delivery_reports import record_delivery_status
 from camshare.services.outreach.campaigns import FLYER_LANGUAGES
@@ -43,10 +41,10 @@ from camshare.services.outreach.signup_figures import ALL, dashboard_csv
 from camshare.services.owners.account import signed_in_owner
 from camshare.services.owners.inbound_sms import handle_inbound_sms
 from camshare.services.owners.withdrawal import my_data
-from camshare.services.permissions import Actor, Forbidden
-from camshare.services.staff.sessions import resolve_session
+from camshare.services.permissions import Actor
 from camshare.session_cookies import OWNER_COOKIE, STAFF_COOKIE
 from camshare.settings import get_settings
+from camshare.staff_routes import as_staff
 
 T = TypeVar("T")
 # Staff files hold nothing a shared cache or a later user of the browser should keep.
@@ -132,26 +130,6 @@ async def twilio_inbound(request: Request) -> Response:
     return Response(str(twiml), media_type="application/xml")
 
 
-def _as_staff(
-    session: Session,
-    token: str | None,
-    ip: str | None,
-    work: Callable[[Session, Actor], T],
-    refused_input: int = 404,
-) -> T | int:
-    """``work(session, actor)`` for the staff member signed in with ``token``, or the HTTP
-    status refusing it: 401 not signed in, 403 wrong role, ``refused_input`` bad input."""
-    actor = resolve_session(session, token, settings=get_settings(), ip_address=ip)
-    if actor is None:
-        return 401
-    try:
-        return work(session, actor)
-    except Forbidden:
-        return 403
-    except DomainError:
-        return refused_input
-
-
 REFUSALS = {
     400: "Check the dates and the table asked for",
     401: "Sign in as staff first",
@@ -188,7 +166,7 @@ async def campaign_file_download(request: Request) -> Response:
         return campaign_file(session, actor, code, name, get_settings(), language)
 
     found = await in_session_async(
-        _as_staff, request.cookies.get(STAFF_COOKIE), connection_client_ip(request), work
+        as_staff, request.cookies.get(STAFF_COOKIE), connection_client_ip(request), work
     )
     if isinstance(found, int):
         return _download(found, "", "", b"")
@@ -218,7 +196,7 @@ async def dashboard_csv_download(request: Request) -> Response:
         )
 
     found = await in_session_async(
-        _as_staff,
+        as_staff,
         request.cookies.get(STAFF_COOKIE),
         connection_client_ip(request),
         work,

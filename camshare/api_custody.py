@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -21,14 +21,14 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from camshare import routes, runtime
+from camshare.client_address import connection_client_ip
 from camshare.runtime import in_session_async
-from camshare.services.errors import DomainError
 from camshare.services.footage import export, viewing
 from camshare.services.footage.access import require_file
-from camshare.services.permissions import Actor, Forbidden
-from camshare.services.staff.sessions import resolve_session
+from camshare.services.permissions import Actor
 from camshare.session_cookies import STAFF_COOKIE
 from camshare.settings import get_settings
+from camshare.staff_routes import as_staff
 from camshare.vocabulary import LANGUAGES
 
 T = TypeVar("T")
@@ -41,22 +41,6 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 def _refusal(status: int) -> Response:
     text = {401: "Sign in as staff first", 403: "Forbidden", 404: "Not found", 416: "Range"}
     return PlainTextResponse(text.get(status, "Refused"), status_code=status, headers=HEADERS)
-
-
-def _as_staff(session: Session, request: Request, work: Callable[[Session, Actor], T]) -> T | int:
-    client = request.client.host if request.client else None
-    actor = resolve_session(
-        session, request.cookies.get(STAFF_COOKIE), settings=get_settings(), ip_address=client
-    )
-    if actor is None:
-        return 401
-    try:
-        return work(session, actor)
-    except Forbidden:
-        # A stranger learns nothing: not whether the file exists, nor whether it is gone.
-        return 403
-    except DomainError:
-        return 404
 
 
 def _chunks(key: str, start: int, length: int) -> Iterator[bytes]:
@@ -124,7 +108,9 @@ async def footage_link(request: Request) -> Response:
     def work(session: Session, actor: Actor) -> viewing.FootageBytes:
         return viewing.open_link(session, actor, token, settings.secret_key, first_byte=first_byte)
 
-    found = await in_session_async(_as_staff, request, work)
+    found = await in_session_async(
+        as_staff, request.cookies.get(STAFF_COOKIE), connection_client_ip(request), work
+    )
     if isinstance(found, int):
         return _refusal(found)
     size = found.size_bytes
@@ -141,7 +127,9 @@ async def footage_thumbnail(request: Request) -> Response:
         file, _access = require_file(session, actor, file_id, "view")
         return file.thumbnail_key
 
-    key = await in_session_async(_as_staff, request, work)
+    key = await in_session_async(
+        as_staff, request.cookies.get(STAFF_COOKIE), connection_client_ip(request), work
+    )
     if isinstance(key, int):
         return _refusal(key)
     if not key:
@@ -162,7 +150,9 @@ async def footage_export(request: Request) -> Response:
     def work(session: Session, actor: Actor) -> export.ExportPlan:
         return export.plan_export(session, actor, request_id, settings, language)
 
-    plan = await in_session_async(_as_staff, request, work)
+    plan = await in_session_async(
+        as_staff, request.cookies.get(STAFF_COOKIE), connection_client_ip(request), work
+    )
     if isinstance(plan, int):
         return _refusal(plan)
     body = iterate_in_threadpool(export.stream_archive(plan, runtime.footage_storage()))
