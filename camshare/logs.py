@@ -121,6 +121,9 @@ def configure_logging(settings: Settings) -> None:
         server_logger.propagate = True
     # SQL statements carry the values typed into forms: never below WARNING.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    # The Twilio client logs every request (URL, headers, body: the message text) at INFO;
+    # the outbox keeps its own record of each send, so only its warnings are worth a line.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
 
 
 def new_request_id(offered: str | None = None) -> str:

@@ -53,3 +53,18 @@ def test_a_record_becomes_one_json_line_with_its_request_id():
         "camshare.test",
         "req-1",
     )
+
+
+def test_message_bodies_the_sms_client_logs_stay_out_of_the_log():
+    from camshare.logs import configure_logging
+    from camshare.settings import load_settings
+
+    root = logging.getLogger()
+    before = list(root.handlers), root.level
+    try:
+        configure_logging(load_settings({}))
+        # The Twilio client logs each request's body (the SMS text) at INFO.
+        assert not logging.getLogger("twilio.http_client").isEnabledFor(logging.INFO)
+        assert logging.getLogger("twilio.http_client").isEnabledFor(logging.WARNING)
+    finally:
+        root.handlers[:], root.level = before
