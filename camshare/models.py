@@ -458,7 +458,10 @@ class StaffUser(Base):
     """A staff account: admin, supervisor, police or outreach."""
 
     __tablename__ = "staff_user"
-    __table_args__ = (one_of("staff_user", "role", v.STAFF_ROLES),)
+    __table_args__ = (
+        one_of("staff_user", "role", v.STAFF_ROLES),
+        one_of("staff_user", "language", v.LANGUAGES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -466,6 +469,8 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16))
     # A mobile number for urgent notices (emergency requests), never shown to owners.
     phone_e164: Mapped[str | None] = mapped_column(String(20))
+    # The language of the texts sent to that number: the one last chosen on the staff pages.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]

@@ -83,7 +83,7 @@ def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
                 href=routes.STAFF_HOME,
                 class_name="brand",
             ),
-            language_switch(),
+            language_switch(StaffState.switch_language),
             class_name="site-header",
         ),
         rx.cond(StaffState.staff_name != "", nav),

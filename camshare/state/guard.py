@@ -79,6 +79,8 @@ PUBLIC: frozenset[str] = frozenset(
         "SignInState.submit_code",
         "SignInState.start_again",
         "StaffState.sign_out",
+        # The caller's own language (kept on their account only once the session checks).
+        "StaffState.switch_language",
         "OwnerSignInState.load",
         "OwnerSignInState.send_code",
         "OwnerSignInState.check_code",

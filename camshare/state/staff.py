@@ -16,6 +16,7 @@ import reflex as rx
 from camshare import routes, runtime
 from camshare.services.errors import DomainError
 from camshare.services.permissions import Actor, Forbidden, may
+from camshare.services.staff.accounts import set_own_language
 from camshare.services.staff.sessions import resolve_session
 from camshare.session_cookies import STAFF_COOKIE
 from camshare.state.base import AppState
@@ -134,6 +135,15 @@ class StaffState(FormFeedback, AppState):
         if refresh is not None:
             await refresh(actor)
         return None
+
+    @rx.event
+    async def switch_language(self, lang: str) -> None:
+        """Switch the staff pages to ``lang``; for a signed-in member, keep it on the
+        account too, so the texts sent to them (an emergency notice) are in it."""
+        self._switch_language(lang)
+        actor = await self._actor()
+        if actor is not None:
+            await runtime.in_session_async(set_own_language, actor, lang)
 
     @rx.event
     def sign_out(self):

@@ -8,13 +8,17 @@ board's live updates are checked across workers too.
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urlparse
 
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from camshare.cli import DEMO_STAFF, DEMO_STAFF_PASSWORD
+from camshare.models import StaffUser
 from tests.e2e.conftest import PHONE
 from tests.support.axe import axe_violations
 
@@ -271,3 +275,21 @@ def test_wide_tables_can_be_scrolled_by_keyboard_and_pages_pass_axe(police_app, 
     # The map's credit link is the pin map's own finding, fixed with the map.
     assert axe_violations(admin, skip=("link-in-text-block",)) == []
     admin.context.close()
+
+
+def test_a_staff_members_language_is_kept_for_the_texts_sent_to_them(police_app, browser):
+    page = desk_page(browser)
+    sign_in(page, police_app.url, "outreach", "/staff/campaigns")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    # The choice reaches the account, so an emergency notice would be texted in it.
+    deadline = time.monotonic() + 15
+    while kept_language(police_app, "outreach") != "es":
+        assert time.monotonic() < deadline, "the language did not reach the account"
+        time.sleep(0.2)  # the app saves in another process: poll the database
+    page.context.close()
+
+
+def kept_language(app, username: str) -> str:
+    with Session(app.engine) as session:
+        return session.scalar(select(StaffUser.language).where(StaffUser.username == username))

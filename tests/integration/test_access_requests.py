@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from camshare.models import AccessRecipient, AccessRequest, AuditEvent, OutboxMessage
+from camshare.models import AccessRecipient, AccessRequest, AuditEvent, OutboxMessage, StaffUser
 from camshare.services.access import answers, board, requests
 from camshare.services.errors import DomainError
 from camshare.services.messaging.delivery_reports import record_delivery_status
 from camshare.services.permissions import Forbidden
+from camshare.services.staff.accounts import set_own_language
 from tests.support.access_builders import NOW, draft, point_at, registered_owner, staff
 
 
@@ -147,6 +148,28 @@ def test_an_emergency_is_sent_at_once_and_supervisors_are_told(session, settings
     notice = messages(session, "emergency_notice")
     assert [m.to_e164 for m in notice] == ["+12145550999"]
     assert "24-118842" in notice[0].body
+
+
+def test_a_supervisor_is_told_of_an_emergency_in_the_language_they_chose(session, settings, police):
+    spanish = staff(session, "supervisor", phone_e164="+12145550998")
+    assert set_own_language(session, spanish, "es")
+    staff(session, "supervisor", phone_e164="+12145550997")
+    registered_owner(session, point_at(40))
+    requests.create_request(
+        session, police, draft(incident_type="missing_child"), set(), settings, NOW
+    )
+    notice = {m.to_e164: m for m in messages(session, "emergency_notice")}
+    assert notice["+12145550998"].language == "es"
+    assert "solicitud de emergencia del caso 24-118842" in notice["+12145550998"].body
+    assert notice["+12145550997"].language == "en"
+    assert "emergency request for case 24-118842" in notice["+12145550997"].body
+
+
+def test_only_a_known_language_is_kept_on_the_account(session, police):
+    assert not set_own_language(session, police, "fr")
+    assert not set_own_language(session, police, "en")  # already English
+    assert set_own_language(session, police, "es")
+    assert session.get(StaffUser, police.user_id).language == "es"
 
 
 def test_a_supervisor_cannot_approve_their_own_request(session, settings, supervisor):

@@ -50,7 +50,7 @@ RULED = {
     "registration_draft": ("step", "language"),
     "phone_verification": ("purpose",),
     "outbox_message": ("status", "language"),
-    "staff_user": ("role",),
+    "staff_user": ("role", "language"),
     "access_request": ("status", "close_reason"),
     "access_recipient": ("answer", "answered_via"),
     "footage_file": ("status", "kind"),

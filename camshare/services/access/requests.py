@@ -361,15 +361,15 @@ def _tell_supervisors_of_emergency(
             session,
             supervisor.phone_e164,
             translate(
-                "en",
+                supervisor.language,
                 "sms.emergency_notice",
-                agency=settings.agency_short_name,
+                agency=settings.agency_short(supervisor.language),
                 case=request.case_number,
                 officer=actor.username,
                 link=link,
             ),
             "emergency_notice",
-            "en",
+            supervisor.language,
         )
     audit.record(
         session,

@@ -1,7 +1,8 @@
 """Staff accounts administered by admins: create, disable, unlock, reset password or TOTP.
 
 Every use case authorizes "staff.manage" before it reads anything, except the command
-line's ``bootstrap`` (whoever runs it already holds the database). Whatever ends a
+line's ``bootstrap`` (whoever runs it already holds the database) and a member's choice
+of their own language. Whatever ends a
 person's access (disabling, a new password, a new TOTP) also ends their sessions at once.
 """
 
@@ -23,6 +24,7 @@ from camshare.services.phones import normalize_mobile
 from camshare.services.staff.passwords import hash_password, password_problem
 from camshare.services.staff.sessions import revoke_user_sessions
 from camshare.settings import Settings
+from camshare.vocabulary import LANGUAGES
 
 # Lowercase only, so a name is unique however it is typed at sign-in.
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,64}")
@@ -152,6 +154,18 @@ def add_staff_account(session: Session, actor: Actor | None, *args, **kwargs) ->
     """The administration page's "add": ``create_staff_user`` (same arguments, but not
     ``bootstrap``), the new account as the page lists it."""
     return summarize(create_staff_user(session, actor, *args, bootstrap=False, **kwargs))
+
+
+def set_own_language(session: Session, actor: Actor, language: str) -> bool:
+    """Keep ``language`` on the signed-in member's account, for the texts sent to them.
+
+    Returns whether it changed; an unknown language changes nothing.
+    """
+    user = session.get(StaffUser, actor.user_id)
+    if user is None or language not in LANGUAGES or user.language == language:
+        return False
+    user.language = language
+    return True
 
 
 def _target(session: Session, user_id: int) -> StaffUser:
