@@ -10,6 +10,7 @@ first worker to bind the port serves them all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -42,6 +43,11 @@ WEBSOCKET_CLIENTS = Gauge(
 )
 HTTP_SECONDS = Histogram(
     "camshare_http_request_seconds", "HTTP request latency (pages, /api)", ["method"]
+)
+EVENT_SECONDS = Histogram(
+    "camshare_event_handler_seconds",
+    "Time from taking a page event's state to its handler's last update",
+    ["handler"],
 )
 
 
@@ -176,3 +182,40 @@ class MetricsMiddleware:
             HTTP_SECONDS.labels(method=scope.get("method", "")).observe(
                 time.perf_counter() - started
             )
+
+
+class TimedEvents:
+    """A mixin for ``rx.App``: every page event's handler is timed, by handler name.
+
+    Reflex 0.10 offers no hook after a handler, so the app builds its event processor
+    (what ``rx.App._setup_event_processor`` does) as a subclass that times each event.
+    Pinned with reflex: tests/e2e checks the histogram fills, so an upgrade that moves
+    this fails there.
+    """
+
+    @contextlib.asynccontextmanager
+    async def _setup_event_processor(self):
+        from reflex_base.event.processor.base_state_processor import (
+            BaseStateEventProcessor,
+        )
+
+        class TimedEventProcessor(BaseStateEventProcessor):
+            async def _execute_event(self, *, entry, registered_handler) -> None:
+                started = time.perf_counter()
+                try:
+                    await super()._execute_event(entry=entry, registered_handler=registered_handler)
+                finally:
+                    EVENT_SECONDS.labels(
+                        handler=registered_handler.handler.fn.__qualname__
+                    ).observe(time.perf_counter() - started)
+
+        event_namespace = self.event_namespace
+        if event_namespace is not None:
+            event_namespace._token_manager._reset_instance_id()
+        self._event_processor = TimedEventProcessor(
+            middleware=self, backend_exception_handler=self.backend_exception_handler
+        )
+        async with self._event_processor.configure(
+            state_manager=self.state_manager, event_namespace=event_namespace
+        ):
+            yield

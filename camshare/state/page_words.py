@@ -25,6 +25,7 @@ from reflex.vars import ObjectVar, Var
 from reflex_base.utils.format import format_route
 
 from camshare.i18n import DEFAULT_LANGUAGE, catalog
+from camshare.metrics import TimedEvents
 
 
 class PageWords(dict):
@@ -54,8 +55,9 @@ class PageWordsVar(ObjectVar[PageWords], python_types=PageWords):
 PageSource = rx.Component | Callable[[], rx.Component]
 
 
-class App(rx.App):
-    """Reflex's app, telling this module each page it adds and the wraps around them all."""
+class App(TimedEvents, rx.App):
+    """Reflex's app, telling this module each page it adds and the wraps around them all
+    (and timing each page event: ``metrics.TimedEvents``)."""
 
     def add_page(self, component: PageSource | None = None, route: str | None = None, **kwargs):
         """Add the page as ``rx.App`` does, and record it for its words."""

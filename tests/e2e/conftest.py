@@ -75,6 +75,7 @@ class LiveApp:
     geocoder: NominatimStandin
     server: RunningServer
     log: Path  # everything the server wrote (stdout and stderr)
+    metrics_url: str | None = None  # when CAMSHARE_METRICS_PORT was given
 
 
 @contextmanager
@@ -109,7 +110,9 @@ def running_app(workdir: Path, **extra_env: str) -> Iterator[LiveApp]:
         log = workdir / "app.log"
         with reflex_prod_server(ROOT, env, port, log, "/api/health") as server:
             engine = make_engine(database_url)
-            yield LiveApp(url, engine, geocoder, server, log)
+            metrics = extra_env.get("CAMSHARE_METRICS_PORT")
+            metrics_url = f"http://127.0.0.1:{metrics}/metrics" if metrics else None
+            yield LiveApp(url, engine, geocoder, server, log, metrics_url)
             engine.dispose()
 
 
@@ -238,6 +241,9 @@ def police_app(tmp_path_factory):
     extra = {"REFLEX_REDIS_URL": url} if (url := redis_url()) else {}
     # The public figures are counted afresh on each visit, so a test sees them change.
     extra["CAMSHARE_TRANSPARENCY_CACHE_SECONDS"] = "0"
+    # Metrics as a multi-worker installation serves them: every worker's, added up.
+    extra["CAMSHARE_METRICS_PORT"] = str(free_port())
+    extra["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path_factory.mktemp("metrics"))
     with running_app(tmp_path_factory.mktemp("police"), **extra) as app:
         factory = sessionmaker(bind=app.engine, expire_on_commit=False)
         with factory() as session, session.begin():

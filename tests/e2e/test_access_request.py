@@ -11,6 +11,7 @@ import re
 import time
 from urllib.parse import urlparse
 
+import httpx
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
@@ -287,6 +288,16 @@ def test_a_staff_members_language_is_kept_for_the_texts_sent_to_them(police_app,
     while kept_language(police_app, "outreach") != "es":
         assert time.monotonic() < deadline, "the language did not reach the account"
         time.sleep(0.2)  # the app saves in another process: poll the database
+    # The metrics port times each page event by its handler, and counts open sockets.
+    metrics = httpx.get(police_app.metrics_url, timeout=10).text
+    timed = re.search(
+        r'^camshare_event_handler_seconds_count\{handler="StaffState.switch_language"\} (\S+)$',
+        metrics,
+        re.M,
+    )
+    assert timed, metrics
+    assert float(timed.group(1)) >= 1
+    assert re.search(r"^camshare_websocket_clients [1-9]", metrics, re.M)
     page.context.close()
 
 
