@@ -1,4 +1,5 @@
-"""Background jobs: send the SMS outbox, close expired requests, retry geocoding, upkeep.
+"""Background jobs: send the SMS outbox, close expired requests, retry geocoding, upkeep,
+footage receipts and previews.
 
 The hourly upkeep (``upkeep``) asks owners to confirm their cameras once a year, holds back
 those who stay silent, and applies the retention rules (``services.retention``).
@@ -17,6 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +33,7 @@ from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
 from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
 from camshare.services.footage import intake as footage_intake
+from camshare.services.footage import jobs as footage_jobs
 from camshare.services.footage import retention as footage_retention
 from camshare.services.footage.parts import delete_part_files
 from camshare.services.geography.geocoding import purge_geocode_cache
@@ -56,6 +59,10 @@ HEARTBEAT_EVERY = 10.0
 # Long enough to spare the geocoder repeated look-ups at one event, short enough that
 # typed home addresses do not pile up.
 GEOCODE_CACHE_KEPT = timedelta(days=30)
+# Receipts are due a window after a file arrives; previews as soon as it is received.
+FOOTAGE_EVERY = 2.0
+# Finished footage jobs are kept this long for an operator's questions, then deleted.
+FOOTAGE_JOBS_KEPT = timedelta(days=7)
 
 
 def upkeep(
@@ -104,6 +111,10 @@ def upkeep(
         storage = footage_storage or runtime.footage_storage()
         run = footage_retention.upkeep(session, storage, settings, now)
         done["footage_scheduled"], done["footage_deleted"] = run.scheduled, run.deleted
+    with factory() as session, session.begin():
+        done["footage_jobs_purged"] = footage_jobs.purge_finished(
+            session, now or utcnow(), FOOTAGE_JOBS_KEPT
+        )
     return done
 
 
@@ -159,7 +170,13 @@ class Worker:
                 lambda: in_session(purge_geocode_cache, GEOCODE_CACHE_KEPT),
             ),
             Job("upkeep", UPKEEP_EVERY, lambda: upkeep(self.factory, self.settings)),
+            Job("footage", FOOTAGE_EVERY, self.footage_work),
         ]
+        # Previews take minutes for a long video: they get a thread of their own, so the
+        # outbox and the other jobs go on meanwhile. One at a time per worker.
+        self._preview_thread = ThreadPoolExecutor(1, thread_name_prefix="camshare-preview")
+        self._previews: Future | None = None
+        self._stopping = threading.Event()
 
     def status_callback(self) -> str | None:
         """Where Twilio reports delivery, when it can reach us."""
@@ -208,6 +225,28 @@ class Worker:
             if in_session(retry_next_pending_geocode, geocoder()) in (None, "unavailable"):
                 break
 
+    def footage_work(self) -> None:
+        """Receipt SMS that are due (at once), then previews (in their own thread)."""
+        footage_jobs.send_due_receipts(self.factory, self.settings)
+        if self._previews is None or self._previews.done():
+            self._previews = self._preview_thread.submit(
+                footage_jobs.run_due_previews,
+                self.factory,
+                runtime.footage_storage(),
+                footage_intake.make_preview,
+                self._stopping.is_set,
+            )
+
+    def wait_for_previews(self, timeout: float | None = None) -> None:
+        """Block until the previews started so far are made (tests, ``--once``)."""
+        if self._previews is not None:
+            self._previews.result(timeout)
+
+    def close(self) -> None:
+        """Let the preview in hand finish, start no other."""
+        self._stopping.set()
+        self._preview_thread.shutdown(wait=True)
+
     def run_due_jobs(self) -> None:
         """Run every job that is due; one that fails is logged and the others still run."""
         now = self.clock()
@@ -253,12 +292,16 @@ def main() -> None:
     worker = Worker()
     if args.once:
         worker.tick()
+        worker.wait_for_previews()
+        worker.close()
         return
     stop = threading.Event()
     try:
         worker.run(stop)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        worker.close()
 
 
 if __name__ == "__main__":

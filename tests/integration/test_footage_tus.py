@@ -10,6 +10,7 @@ import hashlib
 import os
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from tusclient.exceptions import TusCommunicationError
 from camshare import api_footage, db, runtime
 from camshare.api import create_api
 from camshare.models import FootageFile, OutboxMessage, utcnow
+from camshare.services.footage import jobs
 from camshare.settings import get_settings
 from tests.support.footage_builders import approved_owner
 from tests.support.live_server import free_port
@@ -108,6 +110,10 @@ def test_an_upload_cut_part_way_resumes_where_it_stopped_and_the_hash_matches(
         with stored.open(row.storage_key) as original:
             assert hashlib.sha256(original.read()).hexdigest() == expected
         assert stored.exists(row.thumbnail_key)
+    # The receipt SMS is the worker's, a short window later (files sent together share one).
+    window = timedelta(seconds=get_settings().footage_receipt_window_seconds)
+    assert jobs.send_due_receipts(factory, get_settings(), utcnow() + window) == 1
+    with factory() as session:
         sms = session.scalars(
             select(OutboxMessage).where(OutboxMessage.purpose == "footage_receipt")
         ).all()

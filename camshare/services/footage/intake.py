@@ -3,7 +3,8 @@
 ``begin_upload`` runs before tus creates an upload (link, name, size, how many files);
 ``check_upload`` before every later request of that upload (the link still works, the
 upload is this link's); ``complete_upload`` once the last byte is on disk: identify, probe,
-thumbnail, deduplicate, store the original, receipt SMS. ``clean_incomplete`` (worker)
+thumbnail, deduplicate, store the original, then queue the receipt SMS and any preview
+for the worker (``jobs``). ``clean_incomplete`` (worker)
 deletes the parts of uploads never finished.
 """
 
@@ -23,6 +24,7 @@ from camshare.i18n import translate
 from camshare.models import AccessRecipient, FootageFile, Owner
 from camshare.services import audit
 from camshare.services.errors import DomainError
+from camshare.services.footage import jobs
 from camshare.services.footage.identify import identify
 from camshare.services.footage.links import UploadLink, live_upload_link, upload_token
 from camshare.services.footage.names import clean_name, extension_of
@@ -249,8 +251,11 @@ def complete_upload(
                 size=row.size_bytes,
                 kind=row.kind,
             )
-            _receipt_sms(session, settings, row)
+            # The slow and the batched work, in this same transaction: never lost.
+            jobs.queue_receipt(session, settings, row, now)
             needs_preview = examined.kind == "video" and not facts.browser_playable
+            if needs_preview:
+                jobs.queue_preview(session, row, now)
             return Completion(file_id, "received", None, sha256, needs_preview=needs_preview)
     # Two tabs sent the same file at once: the other one was recorded first.
     for key in (original_key, thumbnail_key):
@@ -260,17 +265,18 @@ def complete_upload(
 
 
 def make_preview(
-    factory: sessionmaker[Session], storage: FootageStorage, file_id: int, original: str | None
-) -> bool:
-    """Write the browser-playable MP4 of a received video (blocking, slow: off the loop).
+    factory: sessionmaker[Session], storage: FootageStorage, file_id: int, original=None
+) -> bool | None:
+    """Write the browser-playable MP4 of a received video (blocking, slow: the worker's).
 
-    ``original`` is a local copy of the original if the caller has one; otherwise it is
-    read from storage into a temporary file first.
+    True when made; False when the video cannot be converted; None when there was nothing
+    to do (deleted meanwhile, made already). ``original`` is a local copy of the original
+    if the caller has one; otherwise it is read from storage into a temporary file first.
     """
     with factory() as session:
         row = session.get(FootageFile, file_id)
         if row is None or row.storage_key is None or row.preview_key:
-            return False
+            return None
         key = row.storage_key
     with tempfile.TemporaryDirectory(prefix="camshare-preview-") as scratch:
         source = original
@@ -288,7 +294,7 @@ def make_preview(
         row = session.get(FootageFile, file_id)
         if row is None or row.storage_key is None:
             storage.delete(preview_key)  # deleted meanwhile
-            return False
+            return None
         row.preview_key = preview_key
     return True
 
@@ -333,22 +339,6 @@ def _actor(row: FootageFile) -> str:
     if row.uploaded_by_id is not None:
         return f"staff:{row.uploaded_by_id}"
     return f"owner:{row.owner_id}"
-
-
-def _receipt_sms(session: Session, settings, row: FootageFile) -> None:
-    owner = session.get(Owner, row.owner_id) if row.owner_id else None
-    if owner is None:
-        return
-    # A pickup (an officer uploaded the owner's export for them) says so.
-    key = "sms.footage_pickup_receipt" if row.uploaded_by_id else "sms.footage_receipt"
-    body = translate(
-        owner.language,
-        key,
-        program=settings.program(owner.language),
-        name=row.original_name[:40],
-        sha=row.sha256[:12],
-    )
-    enqueue_sms(session, owner.phone_e164, body, "footage_receipt", owner.language, owner.id)
 
 
 def upload_link_sms(session: Session, settings, recipient_id: int, owner: Owner) -> None:
