@@ -214,7 +214,6 @@ def _pickup() -> rx.Component:
                 F.pickup_target != "",
                 footage_uploader(
                     endpoint=routes.FOOTAGE_TUS,
-                    messages=T,
                     max_bytes=F.max_bytes,
                     pickup=F.pickup_target,
                     on_done=lambda _upload_id: F.tick(),
