@@ -89,6 +89,7 @@ async def run_worker_in_process() -> None:
                 worker.backlog = False
             # While a backlog drains, the next turn comes at once (the jobs had theirs).
             await asyncio.sleep(0 if worker.backlog else 1.0)
+    worker.close()
 
 
 async def serve_metrics() -> None:

@@ -18,7 +18,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -173,9 +172,10 @@ class Worker:
             Job("footage", FOOTAGE_EVERY, self.footage_work),
         ]
         # Previews take minutes for a long video: they get a thread of their own, so the
-        # outbox and the other jobs go on meanwhile. One at a time per worker.
-        self._preview_thread = ThreadPoolExecutor(1, thread_name_prefix="camshare-preview")
-        self._previews: Future | None = None
+        # outbox and the other jobs go on meanwhile. One at a time per worker; a daemon, so
+        # stopping the process never waits for a conversion (its lease lets another
+        # worker take it over).
+        self._previews: threading.Thread | None = None
         self._stopping = threading.Event()
 
     def status_callback(self) -> str | None:
@@ -228,24 +228,32 @@ class Worker:
     def footage_work(self) -> None:
         """Receipt SMS that are due (at once), then previews (in their own thread)."""
         footage_jobs.send_due_receipts(self.factory, self.settings)
-        if self._previews is None or self._previews.done():
-            self._previews = self._preview_thread.submit(
-                footage_jobs.run_due_previews,
+        if self._previews is None or not self._previews.is_alive():
+            self._previews = threading.Thread(
+                target=self.make_previews, name="camshare-preview", daemon=True
+            )
+            self._previews.start()
+
+    def make_previews(self) -> None:
+        """Every preview that is due, one after another, until none is (or ``close``)."""
+        try:
+            footage_jobs.run_due_previews(
                 self.factory,
                 runtime.footage_storage(),
                 footage_intake.make_preview,
                 self._stopping.is_set,
             )
+        except Exception:
+            log.exception("footage previews failed; they run again at the next turn")
 
     def wait_for_previews(self, timeout: float | None = None) -> None:
         """Block until the previews started so far are made (tests, ``--once``)."""
         if self._previews is not None:
-            self._previews.result(timeout)
+            self._previews.join(timeout)
 
     def close(self) -> None:
-        """Let the preview in hand finish, start no other."""
+        """Start no other preview (the one in hand finishes, or its lease runs out)."""
         self._stopping.set()
-        self._preview_thread.shutdown(wait=True)
 
     def run_due_jobs(self) -> None:
         """Run every job that is due; one that fails is logged and the others still run."""
