@@ -98,6 +98,7 @@ def upkeep(
         )
     with factory() as session, session.begin():
         done.update(retention.purge(session, settings, now))
+    storage = footage_storage or runtime.footage_storage()
     with factory() as session, session.begin():
         # Uploads never finished: never shown to police, their parts deleted after a day.
         done["footage_incomplete"] = footage_intake.clean_incomplete(
@@ -105,9 +106,9 @@ def upkeep(
             settings,
             functools.partial(delete_part_files, settings.footage_parts_dir),
             now or utcnow(),
+            storage,
         )
     with factory() as session, session.begin():
-        storage = footage_storage or runtime.footage_storage()
         run = footage_retention.upkeep(session, storage, settings, now)
         done["footage_scheduled"], done["footage_deleted"] = run.scheduled, run.deleted
     with factory() as session, session.begin():

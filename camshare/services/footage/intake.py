@@ -216,10 +216,9 @@ def complete_upload(
         if examined.refusal:
             _remove(part)
             return _finish_refused(factory, settings, file_id, examined.refusal, sha256, now)
-        extension = extension_of(name)
-        base = f"request/{request_id}/{upload_id}"
-        original_key = f"{base}/original" + (f".{extension}" if extension.isalnum() else "")
-        thumbnail_key = f"{base}/thumbnail.jpg" if examined.thumbnail else None
+        original_key, thumbnail_key = stored_keys(request_id, upload_id, name)
+        if not examined.thumbnail:
+            thumbnail_key = None
         storage.put_file(original_key, part, move=True)
         if examined.thumbnail:
             storage.put_file(thumbnail_key, examined.thumbnail, move=True)
@@ -262,6 +261,14 @@ def complete_upload(
         if key:
             storage.delete(key)
     return _finish_duplicate(factory, settings, file_id, earlier, now)
+
+
+def stored_keys(request_id: int, upload_id: str, name: str) -> tuple[str, str]:
+    """Where a complete upload's original and its thumbnail are kept in storage."""
+    extension = extension_of(name)
+    base = f"request/{request_id}/{upload_id}"
+    original = f"{base}/original" + (f".{extension}" if extension.isalnum() else "")
+    return original, f"{base}/thumbnail.jpg"
 
 
 def make_preview(
@@ -380,10 +387,14 @@ def offer_upload_by_sms(session: Session, settings, request_id: int, owner: Owne
         upload_link_sms(session, settings, recipient.id, owner)
 
 
-def clean_incomplete(session: Session, settings, delete_part, now: datetime) -> int:
+def clean_incomplete(
+    session: Session, settings, delete_part, now: datetime, storage: FootageStorage | None = None
+) -> int:
     """Delete uploads left unfinished for ``footage_incomplete_hours``; how many went.
 
-    ``delete_part(upload_id)`` removes a part's bytes and sidecar wherever they are.
+    ``delete_part(upload_id)`` removes a part's bytes and sidecar wherever they are. With
+    ``storage``, what a completion that died half-way had already stored (its original
+    moved in, the row never "received") is deleted too.
     """
     cutoff = now - timedelta(hours=settings.footage_incomplete_hours)
     rows = session.scalars(
@@ -393,6 +404,9 @@ def clean_incomplete(session: Session, settings, delete_part, now: datetime) -> 
     ).all()
     for row in rows:
         delete_part(row.upload_id)
+        if storage is not None:
+            for key in stored_keys(row.request_id, row.upload_id, row.original_name):
+                storage.delete(key)
         row.status, row.deleted_at = "deleted", now
         audit.record(
             session, "system", "footage.deleted", f"footage:{row.id}", at=now, reason="incomplete"
