@@ -120,7 +120,7 @@ def test_a_failed_preview_is_retried_later_and_one_that_cannot_be_made_is_marked
     assert (row.preview_pending, row.playable, row.needs_player) == (False, False, True)
 
 
-def test_a_worker_that_died_holding_a_preview_leaves_it_to_another_after_the_lease(
+def test_a_preview_is_left_to_another_worker_only_once_its_lease_is_not_renewed(
     factory, settings, tmp_path
 ):
     storage = MemoryFootageStorage()
@@ -137,9 +137,17 @@ def test_a_worker_that_died_holding_a_preview_leaves_it_to_another_after_the_lea
         return intake.make_preview(*args)
 
     assert jobs.run_next_preview(factory, storage, make, now=now + timedelta(minutes=1)) is None
-    taken_over = now + jobs.PREVIEW_LEASE + timedelta(seconds=1)
+    # A worker still converting renews its lease: not taken over while it is alive.
+    renewed_at = now + jobs.PREVIEW_LEASE - timedelta(seconds=1)
+    assert jobs.renew_lease(factory, died_holding, renewed_at)
+    assert (
+        jobs.run_next_preview(factory, storage, make, now=renewed_at + timedelta(seconds=2)) is None
+    )
+    taken_over = renewed_at + jobs.PREVIEW_LEASE + timedelta(seconds=1)
     assert jobs.run_next_preview(factory, storage, make, now=taken_over).outcome == "made"
     assert list(made.values()) == [1]
+    # The first worker, back from its conversion, finds the job no longer its own.
+    assert not jobs.renew_lease(factory, died_holding, taken_over)
 
 
 def test_two_workers_never_make_the_same_preview(database_url, factory, settings, tmp_path):

@@ -6,10 +6,10 @@ process that restarts, or a worker that is down, delays the work and never drops
 a thread of their own (a long video takes minutes to convert; the SMS must not wait).
 
 A job is claimed like an outbox message: one conditional UPDATE moves it to "running"
-under a lease (``run_after``), so two workers never run it together; a worker that dies
-leaves it to another once the lease runs out. A try that fails is retried with a growing
-back-off; a video that cannot be converted is done, without a preview ("needs the
-recorder's player").
+under a lease (``run_after``, renewed while a long conversion runs), so two workers never
+run it together; a worker that dies leaves it to another once the lease runs out. A try
+that fails is retried with a growing back-off; a video that cannot be converted is done,
+without a preview ("needs the recorder's player").
 
 Receipts are batched: each received file queues one receipt job due
 ``footage_receipt_window_seconds`` later; when the first is due, every receipt still
@@ -19,6 +19,7 @@ queued for that owner and request goes in one SMS ("3 files received", the recei
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,9 +34,11 @@ from camshare.services.messaging.outbox import enqueue_sms
 
 log = logging.getLogger(__name__)
 PENDING = ("queued", "running")
-# Longer than converting a long recorder export on a small machine; a worker that died
-# holding a preview leaves it to another after this.
-PREVIEW_LEASE = timedelta(minutes=30)
+# A worker that died holding a preview leaves it to another after this. A conversion can
+# take far longer (bench/footage_preview.py: 7 to 24 min per hour of 720p on 2 shared
+# cores, by load), so the worker making it renews the lease every LEASE_RENEWAL meanwhile.
+PREVIEW_LEASE = timedelta(minutes=10)
+LEASE_RENEWAL = timedelta(minutes=2)
 # Tries before a preview is given up (the back-off reaches an hour: about half a day).
 MAX_ATTEMPTS = 16
 NOT_CONVERTIBLE = "not_convertible"
@@ -266,6 +269,31 @@ def _finish(
     return outcome
 
 
+def renew_lease(factory: sessionmaker[Session], job: FootageJob, now: datetime) -> bool:
+    """Keep ``job`` this worker's for another lease; False if another worker took it over."""
+    with factory() as session, session.begin():
+        renewed = session.execute(
+            update(FootageJob)
+            .where(
+                FootageJob.id == job.id,
+                FootageJob.status == "running",
+                FootageJob.attempts == job.attempts,
+            )
+            .values(run_after=now + PREVIEW_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    return renewed.rowcount == 1
+
+
+def _keep_leased(factory: sessionmaker[Session], job: FootageJob, done: threading.Event) -> None:
+    while not done.wait(LEASE_RENEWAL.total_seconds()):
+        try:
+            if not renew_lease(factory, job, utcnow()):
+                return
+        except Exception:  # the database away for a moment: the next renewal may reach it
+            log.warning("could not renew the lease of footage job %s", job.id, exc_info=True)
+
+
 def run_next_preview(
     factory: sessionmaker[Session],
     storage,
@@ -284,12 +312,17 @@ def run_next_preview(
         job = _claim_preview(factory, now)
     if job is None:
         return None
+    done = threading.Event()
+    keeper = threading.Thread(target=_keep_leased, args=(factory, job, done), daemon=True)
+    keeper.start()
     try:
         made = make(factory, storage, job.file_id)
     except Exception as exc:  # any failure is retried, never lost
         log.warning("preview of footage %s failed; retried later", job.file_id, exc_info=True)
         outcome = _finish(factory, job, utcnow(), f"{type(exc).__name__}: {exc}")
         return PreviewRun(job.id, job.file_id, outcome)
+    finally:
+        done.set()
     error = NOT_CONVERTIBLE if made is False else None
     outcome = _finish(factory, job, utcnow(), error)
     return PreviewRun(job.id, job.file_id, "nothing_to_do" if made is None else outcome)
