@@ -3,7 +3,8 @@
 Every tus request carries the owner's upload link token in the ``Footage-Link`` header.
 Creating an upload runs ``intake.begin_upload`` (link, limits, name); every later request
 of that upload ``intake.check_upload`` (the link still works and the upload is its own);
-the last byte runs ``intake.complete_upload`` off the event loop. Refusals answer with a
+the last byte runs ``intake.complete_upload`` off the event loop (which leaves any preview
+and the receipt SMS to the worker, as rows). Refusals answer with a
 JSON ``{"detail": {"key": <message key>, "params": {...}}}`` the page shows in the owner's
 language. ``GET <tus>/<id>/receipt`` gives the receipt of a finished upload.
 """
@@ -44,7 +45,6 @@ STATUS = {
     "footage.too_large": 413,
     "footage.too_many": 429,
 }
-_previews: set[asyncio.Task] = set()
 
 
 @lru_cache(maxsize=1)
@@ -170,18 +170,6 @@ async def _complete(part: str, _metadata: dict) -> None:
         raise _refusal(error) from None
     finally:
         await parts.delete(upload_id)
-    if done.needs_preview:
-        task = asyncio.create_task(
-            asyncio.to_thread(
-                intake.make_preview,
-                runtime.session_factory(),
-                runtime.footage_storage(),
-                done.file_id,
-                None,
-            )
-        )
-        _previews.add(task)
-        task.add_done_callback(_previews.discard)
     if done.status == "refused":
         raise _refusal(DomainError(done.refusal_reason or "footage.refused.unknown"))
 

@@ -31,6 +31,7 @@ from camshare.pages.staff_audit import staff_audit_page
 from camshare.pages.staff_campaigns import campaigns_page
 from camshare.pages.staff_dashboard import dashboard_page
 from camshare.pages.staff_footage import footage_page
+from camshare.pages.staff_footage_shared import footage_shared_page
 from camshare.pages.staff_home import staff_home_page
 from camshare.pages.staff_requests import board_page, new_request_page, requests_page
 from camshare.pages.staff_sign_in import staff_sign_in_page
@@ -41,6 +42,7 @@ from camshare.settings import settings_or_exit
 from camshare.state.base import AppState
 from camshare.state.campaigns import CampaignsState
 from camshare.state.dashboard import DashboardState
+from camshare.state.footage_shared import SharedFootageState
 from camshare.state.footage_upload import FootageUploadState
 from camshare.state.join import JoinState
 from camshare.state.outbox import OutboxState
@@ -87,6 +89,7 @@ async def run_worker_in_process() -> None:
                 worker.backlog = False
             # While a backlog drains, the next turn comes at once (the jobs had theirs).
             await asyncio.sleep(0 if worker.backlog else 1.0)
+    worker.close()
 
 
 async def serve_metrics() -> None:
@@ -156,6 +159,7 @@ STAFF_PAGES = [
         RequestFootageState.open_page,
         "custody.page_title",
     ),
+    (footage_shared_page, routes.STAFF_FOOTAGE_SHARED, SharedFootageState.load, "shared.title"),
     (staff_users_page, routes.STAFF_USERS, StaffUsersState.load, "users.title"),
     (staff_audit_page, routes.STAFF_AUDIT, StaffAuditState.load, "audit.title"),
     (campaigns_page, routes.STAFF_CAMPAIGNS, CampaignsState.load, "campaigns.title"),

@@ -685,3 +685,36 @@ class FootageGrant(Base):
     level: Mapped[str] = mapped_column(String(10))
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FootageJob(Base):
+    """Work on a received file for the worker, written in the same transaction as "received".
+
+    A row, not a task in a web process: a restart delays the work, never drops it. Claimed
+    under a lease like an outbox message (``services/footage/jobs.py``).
+    """
+
+    __tablename__ = "footage_job"
+    __table_args__ = (
+        Index("ix_footage_job_due", "status", "run_after"),
+        one_of("footage_job", "kind", v.FOOTAGE_JOB_KINDS),
+        one_of("footage_job", "status", v.FOOTAGE_JOB_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("footage_file.id", ondelete="CASCADE"), index=True
+    )
+    # Whose receipt (receipts of one owner and request are sent together).
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("access_recipient.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When due; while running, when the lease of the worker that claimed it runs out.
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why the last try failed (an exception's class name, or "not_convertible").
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

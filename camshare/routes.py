@@ -24,6 +24,8 @@ STAFF_NEW_REQUEST = "/staff/requests/new"
 STAFF_REQUEST_BOARD = "/staff/requests/[request_id]"
 # A request's footage alone: for staff added to it who do not see the rest of the board.
 STAFF_REQUEST_FOOTAGE = "/staff/requests/[request_id]/footage"
+# "Footage shared with you": the requests whose footage a member was added to.
+STAFF_FOOTAGE_SHARED = "/staff/footage"
 STAFF_USERS = "/staff/users"
 STAFF_AUDIT = "/staff/audit"
 STAFF_AGREEMENTS = "/staff/agreements"
@@ -63,6 +65,11 @@ def reconfirm_path(token: str) -> str:
 def footage_upload_path(token: str) -> str:
     """Where an owner who approved sends their footage: the link in their follow-up SMS."""
     return _with_argument(FOOTAGE_UPLOAD, token)
+
+
+def request_footage_path(request_id: int) -> str:
+    """A request's footage page (for staff added to it)."""
+    return _with_argument(STAFF_REQUEST_FOOTAGE, request_id)
 
 
 def request_board_path(request_id: int) -> str:

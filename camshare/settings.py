@@ -308,6 +308,10 @@ class Settings:
     footage_read_link_seconds: int = field(
         default=300, metadata=_env(doc="How long a link to read stored footage works")
     )
+    footage_receipt_window_seconds: int = field(
+        default=120,
+        metadata=_env(doc="Files received this soon after the first share one receipt SMS"),
+    )
     # Footage custody
     footage_grant_default: str = field(
         default="view",

@@ -66,3 +66,8 @@ FOOTAGE_STATUSES = ("receiving", "received", "refused", "accepted", "declined", 
 # recorder: a recorder's own format kept as it is ("needs the recorder's player").
 FOOTAGE_KINDS = ("video", "image", "recorder")
 FOOTAGE_GRANTS = ("view", "download")
+# Work on a received file that the worker does later, durably (services/footage/jobs.py):
+# preview: the browser-playable copy; receipt: the owner's receipt SMS, several files in one.
+FOOTAGE_JOB_KINDS = ("preview", "receipt")
+# queued -> running (leased to one worker) -> done, or back to queued to retry; failed: gave up.
+FOOTAGE_JOB_STATUSES = ("queued", "running", "done", "failed")

@@ -1,4 +1,5 @@
-"""Background jobs: send the SMS outbox, close expired requests, retry geocoding, upkeep.
+"""Background jobs: send the SMS outbox, close expired requests, retry geocoding, upkeep,
+footage receipts and previews.
 
 The hourly upkeep (``upkeep``) asks owners to confirm their cameras once a year, holds back
 those who stay silent, and applies the retention rules (``services.retention``).
@@ -31,6 +32,7 @@ from camshare.runtime import geocoder, in_session, session_factory, sms_gateway
 from camshare.services import retention
 from camshare.services.access.requests import expire_due_requests
 from camshare.services.footage import intake as footage_intake
+from camshare.services.footage import jobs as footage_jobs
 from camshare.services.footage import retention as footage_retention
 from camshare.services.footage.parts import delete_part_files
 from camshare.services.geography.geocoding import purge_geocode_cache
@@ -56,6 +58,10 @@ HEARTBEAT_EVERY = 10.0
 # Long enough to spare the geocoder repeated look-ups at one event, short enough that
 # typed home addresses do not pile up.
 GEOCODE_CACHE_KEPT = timedelta(days=30)
+# Receipts are due a window after a file arrives; previews as soon as it is received.
+FOOTAGE_EVERY = 2.0
+# Finished footage jobs are kept this long for an operator's questions, then deleted.
+FOOTAGE_JOBS_KEPT = timedelta(days=7)
 
 
 def upkeep(
@@ -92,6 +98,7 @@ def upkeep(
         )
     with factory() as session, session.begin():
         done.update(retention.purge(session, settings, now))
+    storage = footage_storage or runtime.footage_storage()
     with factory() as session, session.begin():
         # Uploads never finished: never shown to police, their parts deleted after a day.
         done["footage_incomplete"] = footage_intake.clean_incomplete(
@@ -99,11 +106,15 @@ def upkeep(
             settings,
             functools.partial(delete_part_files, settings.footage_parts_dir),
             now or utcnow(),
+            storage,
         )
     with factory() as session, session.begin():
-        storage = footage_storage or runtime.footage_storage()
         run = footage_retention.upkeep(session, storage, settings, now)
         done["footage_scheduled"], done["footage_deleted"] = run.scheduled, run.deleted
+    with factory() as session, session.begin():
+        done["footage_jobs_purged"] = footage_jobs.purge_finished(
+            session, now or utcnow(), FOOTAGE_JOBS_KEPT
+        )
     return done
 
 
@@ -159,7 +170,14 @@ class Worker:
                 lambda: in_session(purge_geocode_cache, GEOCODE_CACHE_KEPT),
             ),
             Job("upkeep", UPKEEP_EVERY, lambda: upkeep(self.factory, self.settings)),
+            Job("footage", FOOTAGE_EVERY, self.footage_work),
         ]
+        # Previews take minutes for a long video: they get a thread of their own, so the
+        # outbox and the other jobs go on meanwhile. One at a time per worker; a daemon, so
+        # stopping the process never waits for a conversion (its lease lets another
+        # worker take it over).
+        self._previews: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     def status_callback(self) -> str | None:
         """Where Twilio reports delivery, when it can reach us."""
@@ -208,6 +226,36 @@ class Worker:
             if in_session(retry_next_pending_geocode, geocoder()) in (None, "unavailable"):
                 break
 
+    def footage_work(self) -> None:
+        """Receipt SMS that are due (at once), then previews (in their own thread)."""
+        footage_jobs.send_due_receipts(self.factory, self.settings)
+        if self._previews is None or not self._previews.is_alive():
+            self._previews = threading.Thread(
+                target=self.make_previews, name="camshare-preview", daemon=True
+            )
+            self._previews.start()
+
+    def make_previews(self) -> None:
+        """Every preview that is due, one after another, until none is (or ``close``)."""
+        try:
+            footage_jobs.run_due_previews(
+                self.factory,
+                runtime.footage_storage(),
+                footage_intake.make_preview,
+                self._stopping.is_set,
+            )
+        except Exception:
+            log.exception("footage previews failed; they run again at the next turn")
+
+    def wait_for_previews(self, timeout: float | None = None) -> None:
+        """Block until the previews started so far are made (tests, ``--once``)."""
+        if self._previews is not None:
+            self._previews.join(timeout)
+
+    def close(self) -> None:
+        """Start no other preview (the one in hand finishes, or its lease runs out)."""
+        self._stopping.set()
+
     def run_due_jobs(self) -> None:
         """Run every job that is due; one that fails is logged and the others still run."""
         now = self.clock()
@@ -253,12 +301,16 @@ def main() -> None:
     worker = Worker()
     if args.once:
         worker.tick()
+        worker.wait_for_previews()
+        worker.close()
         return
     stop = threading.Event()
     try:
         worker.run(stop)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        worker.close()
 
 
 if __name__ == "__main__":

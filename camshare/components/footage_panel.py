@@ -48,6 +48,16 @@ def _file(row: rx.Var) -> rx.Component:
                 class_name="muted",
             ),
             rx.cond(row["caption"] != "", rx.el.p(row["caption"])),
+            rx.cond(
+                row["preview_pending"] != "",
+                rx.el.p(
+                    T["custody.preview_pending"], class_name="muted", data_testid="preview-pending"
+                ),
+            ),
+            rx.cond(
+                row["needs_player"] != "",
+                rx.el.p(T["custody.needs_player"], class_name="muted", data_testid="needs-player"),
+            ),
             rx.cond(row["on_behalf"] != "", rx.el.p(T["custody.on_behalf"], class_name="muted")),
             rx.el.p(
                 "SHA-256 ",
@@ -204,7 +214,6 @@ def _pickup() -> rx.Component:
                 F.pickup_target != "",
                 footage_uploader(
                     endpoint=routes.FOOTAGE_TUS,
-                    messages=T,
                     max_bytes=F.max_bytes,
                     pickup=F.pickup_target,
                     on_done=lambda _upload_id: F.tick(),

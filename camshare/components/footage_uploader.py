@@ -10,6 +10,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.i18n import DEFAULT_LANGUAGE, catalog
+from camshare.state.base import AppState
+
+# Every word the uploader shows or the server may answer an upload with (its refusals),
+# named here: a page receives only the words its code names (``state/page_words.py``),
+# and ``AppState.t[key]`` carries the English text for English pages, which receive none.
+WORDS = (
+    *sorted(key for key in catalog(DEFAULT_LANGUAGE) if key.startswith("footage.")),
+    "staff.forbidden",
+    "custody.error.pickup_not_approved",
+)
+
 
 class FootageUploader(rx.NoSSRComponent):
     """Pick files, caption them, send them; ``on_done`` fires when a file is finished."""
@@ -28,4 +40,6 @@ class FootageUploader(rx.NoSSRComponent):
     on_done: rx.EventHandler[lambda upload_id: [upload_id]]
 
 
-footage_uploader = FootageUploader.create
+def footage_uploader(**props) -> rx.Component:
+    """The uploader, with its words (labels and refusals) in the page's language."""
+    return FootageUploader.create(messages={key: AppState.t[key] for key in WORDS}, **props)

@@ -52,6 +52,10 @@ def staff_frame(*children: rx.Component, title_key: str, state) -> rx.Component:
             StaffState.can["dashboard.view"],
             _nav_link("staff.nav_dashboard", routes.STAFF_DASHBOARD),
         ),
+        rx.cond(
+            StaffState.can["footage.view"],
+            _nav_link("staff.nav_shared", routes.STAFF_FOOTAGE_SHARED),
+        ),
         rx.cond(StaffState.can["staff.manage"], _nav_link("staff.nav_users", routes.STAFF_USERS)),
         rx.cond(StaffState.can["audit.view"], _nav_link("staff.nav_audit", routes.STAFF_AUDIT)),
         rx.cond(

@@ -72,7 +72,6 @@ def _content() -> rx.Component:
         ),
         footage_uploader(
             endpoint=routes.FOOTAGE_TUS,
-            messages=T,
             max_bytes=d["max_bytes"],
             on_done=F.refresh_receipts,
         ),

@@ -47,6 +47,12 @@ def staff_home_page() -> rx.Component:
                 "staff.nav_dashboard",
                 "staff.dashboard_lead",
             ),
+            _section(
+                "footage.view",
+                routes.STAFF_FOOTAGE_SHARED,
+                "staff.nav_shared",
+                "staff.shared_lead",
+            ),
             _section("staff.manage", routes.STAFF_USERS, "staff.nav_users", "staff.users_lead"),
             _section("audit.view", routes.STAFF_AUDIT, "staff.nav_audit", "staff.audit_lead"),
             class_name="sections",

@@ -37,19 +37,25 @@ Links, sessions and codes (``retention_tokens_hours``, 24 by default)
 
 Audit entries (``retention_audit_days``, 1095 by default: 3 years)
     Deleted when older; the purge's own event is written after the delete, so it stays.
+    Except a kept file's chain of custody: while a file's bytes exist (received, accepted,
+    declined; held or not), every entry on ``footage:<id>`` and the ``footage.*`` entries
+    on its request (grants, exports) stay, however old: accepted evidence is kept
+    ``footage_evidence_days`` after its request closes, or longer on hold, and its custody
+    record must last as long. Once the file is deleted, its trail ages out like the rest.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import String, and_, cast, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from camshare.models import (
     AccessRecipient,
     AccessRequest,
     AuditEvent,
+    FootageFile,
     InboundSms,
     OutboxMessage,
     OwnerLink,
@@ -59,6 +65,7 @@ from camshare.models import (
     utcnow,
 )
 from camshare.services import audit
+from camshare.services.footage import retention as footage_retention
 from camshare.services.registration import purge_expired_drafts
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
@@ -217,10 +224,28 @@ def purge_tokens(session: Session, settings: Settings, now: datetime) -> dict[st
     return counts
 
 
+def _custody_trail():
+    """The audit entries that are a kept file's chain of custody (see the module)."""
+    kept = FootageFile.status.in_(footage_retention.KEPT)
+    files = select(literal("footage:", String) + cast(FootageFile.id, String)).where(kept)
+    requests = select(literal("request:", String) + cast(FootageFile.request_id, String)).where(
+        kept
+    )
+    return or_(
+        AuditEvent.subject.in_(files),
+        and_(AuditEvent.action.like("footage.%"), AuditEvent.subject.in_(requests)),
+    )
+
+
 def purge_audit(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
-    """Delete audit entries older than ``retention_audit_days``; this purge's event stays."""
+    """Delete audit entries older than ``retention_audit_days``, except the custody trail
+    of files still kept; this purge's event stays."""
     cutoff = now - timedelta(days=settings.retention_audit_days)
-    counts = {"audit_events": _deleted(session, delete(AuditEvent).where(AuditEvent.at < cutoff))}
+    old = delete(AuditEvent).where(
+        AuditEvent.at < cutoff,
+        or_(AuditEvent.subject.is_(None), ~_custody_trail()),
+    )
+    counts = {"audit_events": _deleted(session, old)}
     _log(session, "audit", cutoff, now, counts)
     return counts
 

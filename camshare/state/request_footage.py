@@ -67,6 +67,8 @@ def footage_row(row: panel.FootageRow, lang: str) -> dict[str, str]:
         if row.has_thumbnail
         else "",
         "playable": "1" if row.playable else "",
+        "preview_pending": "1" if row.preview_pending else "",
+        "needs_player": "1" if row.needs_player else "",
         "hold": row.hold_reason or "",
         "on_behalf": "1" if row.on_behalf else "",
         "delete_after": format_moment(row.delete_after, lang, settings) if row.delete_after else "",

@@ -69,6 +69,7 @@ class StaffState(FormFeedback, AppState):
             for action in (
                 "request.create",
                 "request.view",
+                "footage.view",
                 "staff.manage",
                 "audit.view",
                 "campaign.manage",

@@ -21,15 +21,16 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from camshare.models import AccessRequest, FootageFile, StaffUser, utcnow
+from camshare.models import AccessRequest, FootageFile, FootageGrant, StaffUser, utcnow
 from camshare.services.access.requests import create_request
 from camshare.services.footage.probe import write_thumbnail
 from camshare.services.footage.storage import LocalFolderStorage
 from camshare.services.permissions import Actor
 from camshare.settings import load_settings
-from tests.e2e.conftest import running_app
+from tests.e2e.conftest import PHONE, running_app
 from tests.e2e.test_access_request import desk_page, sign_in
 from tests.support.access_builders import draft, registered_owner
+from tests.support.axe import axe_violations
 from tests.support.media import pattern_video
 
 pytestmark = pytest.mark.e2e
@@ -164,3 +165,47 @@ def test_the_officer_sees_plays_downloads_accepts_and_exports(custody_app, brows
         officer_id = session.scalar(select(StaffUser.id).where(StaffUser.username == "officer"))
         assert picked.uploaded_by_id == officer_id
         assert picked.sha256 == hashlib.sha256(export_clip.read_bytes()).hexdigest()
+
+
+def test_staff_added_to_a_request_find_it_under_footage_shared_with_them(custody_app, browser):
+    """In Spanish, at phone size: the grant is listed and opens the request's footage."""
+    app = custody_app
+    settings = dataclasses.replace(load_settings({}), request_needs_approval=False)
+    with app.factory() as session, session.begin():
+        users = {u.username: u for u in session.scalars(select(StaffUser))}
+        # The officer signed in a moment ago (the test above): as if that were long ago,
+        # so the authenticator's current code is not refused as a replay.
+        users["officer"].totp_last_step = None
+        author = Actor(users["supervisor"].id, "supervisor", "supervisor")
+        now = utcnow()
+        when = {"window_start": now - timedelta(hours=2), "window_end": now - timedelta(hours=1)}
+        created = create_request(
+            session, author, draft(case_number="24-555001", **when), set(), settings, now
+        )
+        session.add(
+            FootageGrant(
+                request_id=created.request_id,
+                staff_user_id=users["officer"].id,
+                level="view",
+                granted_by_id=author.user_id,
+            )
+        )
+    context = browser.new_context(viewport=PHONE, locale="es-US")
+    officer = context.new_page()
+    sign_in(officer, app.url, "officer", "/staff/footage")
+    expect(officer.locator("h1")).to_have_text("Grabaciones compartidas con usted")
+    entry = officer.get_by_test_id("shared-request")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("24-555001")
+    expect(officer.locator(".request-item")).to_contain_text("Solo ver")
+    assert axe_violations(officer) == []
+    entry.click()
+    officer.wait_for_url(f"**/staff/requests/{created.request_id}/footage")
+    expect(officer.get_by_test_id("footage-panel")).to_contain_text("Todavía no hay grabaciones")
+    context.close()
+
+    # Outreach has no footage: the page refuses on the server, whatever the link.
+    outreach = desk_page(browser)
+    sign_in(outreach, app.url, "outreach", "/staff/footage")
+    expect(outreach.get_by_test_id("shared-request")).to_have_count(0)
+    expect(outreach.locator("p.notice[role=alert]")).to_be_visible()

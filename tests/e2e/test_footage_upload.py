@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -26,14 +27,13 @@ expect.set_options(timeout=30_000)
 NARROW_PHONE = {"width": 360, "height": 740}
 
 
-@pytest.fixture
-def answer_link(live_app) -> str:
-    """A sent request reaching one owner, and that owner's answer link."""
+def answer_link_of(live_app, language: str) -> str:
+    """A sent request reaching one owner (who reads ``language``): their answer link."""
     token = new_token()
     factory = sessionmaker(bind=live_app.engine, expire_on_commit=False)
     settings = load_settings({"CAMSHARE_SECRET_KEY": "x", "CAMSHARE_GEOCODER_MIN_DELAY": "0"})
     with factory() as session, session.begin():
-        owner = registered_owner(session, INCIDENT)
+        owner = registered_owner(session, INCIDENT, language=language)
         at = utcnow() - timedelta(minutes=5)
         request_id = sent_request(
             session, settings, staff(session, "police"), staff(session, "supervisor"), at
@@ -45,6 +45,12 @@ def answer_link(live_app) -> str:
         )
         recipient.token_sha256 = token_hash(token)
     return f"{live_app.url}/r/{token}"
+
+
+@pytest.fixture
+def answer_link(live_app) -> str:
+    """A sent request reaching one owner, and that owner's answer link."""
+    return answer_link_of(live_app, "en")
 
 
 def test_an_owner_sends_footage_through_a_dropped_connection(
@@ -89,5 +95,36 @@ def test_an_owner_sends_footage_through_a_dropped_connection(
     with sessionmaker(bind=live_app.engine)() as session:
         row = session.scalar(select(FootageFile))
         assert (row.status, row.sha256, row.caption) == ("received", expected, "Front porch camera")
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_a_spanish_speaking_owner_sends_footage_and_reads_everything_in_spanish(
+    live_app, browser, tmp_path
+):
+    clip = pattern_video(tmp_path / "patio.mp4", seconds=2)
+    expected = hashlib.sha256(clip.read_bytes()).hexdigest()
+    program = tmp_path / "video.mp4"  # a program renamed: refused by its bytes, in Spanish
+    program.write_bytes(Path("/bin/ls").read_bytes()[:100_000])
+    context = browser.new_context(viewport=NARROW_PHONE, is_mobile=True, locale="es-US")
+    page = context.new_page()
+    page.goto(answer_link_of(live_app, "es"))
+    page.get_by_role("button", name="Aprobar").click()
+    page.locator("#send-footage").click()
+    page.wait_for_url(re.compile(r".*/f/[0-9]+\.[A-Za-z0-9_-]+$"))
+    expect(page).to_have_title(re.compile(r"^Envíe su video"))
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_text("no se entrega a otras agencias")).to_be_visible()
+
+    page.set_input_files("[data-testid=footage-files]", [str(clip), str(program)])
+    page.click("#footage-send")
+    expect(page.locator("[data-testid=footage-sha256]")).to_have_text(expected)
+    expect(page.locator("[data-testid=footage-problem]")).to_have_text(
+        "Este archivo es un programa, no un video ni una imagen, así que no lo guardamos."
+    )
+    receipts = page.locator("[data-testid=footage-server-receipt]")
+    expect(receipts.filter(has_text="patio.mp4")).to_contain_text("Huella (SHA-256)")
+    expect(receipts.filter(has_text="patio.mp4")).to_contain_text(expected)
+    expect(page.get_by_role("heading", name="Archivos que recibimos")).to_be_visible()
     assert axe_violations(page) == []
     context.close()

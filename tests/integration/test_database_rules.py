@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alembic import command
 from camshare.migrations import alembic_config
-from camshare.models import Base, FootageFile, FootageGrant, Owner
+from camshare.models import Base, FootageFile, FootageGrant, FootageJob, Owner
 from camshare.services.access.nearby import find_sites_near
 from camshare.services.outreach.campaigns import create_campaign
 from camshare.services.owners.links import new_owner_link
@@ -55,6 +55,7 @@ RULED = {
     "access_recipient": ("answer", "answered_via"),
     "footage_file": ("status", "kind"),
     "footage_grant": ("level",),
+    "footage_job": ("kind", "status"),
 }
 CHECKS = sorted((table, f"ck_{table}_{column}") for table, cols in RULED.items() for column in cols)
 
@@ -76,16 +77,17 @@ def one_of_everything(session, settings) -> None:
     new_owner_link(session, owner, "manage", 72, clock())
     police, supervisor = staff(session, "police"), staff(session, "supervisor")
     request_id = sent_request(session, settings, police, supervisor, clock())
-    session.add(
-        FootageFile(
-            request_id=request_id,
-            upload_id="u1",
-            original_name="clip.mp4",
-            size_bytes=1,
-            status="received",
-            kind="video",
-        )
+    file = FootageFile(
+        request_id=request_id,
+        upload_id="u1",
+        original_name="clip.mp4",
+        size_bytes=1,
+        status="received",
+        kind="video",
     )
+    session.add(file)
+    session.flush()
+    session.add(FootageJob(kind="preview", file_id=file.id))
     session.add(
         FootageGrant(
             request_id=request_id,

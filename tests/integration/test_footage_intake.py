@@ -163,18 +163,22 @@ def test_the_same_file_twice_is_stored_once(factory, settings, tmp_path):
     assert len([k for k in storage.objects if k.endswith("original.mp4")]) == 1
 
 
-def test_uploads_never_finished_are_deleted_after_a_day(factory, settings):
+def test_uploads_never_finished_are_deleted_after_a_day(factory, settings, tmp_path):
     deleted = []
+    storage = MemoryFootageStorage()
     with factory() as session, session.begin():
         owner = approved_owner(session, settings, NOW)
         begin(session, settings, owner.token, 1)
         begin(session, settings, owner.token, 2, now=NOW + timedelta(hours=20))
+    # The first one's completion died after moving the original in, before "received".
+    original, _ = intake.stored_keys(owner.request_id, f"{1:032x}", "clip.mp4")
+    (tmp_path / "bytes").write_bytes(b"half-finished completion")
+    storage.put_file(original, tmp_path / "bytes")
     with factory() as session, session.begin():
-        assert (
-            intake.clean_incomplete(session, settings, deleted.append, NOW + timedelta(hours=25))
-            == 1
-        )
+        later = NOW + timedelta(hours=25)
+        assert intake.clean_incomplete(session, settings, deleted.append, later, storage) == 1
     assert deleted == [f"{1:032x}"]
+    assert storage.objects == {}
     with factory() as session:
         statuses = dict(session.execute(select(FootageFile.upload_id, FootageFile.status)).all())
         assert statuses == {f"{1:032x}": "deleted", f"{2:032x}": "receiving"}

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from tusclient import client as tus
 from tusclient.exceptions import TusCommunicationError
 
-from camshare.models import AuditEvent, FootageFile, OutboxMessage, StaffUser
+from camshare.models import AuditEvent, FootageFile, OutboxMessage, StaffUser, utcnow
+from camshare.services.footage import jobs
+from camshare.settings import get_settings
 from tests.integration.conftest import sign_in
 from tests.integration.test_footage_tus import TUS, owner, server  # noqa: F401 - fixtures
 from tests.support.media import pattern_video
@@ -56,6 +59,9 @@ def test_a_supervisor_uploads_for_the_owner_and_the_owner_is_told(
             .order_by(AuditEvent.id)
         )
         assert (first.action, first.actor) == ("footage.uploaded_on_behalf", f"staff:{username}")
+    window = timedelta(seconds=get_settings().footage_receipt_window_seconds)
+    assert jobs.send_due_receipts(factory, get_settings(), utcnow() + window) == 1
+    with factory() as session:
         (sms,) = session.scalars(
             select(OutboxMessage).where(OutboxMessage.purpose == "footage_receipt")
         ).all()

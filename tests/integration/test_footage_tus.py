@@ -10,6 +10,8 @@ import hashlib
 import os
 import threading
 import time
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from tusclient.exceptions import TusCommunicationError
 from camshare import api_footage, db, runtime
 from camshare.api import create_api
 from camshare.models import FootageFile, OutboxMessage, utcnow
+from camshare.services.footage import jobs
 from camshare.settings import get_settings
 from tests.support.footage_builders import approved_owner
 from tests.support.live_server import free_port
@@ -30,16 +33,13 @@ from tests.support.media import pattern_video
 TUS = "/api/footage/uploads"
 
 
-@pytest.fixture
-def server(monkeypatch, database_url, factory, tmp_path):
-    """The API on a loopback port with footage in ``tmp_path``; stopped after the test."""
-    monkeypatch.setenv("CAMSHARE_DATABASE_URL", database_url)
-    monkeypatch.setenv("CAMSHARE_SECRET_KEY", "test-secret")
-    monkeypatch.setenv("CAMSHARE_FOOTAGE_DIR", str(tmp_path / "footage"))
-    monkeypatch.setenv("CAMSHARE_FOOTAGE_PARTS_DIR", str(tmp_path / "parts"))
-    monkeypatch.setenv("CAMSHARE_FOOTAGE_MAX_FILES", "3")
-    caches = (get_settings, db.get_engine, runtime.footage_storage, api_footage.footage_parts)
-    for cache in caches:
+CACHES = (get_settings, db.get_engine, runtime.footage_storage, api_footage.footage_parts)
+
+
+@contextmanager
+def serving_api():
+    """The API (tus included) on a loopback port, configured from the environment now."""
+    for cache in CACHES:
         cache.cache_clear()
     port = free_port()
     config = uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning")
@@ -50,11 +50,25 @@ def server(monkeypatch, database_url, factory, tmp_path):
     while not running.started and time.monotonic() < deadline:
         time.sleep(0.05)  # uvicorn sets a flag, no event to wait on
     assert running.started
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
-    for cache in caches:
-        cache.cache_clear()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+        for cache in CACHES:
+            cache.cache_clear()
+
+
+@pytest.fixture
+def server(monkeypatch, database_url, factory, tmp_path):
+    """The API on a loopback port with footage in ``tmp_path``; stopped after the test."""
+    monkeypatch.setenv("CAMSHARE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CAMSHARE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("CAMSHARE_FOOTAGE_DIR", str(tmp_path / "footage"))
+    monkeypatch.setenv("CAMSHARE_FOOTAGE_PARTS_DIR", str(tmp_path / "parts"))
+    monkeypatch.setenv("CAMSHARE_FOOTAGE_MAX_FILES", "3")
+    with serving_api() as base:
+        yield base
 
 
 @pytest.fixture
@@ -108,6 +122,10 @@ def test_an_upload_cut_part_way_resumes_where_it_stopped_and_the_hash_matches(
         with stored.open(row.storage_key) as original:
             assert hashlib.sha256(original.read()).hexdigest() == expected
         assert stored.exists(row.thumbnail_key)
+    # The receipt SMS is the worker's, a short window later (files sent together share one).
+    window = timedelta(seconds=get_settings().footage_receipt_window_seconds)
+    assert jobs.send_due_receipts(factory, get_settings(), utcnow() + window) == 1
+    with factory() as session:
         sms = session.scalars(
             select(OutboxMessage).where(OutboxMessage.purpose == "footage_receipt")
         ).all()

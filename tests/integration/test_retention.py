@@ -31,6 +31,7 @@ from camshare.services.tokens import new_token, token_hash
 from camshare.worker import upkeep
 from tests.integration.test_worker import run_worker_once
 from tests.support.access_builders import NOW, draft, point_at, registered_owner, staff
+from tests.support.custody_builders import MemoryStorage, footage_request, received_file
 
 SECOND = timedelta(seconds=1)
 
@@ -410,3 +411,27 @@ def test_messages_done_with_go_after_the_request_details_period(session, setting
     assert retention.purge_messages(session, settings, now) == {"messages": 1}
     left = session.scalars(select(OutboxMessage.status)).all()
     assert sorted(left) == ["queued", "sent"]
+
+
+def test_a_kept_files_custody_trail_outlives_the_audit_period(session, settings):
+    cast = footage_request(session, settings)
+    storage = MemoryStorage()
+    held = received_file(session, storage, cast.request_id, status="accepted")
+    held.hold_reason = "Trial pending"
+    gone = received_file(session, storage, cast.request_id, status="deleted")
+    old = NOW - timedelta(days=settings.retention_audit_days) - SECOND
+    for subject in (f"footage:{held.id}", f"footage:{gone.id}"):
+        audit.record(session, "staff:officer1", "footage.viewed", subject, at=old)
+    audit.record(session, "staff:sgt", "footage.granted", f"request:{cast.request_id}", at=old)
+    audit.record(session, "staff:sgt", "request.searched", f"request:{cast.request_id}", at=old)
+    audit.record(session, "officer1", "staff.signed_in", None, at=old)
+
+    assert retention.purge_audit(session, settings, NOW) == {"audit_events": 3}
+    left = {
+        (e.action, e.subject)
+        for e in session.scalars(select(AuditEvent).where(AuditEvent.at == old))
+    }
+    assert left == {
+        ("footage.viewed", f"footage:{held.id}"),
+        ("footage.granted", f"request:{cast.request_id}"),
+    }

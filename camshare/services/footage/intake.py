@@ -3,7 +3,8 @@
 ``begin_upload`` runs before tus creates an upload (link, name, size, how many files);
 ``check_upload`` before every later request of that upload (the link still works, the
 upload is this link's); ``complete_upload`` once the last byte is on disk: identify, probe,
-thumbnail, deduplicate, store the original, receipt SMS. ``clean_incomplete`` (worker)
+thumbnail, deduplicate, store the original, then queue the receipt SMS and any preview
+for the worker (``jobs``). ``clean_incomplete`` (worker)
 deletes the parts of uploads never finished.
 """
 
@@ -23,6 +24,7 @@ from camshare.i18n import translate
 from camshare.models import AccessRecipient, FootageFile, Owner
 from camshare.services import audit
 from camshare.services.errors import DomainError
+from camshare.services.footage import jobs
 from camshare.services.footage.identify import identify
 from camshare.services.footage.links import UploadLink, live_upload_link, upload_token
 from camshare.services.footage.names import clean_name, extension_of
@@ -214,10 +216,9 @@ def complete_upload(
         if examined.refusal:
             _remove(part)
             return _finish_refused(factory, settings, file_id, examined.refusal, sha256, now)
-        extension = extension_of(name)
-        base = f"request/{request_id}/{upload_id}"
-        original_key = f"{base}/original" + (f".{extension}" if extension.isalnum() else "")
-        thumbnail_key = f"{base}/thumbnail.jpg" if examined.thumbnail else None
+        original_key, thumbnail_key = stored_keys(request_id, upload_id, name)
+        if not examined.thumbnail:
+            thumbnail_key = None
         storage.put_file(original_key, part, move=True)
         if examined.thumbnail:
             storage.put_file(thumbnail_key, examined.thumbnail, move=True)
@@ -249,8 +250,11 @@ def complete_upload(
                 size=row.size_bytes,
                 kind=row.kind,
             )
-            _receipt_sms(session, settings, row)
+            # The slow and the batched work, in this same transaction: never lost.
+            jobs.queue_receipt(session, settings, row, now)
             needs_preview = examined.kind == "video" and not facts.browser_playable
+            if needs_preview:
+                jobs.queue_preview(session, row, now)
             return Completion(file_id, "received", None, sha256, needs_preview=needs_preview)
     # Two tabs sent the same file at once: the other one was recorded first.
     for key in (original_key, thumbnail_key):
@@ -259,18 +263,27 @@ def complete_upload(
     return _finish_duplicate(factory, settings, file_id, earlier, now)
 
 
-def make_preview(
-    factory: sessionmaker[Session], storage: FootageStorage, file_id: int, original: str | None
-) -> bool:
-    """Write the browser-playable MP4 of a received video (blocking, slow: off the loop).
+def stored_keys(request_id: int, upload_id: str, name: str) -> tuple[str, str]:
+    """Where a complete upload's original and its thumbnail are kept in storage."""
+    extension = extension_of(name)
+    base = f"request/{request_id}/{upload_id}"
+    original = f"{base}/original" + (f".{extension}" if extension.isalnum() else "")
+    return original, f"{base}/thumbnail.jpg"
 
-    ``original`` is a local copy of the original if the caller has one; otherwise it is
-    read from storage into a temporary file first.
+
+def make_preview(
+    factory: sessionmaker[Session], storage: FootageStorage, file_id: int, original=None
+) -> bool | None:
+    """Write the browser-playable MP4 of a received video (blocking, slow: the worker's).
+
+    True when made; False when the video cannot be converted; None when there was nothing
+    to do (deleted meanwhile, made already). ``original`` is a local copy of the original
+    if the caller has one; otherwise it is read from storage into a temporary file first.
     """
     with factory() as session:
         row = session.get(FootageFile, file_id)
         if row is None or row.storage_key is None or row.preview_key:
-            return False
+            return None
         key = row.storage_key
     with tempfile.TemporaryDirectory(prefix="camshare-preview-") as scratch:
         source = original
@@ -288,7 +301,7 @@ def make_preview(
         row = session.get(FootageFile, file_id)
         if row is None or row.storage_key is None:
             storage.delete(preview_key)  # deleted meanwhile
-            return False
+            return None
         row.preview_key = preview_key
     return True
 
@@ -335,22 +348,6 @@ def _actor(row: FootageFile) -> str:
     return f"owner:{row.owner_id}"
 
 
-def _receipt_sms(session: Session, settings, row: FootageFile) -> None:
-    owner = session.get(Owner, row.owner_id) if row.owner_id else None
-    if owner is None:
-        return
-    # A pickup (an officer uploaded the owner's export for them) says so.
-    key = "sms.footage_pickup_receipt" if row.uploaded_by_id else "sms.footage_receipt"
-    body = translate(
-        owner.language,
-        key,
-        program=settings.program(owner.language),
-        name=row.original_name[:40],
-        sha=row.sha256[:12],
-    )
-    enqueue_sms(session, owner.phone_e164, body, "footage_receipt", owner.language, owner.id)
-
-
 def upload_link_sms(session: Session, settings, recipient_id: int, owner: Owner) -> None:
     """Text an owner who approved the link where they send their footage."""
     link = settings.links.footage_upload(upload_token(settings.secret_key, recipient_id))
@@ -390,10 +387,14 @@ def offer_upload_by_sms(session: Session, settings, request_id: int, owner: Owne
         upload_link_sms(session, settings, recipient.id, owner)
 
 
-def clean_incomplete(session: Session, settings, delete_part, now: datetime) -> int:
+def clean_incomplete(
+    session: Session, settings, delete_part, now: datetime, storage: FootageStorage | None = None
+) -> int:
     """Delete uploads left unfinished for ``footage_incomplete_hours``; how many went.
 
-    ``delete_part(upload_id)`` removes a part's bytes and sidecar wherever they are.
+    ``delete_part(upload_id)`` removes a part's bytes and sidecar wherever they are. With
+    ``storage``, what a completion that died half-way had already stored (its original
+    moved in, the row never "received") is deleted too.
     """
     cutoff = now - timedelta(hours=settings.footage_incomplete_hours)
     rows = session.scalars(
@@ -403,6 +404,9 @@ def clean_incomplete(session: Session, settings, delete_part, now: datetime) -> 
     ).all()
     for row in rows:
         delete_part(row.upload_id)
+        if storage is not None:
+            for key in stored_keys(row.request_id, row.upload_id, row.original_name):
+                storage.delete(key)
         row.status, row.deleted_at = "deleted", now
         audit.record(
             session, "system", "footage.deleted", f"footage:{row.id}", at=now, reason="incomplete"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from camshare.models import AccessRecipient, FootageFile
 from camshare.services.footage.access import allowed, require
+from camshare.services.footage.jobs import previews_pending
 from camshare.services.footage.viewing import playable_key
 from camshare.services.permissions import Actor
 
@@ -40,6 +41,10 @@ class FootageRow:
     sha256: str | None
     has_thumbnail: bool
     playable: bool
+    # The worker is still making its browser-playable copy ("preview being made").
+    preview_pending: bool
+    # Not playable in a browser and no preview coming: "needs the recorder's player".
+    needs_player: bool
     hold_reason: str | None
     on_behalf: bool
     delete_after: datetime | None
@@ -63,9 +68,10 @@ class FootagePanel:
     pickup_for: tuple[tuple[int, int], ...] = ()
 
 
-def _stamp(file: FootageFile) -> str:
+def _stamp(file: FootageFile, pending: bool) -> str:
     parts = (
         file.status,
+        "m" if pending else "",
         file.caption or "",
         file.hold_reason or "",
         "t" if file.thumbnail_key else "",
@@ -75,7 +81,8 @@ def _stamp(file: FootageFile) -> str:
     return "|".join(parts)
 
 
-def _row(file: FootageFile) -> FootageRow:
+def _row(file: FootageFile, pending: bool) -> FootageRow:
+    playable = file.status != "deleted" and playable_key(file) is not None
     return FootageRow(
         file_id=file.id,
         recipient_id=file.recipient_id,
@@ -90,11 +97,16 @@ def _row(file: FootageFile) -> FootageRow:
         received_at=file.received_at,
         sha256=file.sha256,
         has_thumbnail=bool(file.thumbnail_key),
-        playable=file.status != "deleted" and playable_key(file) is not None,
+        playable=playable,
+        preview_pending=pending,
+        needs_player=file.status != "deleted"
+        and file.kind in ("video", "recorder")
+        and not playable
+        and not pending,
         hold_reason=file.hold_reason,
         on_behalf=file.uploaded_by_id is not None,
         delete_after=file.delete_after,
-        stamp=_stamp(file),
+        stamp=_stamp(file, pending),
     )
 
 
@@ -109,7 +121,12 @@ def footage_panel(
         .where(FootageFile.request_id == request.id, FootageFile.status.in_(SHOWN))
         .order_by(FootageFile.received_at, FootageFile.id)
     ).all()
-    changed = tuple(_row(f) for f in files if known.get(f.id) != _stamp(f))
+    pending = previews_pending(
+        session, (f.id for f in files if f.kind == "video" and not f.preview_key)
+    )
+    changed = tuple(
+        _row(f, f.id in pending) for f in files if known.get(f.id) != _stamp(f, f.id in pending)
+    )
     may_upload = allowed(access, actor, "upload_on_behalf") and request.status == "open"
     pickup_for = ()
     if may_upload and not known:
