@@ -1,7 +1,7 @@
 """staff language: the texts a staff member gets (an emergency notice) in their language
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-02 19:40:00
 
 Supervisors are texted when an emergency request skips approval; until now that text was
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0013"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
