@@ -67,6 +67,8 @@ class Service:
     ready: Callable[[], bool]
     watchdog: Watchdog
     cwd: Path | None = None
+    user: str | None = None  # run as this user (PostgreSQL refuses root)
+    stop_signal: int = signal.SIGTERM  # PostgreSQL: SIGINT, its fast shutdown
     process: subprocess.Popen | None = field(default=None, init=False)
 
     def start(self, limit: float = 120.0) -> None:
@@ -79,6 +81,8 @@ class Service:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                user=self.user,
+                group=self.user,
             )
         self.watchdog.watch(self.process.pid)
         self.wait_ready(limit)
@@ -111,12 +115,12 @@ class Service:
             self.watchdog.forget(self.process.pid)
 
     def stop(self, grace: float = 20.0) -> None:
-        """SIGTERM to its group, SIGKILL after ``grace`` seconds (idempotent)."""
+        """``stop_signal`` to its group, SIGKILL after ``grace`` seconds (idempotent)."""
         if self.process is None:
             return
         if self.process.poll() is None:
             with suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.killpg(self.process.pid, self.stop_signal)
             with suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=grace)
         # Children left behind by a leader that exited (a worker pool) go too.

