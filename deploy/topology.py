@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,8 +248,13 @@ def running_topology(
     footage_bucket: bool = True,
     extra_env: dict[str, str] | None = None,
     sms_per_second: float = 50.0,
+    prepare: Callable[[str], None] | None = None,
 ) -> Iterator[Topology]:
-    """Start the whole topology in ``folder`` (logs, data); stop all of it at the end."""
+    """Start the whole topology in ``folder`` (logs, data); stop all of it at the end.
+
+    ``prepare(database_url)`` runs after the migrations, before any worker or web node
+    starts (a benchmark's seeding, which must not race the workers).
+    """
     from tests.support.twilio_standin import TwilioStandin
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -338,6 +343,8 @@ def running_topology(
         env.update(extra_env or {})
 
         _run_migrations_together(env, folder)
+        if prepare is not None:
+            prepare(database_url)
         _build_frontend(env, folder)
 
         worker_services = []
