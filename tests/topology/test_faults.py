@@ -7,6 +7,7 @@ part it hurt back, so the next one finds the whole topology up.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 from collections import Counter
@@ -16,7 +17,12 @@ from sqlalchemy import func, select, update
 
 from camshare.models import OutboxMessage, Owner, utcnow
 from camshare.services.messaging.outbox import enqueue_sms
+from camshare.services.outreach.campaigns import create_campaign
 from tests.topology.conftest import Live, degraded, wait_until
+from tests.topology.sockets import hydrated_tab
+from tests.topology.test_tabs_survive import CONTACT, JOIN
+
+APP = "reflex___state____state.camshare___state___base____app_state"
 
 FANOUT = 1000
 
@@ -93,12 +99,40 @@ def test_the_provider_unavailable_for_a_while_then_the_outbox_drains_paced(live:
     assert set(received(live, numbers).values()) == {1}
 
 
+async def _contact_while_postgres_is_down(live: Live) -> tuple[str, str, str]:
+    """A Spanish resident presses Next with the database down, then again once it is up:
+    what the page said, and the step each press led to."""
+    tab = await hydrated_tab(
+        live,
+        "/join/PGDN26",
+        params={"code": "PGDN26"},
+        client_storage={f"{APP}.lang_choice": "es"},
+    )
+    await tab.wait_for(lambda t: t.get(JOIN, "loaded"), 30)
+    live.topology.postgres.stop()
+    await tab.send(f"{JOIN}.submit_contact", form=CONTACT)
+    await tab.wait_for(lambda t: t.get(JOIN, "notice") == "error.unexpected", 60)
+    said, step_down = tab.get(JOIN, "notice_text"), tab.get(JOIN, "step")
+    live.topology.postgres.start()
+    wait_until(lambda: ready(live), timeout=120, every=0.25)
+    await tab.send(f"{JOIN}.submit_contact", form=CONTACT)
+    await tab.wait_for(lambda t: t.get(JOIN, "step") == "location", 60)
+    await tab.close()
+    return said, step_down, tab.get(JOIN, "step")
+
+
 def test_postgresql_restarted_under_traffic_fails_clearly_and_resumes_without_restarts(
     live: Live,
 ):
     client = live.client()
+    with live.factory() as session, session.begin():
+        create_campaign(session, live.url, "Database outage", code="PGDN26")
     with live.factory() as session:
         owners_before = session.scalar(select(func.count()).select_from(Owner))
+    said, step_down, step_after = asyncio.run(_contact_while_postgres_is_down(live))
+    # What the resident was told, in their language, and nothing typed was lost.
+    assert "intente de nuevo" in said
+    assert (step_down, step_after) == ("contact", "location")
     answers: list[httpx.Response] = []
     with degraded("PostgreSQL restart") as record:
         live.topology.postgres.stop()
