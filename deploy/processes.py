@@ -49,6 +49,10 @@ class Watchdog:
     def forget(self, group: int) -> None:
         self._say(str(-group))
 
+    def remove_later(self, folder: Path) -> None:
+        """Delete ``folder`` when the watchdog ends (after killing what is left)."""
+        self._say(str(Path(folder).resolve()))
+
     def close(self) -> None:
         """Kill whatever is still registered, and end the watchdog."""
         with suppress(BrokenPipeError, ValueError):

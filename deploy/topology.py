@@ -130,6 +130,7 @@ def _start_postgres(folder: Path, watchdog: Watchdog) -> tuple[Service, int, Pat
     """initdb into a folder of its own (owned by the postgres user when root), then serve."""
     data_parent = Path(tempfile.mkdtemp(prefix="camshare-pg-"))
     data = data_parent / "data"
+    watchdog.remove_later(data_parent)
     if os.geteuid() == 0:
         shutil.chown(data_parent, "postgres", "postgres")
     subprocess.run(
