@@ -48,6 +48,7 @@ from camshare.models import (
 )
 from camshare.services.access.guardrails import RequestDraft
 from camshare.services.access.requests import create_request
+from camshare.services.may_be_asked import refresh_may_be_asked
 from camshare.services.permissions import Actor
 from camshare.settings import load_settings
 
@@ -72,6 +73,7 @@ def populate(url: str, owners: int) -> Actor:
         )
         session.add_all([version, officer])
         session.flush()
+        owner_ids: list[int] = []
         for n in range(owners):
             owner = Owner(
                 phone_e164=f"+1214{n:07d}",
@@ -116,6 +118,10 @@ def populate(url: str, owners: int) -> Actor:
                     accepted_at=now,
                 )
             )
+            owner_ids.append(owner.id)
+        # Only locations marked askable are in the radius search's index (migration 0012).
+        session.flush()
+        refresh_may_be_asked(session, owner_ids)
         actor = Actor(officer.id, officer.username, "police", "127.0.0.1")
     engine.dispose()
     return actor

@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -53,12 +54,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from fanout import INCIDENT, populate, postgres_database  # noqa: E402
 from reflex_socket import Frontend, Tab  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
+from sqlalchemy import delete, select, update  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from camshare import migrations, routes  # noqa: E402
 from camshare.db import make_engine  # noqa: E402
-from camshare.models import OutboxMessage, StaffUser, utcnow  # noqa: E402
+from camshare.models import AgreementVersion, OutboxMessage, StaffUser, utcnow  # noqa: E402
 from camshare.services.access.guardrails import RequestDraft  # noqa: E402
 from camshare.services.access.requests import create_request  # noqa: E402
 from camshare.services.messaging.outbox import dispatch_due  # noqa: E402
@@ -75,6 +76,9 @@ TARGETS = {
     # setup: (phones, within s, Approve p95 s, board update p95 s)
     "single": (1000, 30, 1.0, 2.0),
     "redis": (2000, 60, 0.5, 2.0),
+    # deploy/topology.py: Caddy over HTTPS in front of two web nodes (one granian worker
+    # each), Redis, PostgreSQL; then one node is killed with every phone connected.
+    "topology": (2000, 60, 0.5, 2.0),
 }
 
 
@@ -157,15 +161,17 @@ class Figures:
 
 
 class ServerMeter:
-    """CPU seconds and memory of the server's process tree."""
+    """CPU seconds and memory of the servers' process trees (one per web node)."""
 
-    def __init__(self, pid: int) -> None:
-        self.root = psutil.Process(pid)
+    def __init__(self, *pids: int) -> None:
+        self.roots = [psutil.Process(pid) for pid in pids]
 
     def _tree(self) -> list[psutil.Process]:
-        with contextlib.suppress(psutil.Error):
-            return [self.root, *self.root.children(recursive=True)]
-        return []
+        found = []
+        for root in self.roots:
+            with contextlib.suppress(psutil.Error):
+                found += [root, *root.children(recursive=True)]
+        return found
 
     def cpu_seconds(self) -> float:
         """User + system CPU seconds used so far by every process of the server."""
@@ -216,6 +222,7 @@ async def phone(
     figures: Figures,
     tabs: list[Tab],
     html_only: bool,
+    ssl_context=None,
 ) -> None:
     """One owner: opens the link at ``start``, waits for the request, presses Approve."""
     await asyncio.sleep(max(0.0, start - time.monotonic()))
@@ -229,7 +236,7 @@ async def phone(
             await load_page(client, path)
         loaded = time.monotonic()
         figures.page_load.append(loaded - began)
-        tab = Tab(base, path, {"token": token}, frontend=frontend)
+        tab = Tab(base, path, {"token": token}, frontend=frontend, ssl_context=ssl_context)
         tabs.append(tab)
         await tab.open()
         shown = await tab.wait_for(lambda t: t.get(answer_state, "loaded") is True, 30)
@@ -276,7 +283,12 @@ async def officer(
 
 
 async def scenario(
-    base: str, seeded: Seeded, meter: ServerMeter, args: argparse.Namespace
+    base: str,
+    seeded: Seeded,
+    meter: ServerMeter,
+    args: argparse.Namespace,
+    after_storm: Callable[[list[Tab], Frontend, dict[str, str]], Awaitable[dict]] | None = None,
+    ssl_context=None,
 ) -> dict[str, float]:
     """Run the storm, then measure an idle board; the figures to print."""
     from camshare.state.owner_answer import OwnerAnswerState
@@ -286,7 +298,8 @@ async def scenario(
     frontend = Frontend.from_build(ROOT / ".web")
     figures = Figures()
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    verify = ssl_context if ssl_context is not None else True
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, verify=verify) as client:
         board_path = routes.request_board_path(seeded.request_id)
         officers = [
             Tab(
@@ -295,6 +308,7 @@ async def scenario(
                 {"request_id": str(seeded.request_id)},
                 cookie=f"{STAFF_COOKIE}={token}",
                 frontend=frontend,
+                ssl_context=ssl_context,
             )
             for token in seeded.officer_tokens
         ]
@@ -327,6 +341,7 @@ async def scenario(
                     figures,
                     phone_tabs,
                     not args.assets,
+                    ssl_context,
                 )
             )
             for n, token in enumerate(seeded.tokens)
@@ -351,6 +366,7 @@ async def scenario(
         idle_cpu = (meter.cpu_seconds() - idle_cpu_before) / args.idle_seconds
         stop.set()
         await asyncio.gather(*watchers, return_exceptions=True)
+        extra = await after_storm(phone_tabs, frontend, names) if after_storm else {}
         for task in phones:
             task.cancel()
         await asyncio.gather(*(t.close() for t in [*phone_tabs, *officers]), return_exceptions=True)
@@ -366,6 +382,7 @@ async def scenario(
         "idle_cpu_pct": 100 * idle_cpu,
         "mem_per_client_kib": (memory_connected - memory_before) / max(1, connected) / 1024,
         "errors": len(figures.errors),
+        **extra,
         **{
             f"{name}_p{p}": percentile(getattr(figures, name), p)
             for name in ("page_load", "hydration", "approve", "board_update")
@@ -415,8 +432,114 @@ def server_env(setup: str, url: str, port: int, args: argparse.Namespace) -> dic
     return env
 
 
+async def kill_a_node(
+    topology, ssl_context, tabs: list[Tab], frontend: Frontend, names: dict[str, str]
+) -> dict[str, float]:
+    """SIGKILL one web node with every phone on its page; the phones it held reconnect
+    through the proxy with their tab's token (as the page does) and must find their answer."""
+    import signal
+
+    answer_state = names["answer"]
+    killed_at = time.monotonic()
+    topology.web[0].kill(signal.SIGKILL)
+    back: list[float] = []
+    errors: list[str] = []
+    kept = 0
+
+    async def reconnect(tab: Tab) -> Tab | None:
+        nonlocal kept
+        again = Tab(
+            tab.base_url,
+            tab.path,
+            tab.params,
+            frontend=frontend,
+            token=tab.token,
+            ssl_context=ssl_context,
+        )
+        try:
+            await again.open()
+            await again.wait_for(lambda t: t.get(answer_state, "loaded") is True, 60)
+            back.append(time.monotonic() - killed_at)
+            kept += again.get(answer_state, "answer") == "approved"
+        except Exception as exc:
+            errors.append(f"{exc.__class__.__name__}: {exc}"[:200])
+        return again
+
+    # Each phone reconnects as soon as its socket closes (a page retries within a second
+    # or so); for 5 s, every socket the dead node held is noticed and reconnected.
+    dropped: list[Tab] = []
+    tasks = []
+    while time.monotonic() - killed_at < 5:
+        for tab in tabs:
+            if not tab.connected and tab not in dropped:
+                dropped.append(tab)
+                tasks.append(asyncio.create_task(reconnect(tab)))
+        await asyncio.sleep(0.05)
+    again = await asyncio.gather(*tasks)
+    for error in errors[:5]:
+        print("  reconnect error:", error)
+    await asyncio.gather(*(t.close() for t in again if t), return_exceptions=True)
+    return {
+        "kill_dropped": len(dropped),
+        "kill_reconnected": len(back),
+        "kill_answer_kept": kept,
+        "kill_errors": len(errors),
+        "kill_back_p50": percentile(back, 50),
+        "kill_back_p95": percentile(back, 95),
+        "kill_back_max": max(back) if back else float("nan"),
+    }
+
+
+def run_topology(args: argparse.Namespace) -> dict[str, float]:
+    """The storm through Caddy against two web nodes, then one node killed."""
+    import functools
+
+    from deploy.topology import running_topology
+
+    phones = args.phones or TARGETS["topology"][0]
+    OUT.mkdir(exist_ok=True)
+    seeded: list[Seeded] = []
+
+    def prepare(url: str) -> None:
+        # `camshare.cli migrate` published the bundled agreement; the bench's owners
+        # consent to their own version (fanout.populate), which must be the one in force.
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(delete(AgreementVersion))
+        engine.dispose()
+        started = time.monotonic()
+        seeded.append(seed(url, phones, args.officers))
+        print(f"[topology] seeded {phones} owners in {time.monotonic() - started:.1f} s")
+
+    with (
+        tempfile.TemporaryDirectory(prefix="camshare-load-") as folder,
+        running_topology(
+            Path(folder),
+            footage_bucket=False,
+            prepare=prepare,
+            # The officers are signed in by the seeding, without a second factor.
+            extra_env={"CAMSHARE_TOTP_ROLES": ""},
+        ) as topology,
+    ):
+        print(f"[topology] {topology.url}: Caddy, {len(topology.web)} web nodes (logs: {folder})")
+        meter = ServerMeter(*(service.process.pid for service in topology.web))
+        context = topology.ssl_context()
+        args_for = argparse.Namespace(
+            **{**vars(args), "within": args.within or TARGETS["topology"][1]}
+        )
+        after = functools.partial(kill_a_node, topology, context)
+        return asyncio.run(
+            asyncio.wait_for(
+                scenario(topology.url, seeded[0], meter, args_for, after, context),
+                args.time_limit,
+            )
+        )
+
+
 def run_setup(setup: str, args: argparse.Namespace) -> dict[str, float]:
     """Seed, start the server, run the scenario; the figures."""
+    if setup == "topology":
+        return run_topology(args)
     phones = args.phones or TARGETS[setup][0]
     OUT.mkdir(exist_ok=True)
     with (
@@ -467,6 +590,14 @@ def print_table(results: dict[str, dict[str, float]]) -> None:
             f" {r['idle_cpu_pct']:.1f}% |"
             f" {r['mem_per_client_kib']:.0f} KiB |"
         )
+        if "kill_dropped" in r:
+            print(
+                f"{setup}: one web node SIGKILLed with {r['connected']} phones connected: "
+                f"{r['kill_dropped']:.0f} dropped, {r['kill_reconnected']:.0f} reconnected "
+                f"through the proxy (answer still shown: {r['kill_answer_kept']:.0f}), "
+                f"{r['kill_errors']:.0f} errors; back after p50 {r['kill_back_p50']:.2f} s, "
+                f"p95 {r['kill_back_p95']:.2f} s, max {r['kill_back_max']:.2f} s"
+            )
     for setup, r in results.items():
         phones, within, approve, board = TARGETS[setup]
         met = (
@@ -485,7 +616,7 @@ def print_table(results: dict[str, dict[str, float]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, run each setup, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--setup", choices=("single", "redis", "both"), default="both")
+    parser.add_argument("--setup", choices=("single", "redis", "topology", "both"), default="both")
     parser.add_argument("--phones", type=int, default=0, help="default: the setup's target")
     parser.add_argument("--within", type=float, default=0, help="default: the setup's target")
     parser.add_argument("--officers", type=int, default=3)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import time
 import uuid
 from collections.abc import Callable
@@ -68,11 +69,18 @@ class Tab:
     token: str = field(default_factory=lambda: str(uuid.uuid4()))
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
     on_delta: Callable[[Tab, dict], None] | None = None
+    # What the browser kept for the page (rx.LocalStorage vars: {"<state>.<var>": value}),
+    # sent with the first event the way the page sends it after a reload or reconnect.
+    client_storage: dict[str, str] = field(default_factory=dict)
+    # For an https address whose certificate a private CA signed (the topology's Caddy).
+    ssl_context: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
         # The Cookie header goes in the websocket's own options: python-engineio would move it
         # into aiohttp's cookie jar, which keeps no cookies for an IP address like 127.0.0.1.
-        extra = {"headers": {"Cookie": self.cookie}} if self.cookie else {}
+        extra: dict[str, Any] = {"headers": {"Cookie": self.cookie}} if self.cookie else {}
+        if self.ssl_context is not None:
+            extra["ssl"] = self.ssl_context
         self._sio = socketio.AsyncClient(reconnection=False, websocket_extra_options=extra)
         self._sio.on("event", self._received, namespace=NAMESPACE)
         self._changed = asyncio.Event()
@@ -106,6 +114,10 @@ class Tab:
         payload: dict[str, Any] = {}
         if self.frontend.hashes:
             payload["hashes"] = list(self.frontend.hashes)
+        if self.client_storage:
+            payload["vars"] = {
+                name + VAR_SUFFIX: value for name, value in self.client_storage.items()
+            }
         auth: dict[str, Any] = {
             "event": {
                 "name": f"{ROOT_STATE}.hydrate_and_load",
@@ -147,6 +159,11 @@ class Tab:
             except TimeoutError:
                 continue
         return time.monotonic()
+
+    @property
+    def connected(self) -> bool:
+        """Whether its socket is still open (a killed server closes it)."""
+        return self._sio.connected
 
     async def close(self) -> None:
         """Disconnect (the tab is closed)."""

@@ -39,7 +39,9 @@ if [ ! -x .tooling/node_modules/.bin/bun ]; then
 fi
 
 # The test tools' Debian packages: Chromium for the browser tests, zbar (libzbar0, renamed
-# libzbar0t64 in Debian 13) to decode QR codes, poppler's pdftoppm to look at flyers.
+# libzbar0t64 in Debian 13) to decode QR codes, poppler's pdftoppm to look at flyers, and
+# for the topology tier (deploy/topology.py) Caddy, redis-server and PostgreSQL's server
+# programs (initdb, postgres: Debian's postgresql-15, not started as a service here).
 # Only what is missing is installed, so running this again changes nothing.
 installed() { [[ "$(dpkg-query -W -f='${Status}\n' "$@" 2>/dev/null || true)" == *"ok installed"* ]]; }
 if [ "$dev" = 1 ]; then
@@ -47,13 +49,16 @@ if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   installed libzbar0 libzbar0t64 || missing+=(zbar)
   command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql-15)
   if [ "${#missing[@]}" -gt 0 ]; then
     sudo=""
     if [ "$(id -u)" != 0 ]; then
       if command -v sudo >/dev/null 2>&1; then
         sudo=sudo
       else
-        echo "The tests need Debian's packages chromium, libzbar0 and poppler-utils: install them." >&2
+        echo "The tests need Debian's packages: ${missing[*]}; install them." >&2
         exit 1
       fi
     fi
@@ -65,6 +70,16 @@ if [ "$dev" = 1 ]; then
       fi
       packages+=("$name")
     done
+    # Packages that come with a service (caddy, redis-server, postgresql) must not start it:
+    # the tests start their own on free ports. policy-rc.d answers "not now" to the
+    # install's start request, and is removed afterwards if it was not there before.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+      $sudo chmod +x /usr/sbin/policy-rc.d
+      own_policy=1
+    fi
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+    if [ "$own_policy" = 1 ]; then $sudo rm -f /usr/sbin/policy-rc.d; fi
   fi
 fi

@@ -2,8 +2,9 @@
 
 Each folder of tests is a tier named by what it needs, and gets its marker here:
 ``unit`` (nothing: no database, no server), ``integration`` (a database, SQLite and
-PostgreSQL), ``standins`` (local stand-ins for Twilio and Nominatim) and ``e2e`` (the
-production build in headless Chromium). So ``-m unit`` or ``-m "not e2e"`` pick tiers.
+PostgreSQL), ``standins`` (local stand-ins for Twilio and Nominatim), ``e2e`` (the
+production build in headless Chromium) and ``topology`` (the production shape of
+``deploy/topology.py``: Caddy, two web nodes, two workers, their own PostgreSQL and Redis). So ``-m unit`` or ``-m "not e2e"`` pick tiers.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tests.support.transactions import open_outer_transaction
 
 POSTGRES_URL = os.environ.get("CAMSHARE_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-TIERS = ("unit", "integration", "standins", "e2e")
+TIERS = ("unit", "integration", "standins", "e2e", "topology")
 # What a pure test may not ask for: a database, or the API app on one.
 DATABASE_FIXTURES = {"database_url", "engine", "session", "factory", "client"}
 _TESTS = Path(__file__).resolve().parent

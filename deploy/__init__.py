@@ -1,0 +1,1 @@
+"""How camshare runs in production: proxy, units, env template, backups, and a local topology."""
