@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from camshare.services.footage.storage import S3Storage
-from tests.support.seaweedfs import seaweedfs, weed_binary
+from deploy.seaweedfs import seaweedfs, weed_binary
 
 
 @pytest.fixture(scope="session")
