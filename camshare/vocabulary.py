@@ -66,3 +66,11 @@ FOOTAGE_STATUSES = ("receiving", "received", "refused", "accepted", "declined", 
 # recorder: a recorder's own format kept as it is ("needs the recorder's player").
 FOOTAGE_KINDS = ("video", "image", "recorder")
 FOOTAGE_GRANTS = ("view", "download")
+
+# Live view (issue 14). What the bridge found when it probed a camera on the owner's network.
+LIVE_CAMERA_STATUSES = ("ready", "unreachable", "auth_failed", "unsupported")
+# asked: the owner allowed it on the request's page; standing: their standing consent for
+# emergencies near them applied by itself.
+LIVE_SHARE_BASES = ("asked", "standing")
+# Who or what ended a share before (or when) its planned end came.
+LIVE_SHARE_ENDINGS = ("owner", "supervisor", "expiry", "withdrawal", "request_closed")
