@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camshare.models import AccessRequest, LiveCamera, LiveShare
-from camshare.services.live.shares import is_active
+from camshare.services.access.answers import recipient_for_link
+from camshare.services.live.shares import ShareableCamera, is_active, shareable_cameras
 from camshare.services.live.viewing import Watcher, may_watch, minutes, watchers_by_share
 from camshare.services.permissions import Actor, may
 
@@ -134,3 +135,26 @@ def active_for_request(session: Session, owner_id: int | None, request_id: int, 
 
 def _total(watchers: list[Watcher]) -> int:
     return minutes(sum(w.seconds for w in watchers))
+
+
+@dataclass(frozen=True)
+class LiveOffer:
+    """What the request page offers an owner who approved: their cameras, what runs now."""
+
+    cameras: tuple[ShareableCamera, ...]
+    running: tuple[OwnerShare, ...]
+    max_hours: int
+    default_minutes: int
+
+
+def live_offer(session: Session, settings, token: str, now: datetime) -> LiveOffer | None:
+    """The live-view offer behind an answer link; None unless the owner approved."""
+    recipient, request = recipient_for_link(session, token, now)
+    if recipient.answer != "approved" or recipient.owner_id is None:
+        return None
+    return LiveOffer(
+        cameras=tuple(shareable_cameras(session, recipient.owner_id)),
+        running=tuple(active_for_request(session, recipient.owner_id, request.id, now)),
+        max_hours=settings.live_max_hours,
+        default_minutes=settings.live_default_minutes,
+    )
