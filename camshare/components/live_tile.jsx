@@ -29,6 +29,8 @@ export function LiveTile({ src, credential, label, endedText, offlineText, offli
       return () => element.removeAttribute("src");
     }
     const hls = new Hls({
+      // Its worker would come from a blob: URL, which the page's CSP (worker-src) refuses.
+      enableWorker: false,
       liveSyncDurationCount: 2,
       manifestLoadingMaxRetry: 60,
       manifestLoadingRetryDelay: 1000,
