@@ -319,3 +319,22 @@ def test_minutes_watched_on_the_board_and_for_the_owner(session, settings):
     )
     # A share that ended is not "running" on the board and cannot be ended again.
     assert session.get(AccessRequest, scene.request_id).status == "open"
+
+
+def test_transparency_counts_live_shares_by_type_and_the_time_watched(session, settings):
+    from zoneinfo import ZoneInfo
+
+    from camshare.services.live.figures import live_by_month
+
+    scenes = [asked_owner(session, settings) for _ in range(2)]
+    for scene in scenes:
+        shares.start_shares(session, settings, scene.token, scene.cameras, 60, NOW)
+    share_id = session.scalars(select(LiveShare.id)).first()
+    viewer = viewing.issue_viewer_credential(session, settings, scenes[0].police, share_id, NOW)
+    session.get(LiveViewing, viewer.viewing_id).last_seen_at = NOW + timedelta(minutes=30)
+    session.flush()
+    zone = ZoneInfo(settings.timezone)
+    month = NOW.astimezone(zone).date().replace(day=1)
+    [counted] = live_by_month(session, [month], NOW - timedelta(days=30), NOW, zone)
+    assert counted.by_type == {"robbery": 4}
+    assert counted.seconds_watched == 30 * 60
