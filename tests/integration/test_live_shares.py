@@ -22,6 +22,7 @@ from camshare.models import (
 )
 from camshare.services.access import answers
 from camshare.services.access.requests import close_request
+from camshare.services.audit.browsing import search_audit
 from camshare.services.errors import DomainError
 from camshare.services.live import overview, shares, viewing
 from camshare.services.owners.inbound_sms import handle_inbound_sms
@@ -313,6 +314,9 @@ def test_minutes_watched_on_the_board_and_for_the_owner(session, settings):
     stop = session.scalar(select(AuditEvent).where(AuditEvent.action == "live_view.stop"))
     assert stop.detail["minutes"] == 5
     assert stop.actor == scene.police.audit_name
+    # The audit log's search finds the viewing sessions by their actions' prefix.
+    found = search_audit(session, staff(session, "admin"), action="live_view.")
+    assert [row.action for row in found.rows] == ["live_view.stop", "live_view.start"]
     assert (
         session.scalar(select(AuditEvent.id).where(AuditEvent.action == "live_view.start"))
         is not None
