@@ -17,6 +17,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from camshare.api_custody import custody_routes
 from camshare.api_footage import create_footage_app
+from camshare.api_live_bridge import live_bridge_routes
+from camshare.api_live_watch import live_watch_routes
 from camshare.api_sessions import session_routes
 from camshare.client_address import connection_client_ip
 from camshare.readiness import is_ready, readiness
@@ -237,6 +239,8 @@ def create_api() -> Starlette:
             Route(MY_DATA, my_data_download, methods=["GET"]),
             *session_routes(),
             *custody_routes(),
+            *live_bridge_routes(),
+            *live_watch_routes(),
             # tus uploads of footage (a FastAPI app: tuspyserver is a FastAPI router)
             Mount(FOOTAGE_TUS.rsplit("/", 1)[0], app=create_footage_app()),
         ]

@@ -718,3 +718,142 @@ class FootageJob(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+class LiveDevice(Base):
+    """A bridge at an owner's site, paired by a one-time code; only its secret's hash is kept."""
+
+    __tablename__ = "live_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    paired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class LivePairingCode(Base):
+    """A code shown once on /my that pairs one bridge: works once, for 15 minutes."""
+
+    __tablename__ = "live_pairing_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+    device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("live_device.id", ondelete="SET NULL"), index=True
+    )
+
+
+class LiveCamera(Base):
+    """A camera a bridge can stream, tied to the registered camera row it belongs to.
+
+    Never an RTSP address, user name or password: those stay on the owner's network.
+    """
+
+    __tablename__ = "live_camera"
+    __table_args__ = (
+        UniqueConstraint("device_id", "camera_id"),
+        one_of("live_camera", "status", v.LIVE_CAMERA_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("live_device.id", ondelete="CASCADE"), index=True
+    )
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id", ondelete="CASCADE"), index=True)
+    # The owner's name for it, as the bridge reports it.
+    name: Mapped[str] = mapped_column(String(80))
+    codec: Mapped[str | None] = mapped_column(String(40))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    checked_at: Mapped[datetime | None]
+
+
+class LiveShare(Base):
+    """One camera's live view shared for one request, for a bounded time.
+
+    Active iff ended_at IS NULL and starts_at <= now < ends_at.
+    """
+
+    __tablename__ = "live_share"
+    __table_args__ = (
+        UniqueConstraint("request_id", "live_camera_id"),
+        one_of("live_share", "basis", v.LIVE_SHARE_BASES),
+        one_of("live_share", "ended_by", v.LIVE_SHARE_ENDINGS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("access_request.id", ondelete="CASCADE"), index=True
+    )
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("access_recipient.id", ondelete="SET NULL"), index=True
+    )
+    # NULL after withdrawal: the record of the share stays, without the person.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owner.id", ondelete="SET NULL"), index=True
+    )
+    live_camera_id: Mapped[int | None] = mapped_column(
+        ForeignKey("live_camera.id", ondelete="SET NULL"), index=True
+    )
+    basis: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[datetime]
+    # The planned end: at most CAMSHARE_LIVE_MAX_HOURS after the start.
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    # Indexed with ends_at: the worker looks for running shares past their end.
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+    # 16, not 12: "request_closed" is 14 characters.
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+    ended_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The bridge's credential for pushing this share's segments (derived, never stored plain).
+    push_secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    last_segment_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LiveViewing(Base):
+    """One staff member watching one share; minutes come from services/live/viewing.py only."""
+
+    __tablename__ = "live_viewing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    share_id: Mapped[int] = mapped_column(
+        ForeignKey("live_share.id", ondelete="CASCADE"), index=True
+    )
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    started_at: Mapped[datetime]
+    # Advanced by the viewer's segment fetches.
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class LiveStandingConsent(Base):
+    """An owner's standing yes to live view for emergencies near them; emergencies only.
+
+    At most one not withdrawn per owner.
+    """
+
+    __tablename__ = "live_standing_consent"
+    __table_args__ = (
+        Index(
+            "uq_live_standing_consent_owner",
+            "owner_id",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"), index=True)
+    radius_m: Mapped[int] = mapped_column(Integer)
+    max_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]

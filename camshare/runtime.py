@@ -19,6 +19,7 @@ from camshare.models import utcnow
 from camshare.services.footage.storage import FootageStorage, make_footage_storage
 from camshare.services.geography.geocoding import Geocoder, make_geocoder
 from camshare.services.geography.jurisdiction import Jurisdiction, load_jurisdiction
+from camshare.services.live.segments import SegmentStore, make_segment_store
 from camshare.services.messaging.line_type import LineTypeLookup, make_line_type_lookup
 from camshare.services.messaging.sms import SmsGateway, make_gateway
 from camshare.services.public.transparency import (
@@ -74,6 +75,12 @@ def sms_gateway() -> SmsGateway:
 def footage_storage() -> FootageStorage:
     """Where this process keeps footage: a local folder or S3 (``CAMSHARE_FOOTAGE_STORAGE``)."""
     return make_footage_storage(get_settings())
+
+
+@lru_cache(maxsize=1)
+def segment_store() -> SegmentStore:
+    """Where this process keeps live segments: a folder or Redis (``CAMSHARE_LIVE_SEGMENTS``)."""
+    return make_segment_store(get_settings())
 
 
 @lru_cache(maxsize=1)

@@ -139,7 +139,8 @@ def content_security_policy(
         .connect_src("'self'", *_socket_sources(settings))
         .manifest_src("'self'")
         .worker_src("'self'")
-        .media_src("'self'")
+        # The board's live player (hls.js) feeds the <video> through a MediaSource blob URL.
+        .media_src("'self'", "blob:")
         .object_src("'none'")
         .frame_src("'none'")
         .base_uri("'self'")

@@ -323,6 +323,37 @@ class Settings:
     footage_evidence_days: int = field(
         default=1095, metadata=_env(doc="Accepted footage kept this long after the request closes")
     )
+    # Live view (issue 14): owners share a camera's live stream for one request, time-boxed
+    live_max_hours: int = field(
+        default=12, metadata=_env(doc="A live share lasts at most this many hours")
+    )
+    live_default_minutes: int = field(
+        default=60, metadata=_env(doc="A live share's length unless the owner chooses another")
+    )
+    live_segments: str = field(
+        default="auto",
+        metadata=_env(
+            doc="Where live segments are kept for viewers: auto (Redis when REFLEX_REDIS_URL "
+            "is set, so every web worker serves every share; a folder otherwise), local or redis",
+            choices=("auto", "local", "redis"),
+        ),
+    )
+    live_segments_dir: str = field(
+        default=str(PROJECT_DIR / "data" / "live"),
+        metadata=_env(doc="Folder of the local live-segment store (a short rolling window)"),
+    )
+    live_viewer_seconds: int = field(
+        default=120,
+        metadata=_env(doc="A viewer's stream credential works this long; the board renews it"),
+    )
+    # Reflex's own variable: the one Redis of an installation (tabs' states, live segments).
+    redis_url: str = field(
+        default="",
+        metadata=_env(
+            "REFLEX_REDIS_URL",
+            doc="Redis shared by every web worker: the tabs' states (Reflex) and live segments",
+        ),
+    )
     # Staff accounts
     staff_session_hours: float = field(
         default=12.0, metadata=_env(doc="A staff sign-in lasts at most this long")
@@ -378,6 +409,13 @@ class Settings:
             raise SettingsError(
                 "CAMSHARE_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID."
+            )
+
+        if self.live_segments == "redis" and not self.redis_url:
+            raise SettingsError("CAMSHARE_LIVE_SEGMENTS=redis needs REFLEX_REDIS_URL.")
+        if not 1 <= self.live_default_minutes <= self.live_max_hours * 60:
+            raise SettingsError(
+                "CAMSHARE_LIVE_DEFAULT_MINUTES must be between 1 and CAMSHARE_LIVE_MAX_HOURS * 60."
             )
 
     def program(self, language: str) -> str:

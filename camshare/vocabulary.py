@@ -71,3 +71,11 @@ FOOTAGE_GRANTS = ("view", "download")
 FOOTAGE_JOB_KINDS = ("preview", "receipt")
 # queued -> running (leased to one worker) -> done, or back to queued to retry; failed: gave up.
 FOOTAGE_JOB_STATUSES = ("queued", "running", "done", "failed")
+
+# Live view (issue 14). What the bridge found when it probed a camera on the owner's network.
+LIVE_CAMERA_STATUSES = ("ready", "unreachable", "auth_failed", "unsupported")
+# asked: the owner allowed it on the request's page; standing: their standing consent for
+# emergencies near them applied by itself.
+LIVE_SHARE_BASES = ("asked", "standing")
+# Who or what ended a share before (or when) its planned end came.
+LIVE_SHARE_ENDINGS = ("owner", "supervisor", "expiry", "withdrawal", "request_closed")

@@ -34,17 +34,13 @@ PRODUCTION = {
     "CAMSHARE_FOOTAGE_S3_SECRET_KEY": "...",
     "CAMSHARE_FOOTAGE_PARTS_DIR": "/srv/camshare/footage-parts",
     "CAMSHARE_METRICS_PORT": "9310",
+    # Required with more than one web node: the tabs' states and live segments.
+    "REFLEX_REDIS_URL": "redis://redis.internal:6379/0",
 }
 # Where the systemd units expect the checkout (deploy/systemd/*.service).
 INSTALL_DIR = "/opt/camshare"
 # Read by Reflex, not by camshare/settings.py: where the tabs' states live.
 OTHER = [
-    (
-        "REFLEX_REDIS_URL",
-        "redis://redis.internal:6379/0",
-        "Tabs' states, shared by every web node (Reflex's own setting; required with more "
-        "than one node)",
-    ),
     (
         "REFLEX_API_URL",
         "https://cameras.example.org",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what camshare needs into the project folder: a Python virtualenv (.venv) and
 # the bun binary Reflex builds the frontend with (.tooling, from the npm registry).
-# With --dev: the test tools too, and the Debian packages they use (Chromium, zbar, poppler).
+# With --dev: the test tools too, and the Debian packages they use (Chromium, zbar, poppler,
+# ffmpeg), and the RTSP server the live-view tests' camera stand-in runs (npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +53,8 @@ if [ "$dev" = 1 ]; then
   command -v caddy >/dev/null 2>&1 || missing+=(caddy)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql-15)
+  # The live-view tests' camera stand-in (a test pattern) and the bridge's relay.
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   if [ "${#missing[@]}" -gt 0 ]; then
     sudo=""
     if [ "$(id -u)" != 0 ]; then
@@ -81,5 +84,13 @@ if [ "$dev" = 1 ]; then
     fi
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
     if [ "$own_policy" = 1 ]; then $sudo rm -f /usr/sbin/policy-rc.d; fi
+  fi
+  # A pure-JS RTSP server with an authentication hook: the live-view tests' camera stand-in.
+  # Installed with bun in one go: npm's --no-save would otherwise prune the one not named.
+  if [ ! -f .tooling/node_modules/rtsp-streaming-server/package.json ]; then
+    npm install --silent --no-audit --no-fund --no-save --prefix .tooling \
+      bun@1.4.5 rtsp-streaming-server@2.1.0 >/dev/null 2>&1 \
+      || npm install --no-audit --no-fund --no-save --prefix .tooling \
+        bun@1.4.5 rtsp-streaming-server@2.1.0
   fi
 fi

@@ -11,6 +11,7 @@ from camshare.components.feedback import form_messages
 from camshare.components.fields import field_error, labelled_input, select_field, text_field
 from camshare.components.layout import page_frame
 from camshare.components.my_footage import my_footage_section
+from camshare.components.my_live import my_live_section
 from camshare.components.table import data_table
 from camshare.pages.my_locations import my_locations_section
 from camshare.services.registration import (
@@ -337,6 +338,7 @@ def my_page() -> rx.Component:
                         ),
                     ),
                     my_footage_section(),
+                    my_live_section(),
                     rx.el.section(
                         rx.el.h2(T["my.agreements"]),
                         rx.el.ul(

@@ -7,6 +7,7 @@ import reflex as rx
 from camshare.components.connection import waiting_button
 from camshare.components.fields import field_error
 from camshare.components.link_page import link_page
+from camshare.components.live_offer import live_offer
 from camshare.components.text import text
 from camshare.state.base import AppState
 from camshare.state.owner_answer import OwnerAnswerState as O
@@ -38,6 +39,7 @@ def _answered() -> rx.Component:
                 class_name="secondary-action",
             ),
         ),
+        rx.cond(approved, live_offer()),
         rx.el.p(
             rx.cond(
                 approved,

@@ -140,6 +140,29 @@ def _footage() -> rx.Component:
     )
 
 
+def _live() -> rx.Component:
+    return _section(
+        "live",
+        "transparency.live_heading",
+        rx.el.p(T["transparency.live_lead"]),
+        data_table(
+            [
+                "transparency.month",
+                "transparency.live_shares",
+                "transparency.live_types",
+                "transparency.live_hours",
+            ],
+            S.live_rows,
+            lambda row: rx.el.tr(
+                rx.el.th(row["month"], scope="row"),
+                rx.el.td(row["shares"]),
+                rx.el.td(row["types"]),
+                rx.el.td(row["hours"]),
+            ),
+        ),
+    )
+
+
 def _answers() -> rx.Component:
     return _section(
         "answers",
@@ -215,6 +238,7 @@ def transparency_page() -> rx.Component:
                     _requests(),
                     _answers(),
                     _footage(),
+                    _live(),
                     _agreement(),
                 ),
                 rx.el.p(T["transparency.loading"], class_name="muted", role="status"),

@@ -107,6 +107,12 @@ def _group_rows(month: str, group: RequestGroup, lang: str) -> list[dict[str, st
     return rows
 
 
+def _type_name(incident_type: str | None, lang: str) -> str:
+    if incident_type is None:
+        return translate(lang, "transparency.live_other")
+    return incident_label(incident_type, lang)
+
+
 def _month_rows(month: MonthRequests, lang: str) -> list[dict[str, str]]:
     label = month_label(month.month, lang)
     if month.incidents.requests == 0 and month.emergencies.requests == 0:
@@ -154,6 +160,20 @@ def present(figures: PublicFigures, lang: str, settings: Settings) -> dict[str, 
                 "accepted": count_text(row.accepted, lang),
             }
             for row in figures.footage
+        ],
+        "live_rows": [
+            {
+                "month": month_label(row.month, lang),
+                "shares": count_text(row.shares.requests, lang),
+                "types": ", ".join(
+                    f"{_type_name(t.incident_type, lang)}: {count_text(t.requests, lang)}"
+                    for t in row.shares.by_type
+                ),
+                "hours": translate(lang, "transparency.fewer_than_5")
+                if row.hours_watched is None
+                else f"{row.hours_watched:,.1f}",
+            }
+            for row in figures.live
         ],
         "rejected": count_text(figures.rejected, lang),
         "answer_rows": [
@@ -219,6 +239,7 @@ class TransparencyState(AppState):
     zip_rows: list[dict[str, str]] = []
     month_rows: list[dict[str, str]] = []
     footage_rows: list[dict[str, str]] = []
+    live_rows: list[dict[str, str]] = []
     rejected: str = ""
     answer_rows: list[dict[str, str]] = []
     awaiting: str = ""

@@ -16,12 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from alembic import command
 from camshare.migrations import alembic_config
-from camshare.models import Base, FootageFile, FootageGrant, FootageJob, Owner
+from camshare.models import Base, FootageFile, FootageGrant, FootageJob, LiveShare, Owner
 from camshare.services.access.nearby import find_sites_near
 from camshare.services.outreach.campaigns import create_campaign
 from camshare.services.owners.links import new_owner_link
 from tests.integration.conftest import PUBLIC_BASE
 from tests.support.access_builders import INCIDENT, registered_owner, sent_request, staff
+from tests.support.live_builders import paired_bridge
 from tests.unit.builders import clock, walk_to
 
 QUOTED = re.compile(r"'((?:[^']|'')*)'")
@@ -56,6 +57,8 @@ RULED = {
     "footage_file": ("status", "kind"),
     "footage_grant": ("level",),
     "footage_job": ("kind", "status"),
+    "live_camera": ("status",),
+    "live_share": ("basis", "ended_by"),
 }
 CHECKS = sorted((table, f"ck_{table}_{column}") for table, cols in RULED.items() for column in cols)
 
@@ -94,6 +97,20 @@ def one_of_everything(session, settings) -> None:
             staff_user_id=police.user_id,
             level="view",
             granted_by_id=supervisor.user_id,
+        )
+    )
+    live_camera_id = paired_bridge(session, owner, clock())[0]
+    session.add(
+        LiveShare(
+            request_id=request_id,
+            owner_id=owner.id,
+            live_camera_id=live_camera_id,
+            basis="asked",
+            starts_at=clock(),
+            ends_at=clock(),
+            ended_at=clock(),
+            ended_by="owner",
+            push_secret_sha256="1" * 64,
         )
     )
     session.flush()

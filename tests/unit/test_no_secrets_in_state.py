@@ -35,7 +35,9 @@ SECRET_NAME = re.compile(
 NOT_SECRET = {"campaign_code", "zip_code", "code_sent", "reply_code", "rx_router_session"}
 # The TOTP secret must reach the browser once, to be scanned into an authenticator app;
 # the sign-in page belongs to the session-security work, which decides where it lives.
-SHOWN_TO_ENROL = {("SignInState", "enrol_secret")}
+# The bridge's pairing code likewise must be read off /my once and typed into the bridge
+# (it works once, for 15 minutes; a new one voids it).
+SHOWN_TO_ENROL = {("SignInState", "enrol_secret"), ("MyLiveState", "pairing_code")}
 
 
 def all_states() -> list[type[BaseState]]:

@@ -85,6 +85,7 @@ from camshare.models import (
 )
 from camshare.services.agreements.texts import AgreementText, current_agreement
 from camshare.services.footage.afterwards import footage_by_month
+from camshare.services.live.figures import live_by_month
 from camshare.settings import Settings
 
 SMALL = 5
@@ -167,6 +168,16 @@ class FootageCounts:
 
 
 @dataclass(frozen=True)
+class LiveCounts:
+    """Live shares started in one month, by incident type (pooled as the requests are), and
+    the hours they were watched (None when the month's shares are fewer than 5)."""
+
+    month: date
+    shares: RequestGroup
+    hours_watched: float | None
+
+
+@dataclass(frozen=True)
 class Answers:
     """Owners' answers to the requests sent in the period (counts None: fewer than 5).
 
@@ -221,6 +232,8 @@ class PublicFigures:
     agreement_history: tuple[AgreementChange, ...]
     # Newest month first, like ``months``: footage files received and accepted.
     footage: tuple[FootageCounts, ...] = ()
+    # Newest month first: live shares and the hours they were watched.
+    live: tuple[LiveCounts, ...] = ()
 
     def agreement_in(self, language: str) -> AgreementText | None:
         """The current agreement in ``language``, else in English, else any."""
@@ -254,7 +267,15 @@ def public_figures(
             FootageCounts(m.month, suppress(m.received), suppress(m.accepted))
             for m in footage_by_month(session, months, since, now, zone)
         ),
+        live=tuple(_live(m) for m in live_by_month(session, months, since, now, zone)),
     )
+
+
+def _live(month) -> LiveCounts:
+    shares = _group(False, month.by_type)
+    shown = shares.requests is not None
+    hours = round(month.seconds_watched / 3600, 1) if shown else None
+    return LiveCounts(month.month, shares, hours)
 
 
 # --- registrations ---------------------------------------------------------------------------

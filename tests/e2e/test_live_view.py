@@ -1,0 +1,217 @@
+"""Live view in Chromium: an owner allows it on their request page, the officer's board plays
+it (the video's currentTime advances), "Stop sharing now" stops the player within 5 s and
+the segment URLs it used are refused; outreach and a police member not on the request get
+nothing.
+
+The camera's side is real HLS pushed through the real push API (ffmpeg's test pattern cut
+into 1 s MPEG-TS segments, sent one a second as a bridge would); the bridge program and its
+RTSP stand-in are live-bridge's tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from camshare.cli import DEMO_STAFF, DEMO_STAFF_PASSWORD
+from camshare.models import AccessRecipient, AccessRequest, LiveShare, StaffUser, utcnow
+from camshare.routes import owner_answer_path
+from camshare.services.access.requests import create_request
+from camshare.services.live.shares import push_secret
+from camshare.services.permissions import Actor
+from camshare.services.tokens import new_token, token_hash
+from camshare.settings import load_settings
+from camshare_bridge import protocol
+from tests.e2e.conftest import running_app
+from tests.e2e.test_access_request import desk_page, sign_in
+from tests.support.access_builders import draft, registered_owner
+from tests.support.live_builders import paired_bridge
+
+pytestmark = pytest.mark.e2e
+PLAYING = "() => (document.querySelector(\"[data-share='SHARE'] video\")?.currentTime ?? 0) > 1.5"
+expect.set_options(timeout=20_000)
+
+
+@dataclasses.dataclass
+class LiveViewApp:
+    url: str
+    factory: sessionmaker
+    request_id: int
+    token: str
+
+
+@pytest.fixture(scope="module")
+def live_view_app(tmp_path_factory):
+    """The production build; an officer's open request; an owner who approved, with a bridge
+    reporting their cameras ready; a second police member not on the request."""
+    workdir = tmp_path_factory.mktemp("live-view")
+    with running_app(workdir, CAMSHARE_LIVE_SEGMENTS_DIR=str(workdir / "live")) as app:
+        factory = sessionmaker(bind=app.engine, expire_on_commit=False)
+        settings = dataclasses.replace(load_settings({}), request_needs_approval=False)
+        token = new_token()
+        with factory() as session, session.begin():
+            owner = registered_owner(session, (32.77706, -96.7970), name="Rosa Díaz")
+            officer = session.scalar(select(StaffUser).where(StaffUser.username == "officer"))
+            now = utcnow()
+            when = {
+                "window_start": now - timedelta(hours=2),
+                "window_end": now - timedelta(hours=1),
+            }
+            author = Actor(officer.id, officer.username, officer.role)
+            created = create_request(session, author, draft(**when), set(), settings, now)
+            recipient = session.scalar(
+                select(AccessRecipient).where(AccessRecipient.request_id == created.request_id)
+            )
+            recipient.token_sha256 = token_hash(token)
+            recipient.answer, recipient.answered_at, recipient.answered_via = (
+                "approved",
+                now,
+                "link",
+            )
+            paired_bridge(session, owner, now)
+            # Another police member, same password and authenticator as the demo officer.
+            session.add(
+                StaffUser(
+                    username="officer2",
+                    display_name="Other Officer",
+                    role="police",
+                    password_hash=officer.password_hash,
+                    totp_secret=officer.totp_secret,
+                    totp_enabled_at=officer.totp_enabled_at,
+                )
+            )
+            assert session.get(AccessRequest, created.request_id).status == "open"
+        yield LiveViewApp(app.url, factory, created.request_id, token)
+
+
+def hls_segments(folder: Path) -> list[bytes]:
+    """30 one-second MPEG-TS segments of ffmpeg's test pattern (H.264), in order."""
+    folder.mkdir(exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15",
+         "-t", "30", "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
+         "-f", "hls", "-hls_time", "1", "-hls_list_size", "0",
+         "-hls_segment_filename", str(folder / "seg%d.ts"), str(folder / "index.m3u8")],
+        check=True,
+    )  # fmt: skip
+    return [p.read_bytes() for p in sorted(folder.glob("seg*.ts"), key=lambda p: int(p.stem[3:]))]
+
+
+class Camera(threading.Thread):
+    """Pushes one segment a second and a 4-segment live playlist, as the bridge's ffmpeg
+    does, until told to stop or refused (410: the share ended)."""
+
+    def __init__(self, base: str, share_id: int, secret: str, segments: list[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.base, self.share_id, self.segments = base, share_id, segments
+        self.headers = protocol.bearer(secret)
+        self.stop = threading.Event()
+        self.refused: int | None = None
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.base, headers=self.headers, timeout=10) as client:
+            for number, data in enumerate(self.segments):
+                if self.stop.is_set():
+                    return
+                answer = client.put(
+                    protocol.push_path(self.share_id, f"seg{number}.ts"), content=data
+                )
+                if answer.status_code != 204:
+                    self.refused = answer.status_code
+                    return
+                first = max(0, number - 3)
+                lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2",
+                         f"#EXT-X-MEDIA-SEQUENCE:{first}"]  # fmt: skip
+                for shown in range(first, number + 1):
+                    lines += ["#EXTINF:1.000,", f"seg{shown}.ts"]
+                client.put(
+                    protocol.push_path(self.share_id, "index.m3u8"),
+                    content=("\n".join(lines) + "\n").encode(),
+                )
+                # A camera's pace, not a wait for a condition: one second of video a second.
+                time.sleep(1.0)
+
+
+def sign_in_as_officer2(page, base: str, path: str) -> None:
+    page.goto(f"{base}{path}")
+    page.fill("#f-username", "officer2")
+    page.fill("#f-password", DEMO_STAFF_PASSWORD)
+    page.click("#password-form button[type=submit]")
+    secret = next(s for name, _, _, s in DEMO_STAFF if name == "officer")
+    page.fill("#f-code", pyotp.TOTP(secret).now())
+    page.click("#code-form button[type=submit]")
+    page.wait_for_url(lambda url: url.rstrip("/").endswith(path))
+
+
+def test_an_owner_shares_live_the_officer_watches_and_the_owner_stops_it(
+    live_view_app, browser, phone, tmp_path
+):
+    app = live_view_app
+    # The owner, on their phone: allow live view of their ready cameras (all preselected).
+    phone.goto(app.url + owner_answer_path(app.token))
+    offer = phone.locator("#live-offer")
+    expect(offer).to_contain_text("Also allow live view")
+    expect(offer.locator("input[type=checkbox]:checked")).to_have_count(2)
+    phone.click("#live-allow")
+    expect(offer.get_by_test_id("live-running")).to_be_visible()
+
+    with app.factory() as session:
+        share_id = session.scalars(
+            select(LiveShare.id).where(LiveShare.request_id == app.request_id)
+        ).first()
+    secret = push_secret(load_settings({}).secret_key, share_id)
+    camera = Camera(app.url, share_id, secret, hls_segments(tmp_path / "hls"))
+    camera.start()
+    try:
+        officer = desk_page(browser)
+        fetched: list[str] = []
+        officer.on(
+            "request", lambda r: fetched.append(r.url) if "/api/live/watch/" in r.url else None
+        )
+        sign_in(officer, app.url, "officer", f"/staff/requests/{app.request_id}")
+        tile = officer.locator(f"[data-share='{share_id}'] video")
+        expect(tile).to_be_attached()
+        officer.wait_for_function(
+            PLAYING.replace("SHARE", str(share_id)),
+            timeout=30_000,
+        )
+
+        phone.click("#live-stop")
+        expect(offer).to_contain_text("Live view stopped")
+        # Within 5 s the officer's player stops, and what it fetched is refused.
+        # (The player either stops on the server's refusal or leaves with the board's tick.)
+        playing = officer.locator(f"[data-share='{share_id}'] video:not([data-ended=true])")
+        expect(playing).to_have_count(0, timeout=5_000)
+        expect(officer.locator(f"[data-share='{share_id}']")).to_contain_text("owner stopped")
+        segment_urls = [u for u in fetched if u.endswith(".ts")]
+        assert segment_urls
+        assert httpx.get(segment_urls[-1]).status_code == 410
+    finally:
+        camera.stop.set()
+        camera.join(timeout=10)
+    assert camera.refused in (None, 410)
+
+
+def test_outreach_and_police_not_on_the_request_get_nothing(live_view_app, browser):
+    app = live_view_app
+    board = f"/staff/requests/{app.request_id}"
+    outreach = desk_page(browser)
+    sign_in(outreach, app.url, "outreach", "/staff")
+    outreach.goto(app.url + board)
+    expect(outreach.locator("main")).to_contain_text("does not allow")
+    expect(outreach.locator(".live-tile video")).to_have_count(0)
+    other = desk_page(browser)
+    sign_in_as_officer2(other, app.url, board)
+    expect(other.locator("main")).to_contain_text("does not allow")
+    expect(other.locator(".live-tile video")).to_have_count(0)
