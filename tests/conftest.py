@@ -4,7 +4,8 @@ Each folder of tests is a tier named by what it needs, and gets its marker here:
 ``unit`` (nothing: no database, no server), ``integration`` (a database, SQLite and
 PostgreSQL), ``standins`` (local stand-ins for Twilio and Nominatim), ``e2e`` (the
 production build in headless Chromium) and ``topology`` (the production shape of
-``deploy/topology.py``: Caddy, two web nodes, two workers, their own PostgreSQL and Redis). So ``-m unit`` or ``-m "not e2e"`` pick tiers.
+``deploy/topology.py``: Caddy, two web nodes, two workers, their own PostgreSQL and
+Redis). So ``-m unit`` or ``-m "not e2e"`` pick tiers.
 """
 
 from __future__ import annotations
