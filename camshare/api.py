@@ -18,6 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from camshare.api_custody import custody_routes
 from camshare.api_footage import create_footage_app
 from camshare.api_live_bridge import live_bridge_routes
+from camshare.api_live_watch import live_watch_routes
 from camshare.api_sessions import session_routes
 from camshare.client_address import connection_client_ip
 from camshare.readiness import is_ready, readiness
@@ -239,6 +240,7 @@ def create_api() -> Starlette:
             *session_routes(),
             *custody_routes(),
             *live_bridge_routes(),
+            *live_watch_routes(),
             # tus uploads of footage (a FastAPI app: tuspyserver is a FastAPI router)
             Mount(FOOTAGE_TUS.rsplit("/", 1)[0], app=create_footage_app()),
         ]

@@ -25,7 +25,8 @@ from camshare import runtime
 from camshare.runtime import in_session_async
 from camshare.services.errors import DomainError
 from camshare.services.live import devices, push
-from camshare.services.live.devices import ActiveShare, DeviceIdentity, active_shares_for_device
+from camshare.services.live.devices import DeviceIdentity
+from camshare.services.live.shares import ActiveShare, active_shares_for_device
 from camshare.settings import get_settings
 from camshare_bridge import protocol
 from camshare_bridge.protocol import CameraReport, ShareOrder

@@ -130,3 +130,12 @@ def footage_thumbnail_path(file_id: int) -> str:
 def footage_export_path(request_id: int, language: str) -> str:
     """A request's case-file archive, its custody report in ``language``."""
     return FOOTAGE_EXPORT.replace("{request_id:int}", str(request_id)) + f"?lang={language}"
+
+
+# Live view (issue 14): what a viewer's player fetches, with its short-lived credential.
+LIVE_WATCH = "/api/live/watch/{credential}/{name}"
+
+
+def live_watch_path(credential: str, name: str = "index.m3u8") -> str:
+    """Where the board's player reads a share's playlist (and, beside it, its segments)."""
+    return LIVE_WATCH.format(credential=credential, name=name)

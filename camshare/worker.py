@@ -34,6 +34,8 @@ from camshare.services.footage import intake as footage_intake
 from camshare.services.footage import retention as footage_retention
 from camshare.services.footage.parts import delete_part_files
 from camshare.services.geography.geocoding import purge_geocode_cache
+from camshare.services.live import shares as live_shares
+from camshare.services.live import viewing as live_viewing
 from camshare.services.messaging.outbox import dispatch_due
 from camshare.services.messaging.sms import SmsGateway
 from camshare.services.operations.heartbeat import beat
@@ -152,6 +154,8 @@ class Worker:
             Job("heartbeat", HEARTBEAT_EVERY, lambda: in_session(beat, self.name)),
             # Cheap (an indexed query) and time-critical: answers stop at expiry.
             Job("expire_requests", 0.0, lambda: in_session(expire_due_requests)),
+            # As time-critical: a share ends when its time is up or its request closes.
+            Job("live_shares", 0.0, self.keep_live_shares),
             Job("geocode_retry", GEOCODE_RETRY_EVERY, self.retry_geocodes),
             Job(
                 "geocode_cache_purge",
@@ -198,6 +202,13 @@ class Worker:
             sent += tried
         self.backlog = True
         return sent
+
+    def keep_live_shares(self) -> None:
+        """Start the shares standing consents give for new emergencies; end those that ran
+        out (or lost their request or owner), then the viewing sessions nobody continued."""
+        in_session(live_shares.apply_standing_consents, self.settings, utcnow())
+        in_session(live_shares.end_expired, self.settings, utcnow())
+        in_session(live_viewing.end_stale_viewings, self.settings, utcnow())
 
     def retry_geocodes(self) -> None:
         """A few addresses saved while the geocoder was down, each in its own transaction.

@@ -7,6 +7,7 @@ import reflex as rx
 from camshare import routes
 from camshare.components.fields import field_error, text_field
 from camshare.components.footage_panel import footage_panel
+from camshare.components.live_panel import live_panel
 from camshare.components.pin_map import pin_map
 from camshare.components.staff_frame import staff_frame, staff_notice
 from camshare.components.table import data_table
@@ -501,6 +502,7 @@ def board_page() -> rx.Component:
             ["board.state", "board.distance", "board.cameras", "board.contact"], B.rows, _recipient
         ),
         _pages(),
+        live_panel(),
         footage_panel(),
         rx.cond(
             B.can_close,

@@ -34,6 +34,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "footage.grant": frozenset({"supervisor"}),
     "footage.hold": frozenset({"supervisor"}),
     "footage.upload_on_behalf": frozenset({"police", "supervisor"}),
+    # Live view: the role is the first gate; services/live/viewing.py then applies the
+    # footage rule of the request (author, supervisors, staff granted its footage).
+    "live.view": frozenset({"police", "supervisor"}),
+    "live.end": frozenset({"supervisor"}),
     # Administration.
     "staff.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),

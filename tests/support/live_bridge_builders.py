@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camshare.models import AccessRecipient, LiveCamera, LiveShare
-from camshare.services.live import devices
+from camshare.services.live import devices, shares
 from camshare.services.tokens import token_hash
 from tests.support.access_builders import NOW, point_at, registered_owner, sent_request, staff
 
@@ -86,7 +86,7 @@ def share(
     )
     session.add(row)
     session.flush()
-    secret = devices.push_secret(settings.secret_key, row.id)
+    secret = shares.push_secret(settings.secret_key, row.id)
     row.push_secret_sha256 = token_hash(secret)
     session.flush()
     return row.id, secret

@@ -144,6 +144,13 @@ def _answer(
     )
 
 
+def recipient_for_link(
+    session: Session, token: str, now: datetime
+) -> tuple[AccessRecipient, AccessRequest]:
+    """The recipient and request behind an answer link that works now (else a DomainError)."""
+    return _live_recipient(session, token, now)
+
+
 def _is_open(request: AccessRequest, now: datetime) -> bool:
     return request.status == "open" and request.expires_at is not None and now < request.expires_at
 

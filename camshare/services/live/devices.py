@@ -9,9 +9,6 @@ address, user name or password (the protocol has no field for them).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,19 +17,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from camshare.models import (
-    AccessRequest,
     Camera,
     LiveCamera,
     LiveDevice,
     LivePairingCode,
-    LiveShare,
     Site,
 )
 from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.outreach.campaigns import CODE_ALPHABET
 from camshare.services.tokens import new_token, token_hash
-from camshare.settings import Settings
 from camshare.vocabulary import LIVE_CAMERA_STATUSES
 from camshare_bridge.protocol import CameraReport, RegisteredCamera
 
@@ -257,46 +251,3 @@ def revoke_device(session: Session, owner_id: int, device_id: int, now: datetime
     owner = f"owner:{owner_id}"
     audit.record(session, owner, "live_device.revoked", f"live_device:{device_id}", at=now)
     return True
-
-
-# Until live-share's shares.active_shares_for_device lands on this branch: the same query
-# and the same derived push secret (HMAC of the secret key and the share id), then removed.
-@dataclass(frozen=True)
-class ActiveShare:
-    """A running share as its bridge sees it, with the credential to push its segments."""
-
-    share_id: int
-    live_camera_id: int
-    camera_id: int
-    ends_at: datetime
-    push_secret: str
-
-
-def push_secret(secret_key: str, share_id: int) -> str:
-    """The credential a bridge pushes share ``share_id``'s segments with (the same every time)."""
-    digest = hmac.new(secret_key.encode(), f"live-push:{share_id}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
-
-
-def active_shares_for_device(
-    session: Session, settings: Settings, device_id: int, now: datetime
-) -> list[ActiveShare]:
-    """The shares the bridge ``device_id`` must push now, each with its push credential."""
-    rows = session.execute(
-        select(LiveShare.id, LiveCamera.id, LiveCamera.camera_id, LiveShare.ends_at)
-        .join(LiveCamera, LiveCamera.id == LiveShare.live_camera_id)
-        .join(AccessRequest, AccessRequest.id == LiveShare.request_id)
-        .where(
-            LiveCamera.device_id == device_id,
-            AccessRequest.status == "open",
-            LiveShare.owner_id.is_not(None),
-            LiveShare.ended_at.is_(None),
-            LiveShare.starts_at <= now,
-            LiveShare.ends_at > now,
-        )
-        .order_by(LiveShare.id)
-    ).all()
-    return [
-        ActiveShare(share, live, camera, ends, push_secret(settings.secret_key, share))
-        for share, live, camera, ends in rows
-    ]

@@ -1,10 +1,11 @@
-"""Texts owners send us: STOP, START, HELP, and answers to requests ("YES K7P3").
+"""Texts owners send us: STOP, START, HELP, answers to requests ("YES K7P3"), LIVE OFF.
 
 Each inbound message is kept by the provider's id, so a webhook Twilio repeats acts
 once and gets the same reply. Keywords follow the US carriers' rules: STOP (and its
 synonyms) ends all messages until START; HELP says who we are and how to stop.
 A bare "YES" is one of Twilio's own opt-in keywords, which is why answers carry the
-request's code: "YES K7P3" / "SI K7P3" / "NO K7P3".
+request's code: "YES K7P3" / "SI K7P3" / "NO K7P3". "LIVE OFF" (Spanish "VIDEO NO") ends
+every live share of the owner at once; never "STOP", which is the carriers' opt-out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from camshare.services import audit
 from camshare.services.access.answers import answer_by_reply
 from camshare.services.errors import DomainError
 from camshare.services.footage.intake import offer_upload_by_sms
+from camshare.services.live.shares import stop_all_for_owner
 from camshare.services.messaging.outbox import mark_opted_in, mark_opted_out
 from camshare.services.throttle import hold, slot_name
 from camshare.settings import Settings
@@ -31,6 +33,7 @@ START_WORDS = {"START", "UNSTOP"}
 HELP_WORDS = {"HELP", "INFO", "AYUDA"}
 APPROVE_WORDS = {"YES", "Y", "SI", "OK", "APPROVE"}
 DECLINE_WORDS = {"NO", "N", "DECLINE"}
+LIVE_OFF_WORDS = {"LIVE OFF", "LIVEOFF", "VIDEO NO", "VIDEONO", "VIDEO OFF"}
 _ANSWER = re.compile(r"^([A-Z]+)\s+([A-Z0-9]{4,8})$")
 
 
@@ -104,6 +107,10 @@ def _act(
         return "help", translate(
             language, "sms.reply_help", program=program, agency=settings.agency(language)
         )
+    if text in LIVE_OFF_WORDS and owner is not None:
+        stopped = stop_all_for_owner(session, settings, owner.id, now, "sms")
+        key = "sms.reply_live_off" if stopped else "sms.reply_live_off_none"
+        return "live_off", translate(language, key, program=program, count=stopped)
     if text in APPROVE_WORDS | DECLINE_WORDS:
         codes = _open_codes(session, from_e164, now)
         return "code_missing", translate(

@@ -36,6 +36,7 @@ from camshare.models import (
 from camshare.services import audit
 from camshare.services.footage import retention as footage_retention
 from camshare.services.geography.geocoding import address_query, query_key
+from camshare.services.live import shares as live_shares
 from camshare.services.messaging.outbox import enqueue_sms
 from camshare.settings import Settings
 
@@ -54,6 +55,8 @@ def withdraw(
     """
     now = now or utcnow()
     footage_retention.withdraw_owner(session, footage_storage, owner_id, now)
+    # Live view stops at once (the bridge's next poll finds nothing to push).
+    live_shares.end_for_withdrawal(session, owner_id, now)
     owner = session.get(Owner, owner_id)
     phone, language = owner.phone_e164, owner.language
     reference = f"withdrawn:{secrets.token_hex(8)}"
