@@ -120,6 +120,8 @@ async def shares(request: Request) -> Response:
             if version != known or time.monotonic() + POLL_SECONDS > deadline:
                 break
             await asyncio.sleep(POLL_SECONDS)
+            if await request.is_disconnected():  # the bridge went away: hold nothing for it
+                return Response(status_code=204, headers=HEADERS)
     except DomainError as error:
         return _refusal(error)
     settings = get_settings()

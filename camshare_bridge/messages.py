@@ -39,6 +39,7 @@ MESSAGES = {
         "share_unknown_camera": "share {share_id}: camera {camera_id} is not set up on this "
         "bridge.",
         "running": "Waiting for live shares (press Ctrl+C to stop).",
+        "ffmpeg_said": "share {share_id}: ffmpeg: {line}",
         "brands": "Common RTSP address patterns (replace USER, PASS and IP):",
     },
     "es": {
@@ -74,6 +75,7 @@ MESSAGES = {
         "share_unknown_camera": "compartición {share_id}: la cámara {camera_id} no está "
         "configurada en este puente.",
         "running": "Esperando compartir en vivo (pulse Ctrl+C para detener).",
+        "ffmpeg_said": "compartición {share_id}: ffmpeg: {line}",
         "brands": "Direcciones RTSP habituales (cambie USER, PASS e IP):",
     },
 }

@@ -21,7 +21,7 @@ PUSH = PREFIX + "/shares/{share_id:int}/{name}"
 MAX_WAIT = 25
 # What may be pushed: the playlist, MPEG-TS or fMP4 segments, an fMP4 init segment.
 PLAYLIST = "index.m3u8"
-SEGMENT_NAME = re.compile(r"(?:seg\d{1,9}\.(?:ts|m4s)|init\.mp4|index\.m3u8)")
+SEGMENT_NAME = re.compile(r"(?:seg\d{1,12}\.(?:ts|m4s)|init\.mp4|index\.m3u8)")
 # The most one segment may weigh (a few seconds of a camera's H.264 at a high bitrate).
 MAX_SEGMENT_BYTES = 8 * 1024 * 1024
 

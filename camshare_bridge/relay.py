@@ -27,7 +27,14 @@ BACKOFF_SECONDS = (1, 2, 4, 8, 15, 30)
 # ffmpeg gets this long to finish after SIGTERM, then it is killed (the share's end must
 # stop the stream within 5 s).
 STOP_GRACE_SECONDS = 2
-_FINAL = re.compile(r"\b(410|401)\b")
+_FINAL = re.compile(r"HTTP error (410|401)\b")
+# ffmpeg repeats addresses in its errors: the camera's password is cut out before showing.
+_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
+
+
+def redacted(line: str) -> str:
+    """``line`` without the user name and password of any RTSP address in it."""
+    return _CREDENTIALS.sub(r"\1…@", line)
 
 
 def ffmpeg_command(camera: LocalCamera, order: ShareOrder, start_number: int) -> list[str]:
@@ -102,8 +109,10 @@ class Relay:
         return (self.ends_at - datetime.now(UTC)).total_seconds()
 
     def _watch_errors(self, process: subprocess.Popen) -> None:
-        for line in process.stderr:  # type: ignore[union-attr]
-            if _FINAL.search(line.decode("utf-8", "replace")):
+        for raw in process.stderr:  # type: ignore[union-attr]
+            line = redacted(raw.decode("utf-8", "replace").rstrip())
+            self.tell("ffmpeg_said", share_id=self.order.share_id, line=line)
+            if _FINAL.search(line):
                 self.reason = self.reason or "refused by camshare"
                 self._stop.set()
                 self._kill()

@@ -17,7 +17,6 @@ from camshare import runtime
 from camshare.models import AuditEvent, LiveCamera, LiveDevice, LiveShare, utcnow
 from camshare.services.errors import DomainError
 from camshare.services.live import devices
-from camshare.services.live.segments import WINDOW_SECONDS
 from camshare.settings import get_settings
 from camshare_bridge import protocol
 from tests.support.live_bridge_builders import (
@@ -272,16 +271,3 @@ def test_a_push_after_the_planned_end_or_the_device_revoked_gets_410(api, factor
     answer = api.put(protocol.push_path(share_id, "seg1.ts"), content=TS_SEGMENT,
                      headers=protocol.bearer(secret))  # fmt: skip
     assert answer.status_code == 410
-
-
-def test_segments_expire_after_the_window(tmp_path):
-    from camshare.services.live.segments import LocalFolderSegments
-
-    store = LocalFolderSegments(tmp_path, window_seconds=WINDOW_SECONDS)
-    store.put(1, "seg1.ts", TS_SEGMENT)
-    old = tmp_path / "1" / "seg1.ts"
-    stale = old.stat().st_mtime - WINDOW_SECONDS - 1
-    import os
-
-    os.utime(old, (stale, stale))
-    assert store.get(1, "seg1.ts") is None

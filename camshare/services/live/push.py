@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from camshare.models import AccessRequest, LiveCamera, LiveDevice, LiveShare
 from camshare.services.errors import DomainError
 from camshare.services.live.segments import SegmentReplayed, SegmentStore
+from camshare.services.live.shares import is_active
 from camshare.services.tokens import token_hash
 from camshare_bridge.protocol import MAX_SEGMENT_BYTES, PLAYLIST, SEGMENT_NAME
 
@@ -79,12 +80,12 @@ def _share_for(session: Session, share_id: int, push_secret: str, now: datetime)
     camera = session.get(LiveCamera, share.live_camera_id) if share.live_camera_id else None
     device = session.get(LiveDevice, camera.device_id) if camera else None
     request = session.get(AccessRequest, share.request_id)
-    running = share.ended_at is None and now < share.ends_at and share.owner_id is not None
-    usable = device is not None and device.revoked_at is None
-    if not (running and usable and request is not None and request.status == "open"):
+    usable = device is not None and device.revoked_at is None and share.owner_id is not None
+    if not (usable and request is not None and request.status == "open"):
         raise DomainError("live.share_ended")
-    if now < share.starts_at:
-        raise DomainError("live.share_not_started")
+    if not is_active(share, now):
+        early = share.ended_at is None and now < share.starts_at
+        raise DomainError("live.share_not_started" if early else "live.share_ended")
     return share
 
 

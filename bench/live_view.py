@@ -1,0 +1,307 @@
+"""Live view: glass-to-glass delay, CPU per active share, viewers and shares per process.
+
+Run from the project root (needs ffmpeg and scripts/setup.sh --dev's RTSP server):
+    source scripts/env.sh && python bench/live_view.py [--seconds 15]
+
+Everything runs on loopback: the RTSP camera stand-in (ffmpeg's test pattern with the wall
+clock stamped in each frame as 24 boxes), the app's API under uvicorn in its own process
+(fresh SQLite database, local segment store), and the real bridge (``python -m
+camshare_bridge run``) relaying the camera with ``-c copy``.
+
+- Glass to glass: a viewer polls the playlist through ``/api/live/watch`` every 50 ms; each
+  new segment is fetched and its first frame decoded; the delay is the wall clock then minus
+  the stamp in that frame. This is camera -> bridge -> camshare -> viewer; a player adds its
+  live-edge buffer on top (hls.js: ``liveSyncDurationCount`` segments, 3 by default).
+- CPU per share: CPU seconds of the server process, and of the bridge with its ffmpeg, over
+  ``--seconds`` with one share streaming and one viewer watching, as % of one core.
+- Viewers: N viewers of one share, each fetching the playlist and the newest segment once a
+  second (hls.js's rhythm at 1 s segments), N raised until the segment fetch p95 passes
+  500 ms. Shares: S synthetic bridges each pushing a real 1-second segment a second, one
+  viewer each, S raised the same way. The load generator shares the machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import av  # noqa: E402
+import httpx  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from camshare import migrations  # noqa: E402
+from camshare.db import make_engine  # noqa: E402
+from camshare.models import LiveCamera, utcnow  # noqa: E402
+from camshare.routes import live_watch_path  # noqa: E402
+from camshare.services.live import devices, viewing  # noqa: E402
+from camshare.settings import load_settings  # noqa: E402
+from camshare_bridge import protocol  # noqa: E402
+from tests.support.access_builders import staff  # noqa: E402
+from tests.support.live_bridge_builders import asked_owner, live_camera, share  # noqa: E402
+from tests.support.live_server import free_port  # noqa: E402
+from tests.support.rtsp_camera import read_stamp, rtsp_camera  # noqa: E402
+
+SERVER = (
+    "import uvicorn, sys; from camshare.api import create_api; "
+    "uvicorn.run(create_api(), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
+)
+TARGET_P95 = 0.5
+WRAP = 1 << 24
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)] if values else float("nan")
+
+
+def wait_until(condition, limit: float, what: str):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise SystemExit(f"not within {limit} s: {what}")
+
+
+def bridge(config: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "camshare_bridge", "--config", str(config), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def credential(factory, settings, actor, share_id: int) -> str:
+    with factory() as session, session.begin():
+        return viewing.issue_viewer_credential(session, settings, actor, share_id, utcnow()).token
+
+
+def newest(playlist: str) -> str | None:
+    names = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+    return names[-1] if names else None
+
+
+def glass_to_glass(base: str, token: str, seconds: float) -> list[float]:
+    delays, seen = [], set()
+    deadline = time.monotonic() + seconds
+    with httpx.Client(base_url=base, timeout=5) as client:
+        while time.monotonic() < deadline:
+            answer = client.get(live_watch_path(token, "index.m3u8"))
+            name = newest(answer.text) if answer.status_code == 200 else None
+            if name and name not in seen:
+                seen.add(name)
+                data = client.get(live_watch_path(token, name)).content
+                arrived = int(time.time() * 100) % WRAP
+                with av.open(io.BytesIO(data), format="mpegts") as container:
+                    frame = next(container.decode(video=0))
+                stamp = read_stamp(frame.to_ndarray(format="gray"))
+                delays.append(((arrived - stamp) % WRAP) / 100)
+            time.sleep(0.05)
+    return delays[1:]  # the first may have waited in the window before we looked
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and every process it started, from /proc (children's parent ids)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += [child for child, parent in parents.items() if parent == current]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds these processes used so far (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def viewer_loop(client, token: str, seconds: float, latencies: list[float], errors):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            answer = await client.get(live_watch_path(token, "index.m3u8"))
+            name = newest(answer.text) if answer.status_code == 200 else None
+            if name:
+                before = time.monotonic()
+                got = await client.get(live_watch_path(token, name))
+                if got.status_code == 200:
+                    latencies.append(time.monotonic() - before)
+                else:
+                    errors.append(got.status_code)
+        except httpx.HTTPError as error:
+            errors.append(type(error).__name__)
+        await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+
+
+async def pusher_loop(client, share_id: int, secret: str, segment: bytes, seconds: float):
+    deadline, number = time.monotonic() + seconds, int(time.time() * 10)
+    headers = protocol.bearer(secret)
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        number += 1
+        name = f"seg{number}.ts"
+        await client.put(protocol.push_path(share_id, name), content=segment, headers=headers)
+        playlist = f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n{name}\n"
+        await client.put(protocol.push_path(share_id, "index.m3u8"), content=playlist.encode(),
+                         headers=headers)  # fmt: skip
+        await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+
+
+async def load(base, viewers: list[str], pushers: list[tuple[int, str]], segment, seconds):
+    latencies: list[float] = []
+    errors: list = []
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
+        tasks = [pusher_loop(client, sid, sec, segment, seconds + 2) for sid, sec in pushers]
+        await asyncio.sleep(0)
+        tasks += [viewer_loop(client, t, seconds, latencies, errors) for t in viewers]
+        await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--viewers", default="10,25,50,100,200,400")
+    parser.add_argument("--shares", default="5,10,20,40,80")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="camshare-bench-live-", dir=ROOT / "bench") as tmp:
+        folder = Path(tmp)
+        url = f"sqlite:///{folder / 'camshare.db'}"
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "CAMSHARE_DATABASE_URL": url,
+            "CAMSHARE_SECRET_KEY": "bench-secret",
+            "CAMSHARE_PUBLIC_BASE_URL": base,
+            "CAMSHARE_LIVE_SEGMENTS_DIR": str(folder / "live"),
+            # The bench's viewers hold one credential through every round.
+            "CAMSHARE_LIVE_VIEWER_SECONDS": "3600",
+        }
+        os.environ.update(env)
+        migrations.upgrade(url)
+        settings = load_settings(env)
+        factory = sessionmaker(bind=make_engine(url), expire_on_commit=False)
+        with factory() as session, session.begin():
+            site = asked_owner(session, settings)
+            code = devices.issue_pairing_code(session, site.owner_id, utcnow()).code
+            watchers = [
+                staff(session, "supervisor") for _ in range(max(map(int, args.viewers.split(","))))
+            ]
+        server = subprocess.Popen(
+            ["timeout", "1800", sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env
+        )
+        runner = None
+        try:
+            wait_until(lambda: _up(base), 30, "the API answers")
+            with rtsp_camera(folder / "camera", clock=True) as camera:
+                config = folder / "bridge.json"
+                assert bridge(config, "pair", code, "--server", base).returncode == 0
+                bridge(config, "add-camera", "--camera-id", str(site.camera_ids[0]), "--name",
+                       "Front door", "--url", camera.url(), "--transport", "udp")  # fmt: skip
+                log = (folder / "bridge.log").open("w")
+                runner = subprocess.Popen(
+                    [sys.executable, "-m", "camshare_bridge", "--config", str(config), "run"],
+                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+                with factory() as session:
+                    live_id = wait_until(
+                        lambda: session.scalar(select(LiveCamera.id)), 60, "camera reported"
+                    )
+                with factory() as session, session.begin():
+                    share_id, _ = share(session, settings, site, live_id, utcnow(), minutes=120)
+                token = credential(factory, settings, watchers[0], share_id)
+                store = folder / "live" / str(share_id)
+                wait_until(lambda: (store / "index.m3u8").exists(), 60, "first segment")
+
+                # The server (under `timeout`), and the bridge with the ffmpeg it started.
+                server_side, bridge_side = family(server.pid), family(runner.pid)
+                cpu_server, cpu_bridge = cpu_seconds(server_side), cpu_seconds(bridge_side)
+                started = time.monotonic()
+                delays = glass_to_glass(base, token, args.seconds)
+                elapsed = time.monotonic() - started
+                cpu_server = (cpu_seconds(server_side) - cpu_server) / elapsed * 100
+                cpu_bridge = (cpu_seconds(bridge_side) - cpu_bridge) / elapsed * 100
+                print(f"glass to glass (camera -> viewer fetch), {len(delays)} segments: "
+                      f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
+                      "(+ the player's live-edge buffer)")  # fmt: skip
+                print(f"CPU, one share streaming and one viewer: server {cpu_server:.1f}% of a "
+                      f"core, bridge + ffmpeg {cpu_bridge:.1f}% of a core")  # fmt: skip
+                segment = next(p for p in sorted(store.glob("seg*.ts"))).read_bytes()
+
+                tokens = [credential(factory, settings, w, share_id) for w in watchers]
+                for count in map(int, args.viewers.split(",")):
+                    latencies, errors = asyncio.run(
+                        load(base, tokens[:count], [], segment, args.seconds)
+                    )
+                    figure = p95(latencies)
+                    print(f"viewers of one share: {count:4d}  segment fetch p95 "
+                          f"{figure * 1000:6.0f} ms  ({len(latencies)} fetches, "
+                          f"{len(errors)} errors)")  # fmt: skip
+                    if figure > TARGET_P95:
+                        break
+            runner.terminate()
+            runner.wait(timeout=20)
+            runner = None
+
+            for count in map(int, args.shares.split(",")):
+                pushers, viewers = [], []
+                with factory() as session, session.begin():
+                    for _ in range(count):
+                        other = asked_owner(session, settings)
+                        code = devices.issue_pairing_code(session, other.owner_id, utcnow())
+                        device = devices.pair_device(session, code.code, "bench", utcnow())
+                        camera_id = live_camera(
+                            session, device.device_id, other.camera_ids[0], utcnow()
+                        )
+                        pushers.append(share(session, settings, other, camera_id, utcnow(), 120))
+                for share_id, _secret in pushers:
+                    viewers.append(credential(factory, settings, watchers[0], share_id))
+                latencies, errors = asyncio.run(load(base, viewers, pushers, segment, args.seconds))
+                figure = p95(latencies)
+                print(f"shares on one process: {count:4d}  segment fetch p95 "
+                      f"{figure * 1000:6.0f} ms  ({len(latencies)} fetches, "
+                      f"{len(errors)} errors)")  # fmt: skip
+                if figure > TARGET_P95:
+                    break
+            print(f"load average: {os.getloadavg()[0]:.1f} (2 cores shared)")
+        finally:
+            if runner is not None:
+                runner.terminate()
+                runner.wait(timeout=20)
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def _up(base: str) -> bool:
+    try:
+        return httpx.get(base + "/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+if __name__ == "__main__":
+    main()
