@@ -56,6 +56,15 @@ class OwnerRequestView:
     locations: tuple[ConcernedCameras, ...]
 
 
+@dataclass(frozen=True)
+class RecordedAnswer:
+    """An answer pressed on the owner's page, as recorded: all a press changes on it."""
+
+    recipient_id: int
+    answer: str
+    note: str | None
+
+
 def open_request_link(
     session: Session, token: str, now: datetime | None = None
 ) -> OwnerRequestView:
@@ -78,12 +87,16 @@ def answer_by_link(
     *,
     ip_address: str | None = None,
     now: datetime | None = None,
-) -> OwnerRequestView:
-    """Record the owner's answer pressed on their page (a later press replaces it)."""
+) -> RecordedAnswer:
+    """Record the owner's answer pressed on their page (a later press replaces it).
+
+    Only the answer comes back: the request and the owner's cameras, shown since the page
+    opened, have not changed (three statements: the link's row, the answer, its audit).
+    """
     now = now or utcnow()
     recipient, request = _live_recipient(session, token, now)
     _answer(session, recipient, request, answer, note, "link", ip_address, now)
-    return _view(session, recipient, request)
+    return RecordedAnswer(recipient.id, recipient.answer, recipient.note)
 
 
 def answer_by_reply(
