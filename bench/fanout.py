@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,7 @@ from camshare.models import (
 )
 from camshare.services.access.guardrails import RequestDraft
 from camshare.services.access.requests import create_request
+from camshare.services.may_be_asked import refresh_may_be_asked
 from camshare.services.permissions import Actor
 from camshare.settings import load_settings
 
@@ -116,6 +117,9 @@ def populate(url: str, owners: int) -> Actor:
                     accepted_at=now,
                 )
             )
+        # As sign-up completion does: the sites go into the search's index (migration 0012).
+        session.flush()
+        refresh_may_be_asked(session, select(Owner.id))
         actor = Actor(officer.id, officer.username, "police", "127.0.0.1")
     engine.dispose()
     return actor
