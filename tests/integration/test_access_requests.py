@@ -282,6 +282,26 @@ def test_tampered_unsent_and_closed_links_reveal_nothing(session, settings, poli
         answers.answer_by_link(session, token, "approved", now=NOW)
 
 
+def test_the_owner_sees_each_location_concerned_with_its_cameras_in_their_language(
+    session, settings, police, supervisor
+):
+    owner = registered_owner(session, point_at(40), point_at(80, 180), language="es")
+    first, second = sorted(owner.sites, key=lambda site: site.id)
+    for camera in list(second.cameras):
+        second.cameras.remove(camera)
+    session.flush()
+    sent_request(session, settings, police, supervisor)
+
+    view = answers.open_request_link(session, link_token(messages(session)[0]), NOW)
+
+    assert view.language == "es"
+    assert [(loc.address_line, loc.cameras) for loc in view.locations] == [
+        (first.address_line, (("doorbell", 1, "street"), ("exterior", 2, "parking_lot"))),
+        (second.address_line, ()),
+    ]
+    assert (view.locations[0].lat, view.locations[0].lon) == (first.lat, first.lon)
+
+
 def test_a_press_reads_the_link_and_writes_the_answer_and_its_audit_only(
     session, settings, police, supervisor
 ):
