@@ -119,7 +119,7 @@ def populate(url: str, owners: int) -> Actor:
                 )
             )
             owner_ids.append(owner.id)
-        # Only locations marked askable are in the radius search's index (migration 0012).
+        # As sign-up completion does: the sites go into the search's index (migration 0012).
         session.flush()
         refresh_may_be_asked(session, owner_ids)
         actor = Actor(officer.id, officer.username, "police", "127.0.0.1")

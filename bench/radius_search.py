@@ -41,9 +41,12 @@ columns, 2 µs a camera row for the cameras, 3 µs a site in Python. Before 0012
 also cost probes of its row, its owner and a consent: 12 ms p95 at 400 m on SQLite, 19 ms on
 PostgreSQL, on an idle machine. At 150 m a search finds some 40 sites (80 at the 95th
 percentile); at 400 m about 300, and over 500 at the 95th percentile in the densest
-neighbourhoods, which is where the 5 ms target is decided. What would cut further: the
-cameras' summary kept in the spatial index too (a second derived field, following every
-camera change), which spares the camera probe and a third of the rows.
+neighbourhoods, which is where the 5 ms target is decided. Since migration 0015 the
+cameras' summary is in the spatial index too (``site.camera_summary``, written by triggers
+on camera): the camera probe and a third of the rows are gone, one index entry a site.
+``--compare-0013`` times the search as it was before that (the camera join) on the same
+database and points, interleaved, so that both see the same load, with this thread's CPU
+time beside the wall clock.
 
 The databases run as a user would run them: SQLite with the engine's settings
 (camshare/db.py: WAL, and a 1 GiB memory map, which the search relies on), PostgreSQL with
@@ -77,13 +80,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from alembic.script import ScriptDirectory  # noqa: E402
-from sqlalchemy import Engine, create_engine, event, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, event, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from alembic import command  # noqa: E402
 from camshare import migrations  # noqa: E402
 from camshare.db import make_engine  # noqa: E402
+from camshare.services.access import nearby  # noqa: E402
 from camshare.services.access.nearby import (  # noqa: E402
     NearbySite,
     find_sites_near,
@@ -485,6 +489,63 @@ def timed(
     ), results
 
 
+def search_as_of_0013(
+    session: Session, lat: float, lon: float, radius_m: float
+) -> list[NearbySite]:
+    """The search before migration 0015, for ``--compare-0013``: the same index and box,
+    then each candidate's cameras joined from ix_camera_site_summary (one to two rows a
+    site), as nearby.py did. Same results; only what it reads differs."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        tree = nearby._SITE_RTREE.c
+        columns = (tree.id, tree.owner_id, tree.lat, tree.lon, tree.zip_code)
+        candidates = select(*columns, *nearby._CAMERA_COLUMNS).select_from(nearby._SITE_RTREE)
+        query = nearby._with_cameras(
+            candidates.where(nearby._SQLITE_CANDIDATES.whereclause), tree.id
+        )
+    else:
+        site = nearby._site
+        candidates = select(*nearby._SITE_COLUMNS, *nearby._CAMERA_COLUMNS)
+        query = nearby._with_cameras(
+            candidates.where(nearby._POSTGRES_CANDIDATES.whereclause), site.id
+        )
+    rows = session.execute(query, nearby._search_parameters(lat, lon, radius_m)).all()
+    return nearby._within_radius(rows, lat, lon, radius_m)
+
+
+def compare_0013(
+    engine: Engine, points: list[tuple[float, float]], radius_m: float
+) -> dict[str, tuple[float, float, float, float]]:
+    """Both searches on each point in turn (so both see the same load on the machine):
+    per search, the wall-clock median, p95 and minimum, and the p95 of this thread's CPU
+    time (on SQLite nearly all the work; on PostgreSQL the client's part only), in ms."""
+    searches = {"0015 (now)": find_sites_near, "0013 (before)": search_as_of_0013}
+    wall: dict[str, list[float]] = {name: [] for name in searches}
+    cpu: dict[str, list[float]] = {name: [] for name in searches}
+    with engine.connect() as connection:
+        session = Session(bind=connection)
+        for lat, lon in points:
+            results = []
+            for name, search in searches.items():
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                results.append(search(session, lat, lon, radius_m))
+                cpu[name].append((time.thread_time() - start_cpu) * 1000)
+                wall[name].append((time.perf_counter() - start) * 1000)
+                session.rollback()
+            if results[0] != results[1]:
+                raise AssertionError(f"{radius_m} m at {lat}, {lon}: the searches disagree")
+        session.close()
+    return {
+        name: (
+            statistics.median(wall[name]),
+            percentile(wall[name], 95),
+            min(wall[name]),
+            percentile(cpu[name], 95),
+        )
+        for name in searches
+    }
+
+
 def percentile(values: list[float], pct: float) -> float:
     """The ``pct``-th percentile (linear between the closest ranks)."""
     if len(values) == 1:
@@ -584,6 +645,18 @@ def bench_one(
             if full_results != indexed_results[: len(full_results)]:
                 raise AssertionError(f"{database}, {sites}, {radius} m: the searches disagree")
             lines.append(Line(database, sites, radius, indexed, full_scan))
+        if args.compare_0013:
+            for radius in RADII_M:
+                warm_cache(engine)
+                compare_0013(engine, warm_up, radius)
+                for name, (median, p95, fastest, cpu_p95) in compare_0013(
+                    engine, points, radius
+                ).items():
+                    print(
+                        f"  {radius:.0f} m, search as of {name}: median {median:.2f} ms, "
+                        f"p95 {p95:.2f} ms, fastest {fastest:.2f} ms, "
+                        f"CPU p95 {cpu_p95:.2f} ms"
+                    )
         if args.explain:
             print(f"  plan of a {RADII_M[-1]:.0f} m search:")
             for step in explain(engine, points[0], RADII_M[-1]):
@@ -674,6 +747,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026, help="seed of the generated city")
     parser.add_argument(
         "--explain", action="store_true", help="print the candidate query's plan at each size"
+    )
+    parser.add_argument(
+        "--compare-0013",
+        action="store_true",
+        help="also time the search as it was before migration 0015, interleaved, same points",
     )
     args = parser.parse_args(argv)
     try:

@@ -240,6 +240,11 @@ class Site(Base):
     # Derived: written only by services/may_be_asked.refresh_may_be_asked; the spatial
     # indexes of the radius search hold only the sites where it is true (migration 0012).
     may_be_asked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Derived: what the radius search shows of the site's cameras, a JSON array of
+    # [camera_kind, count, faces, direction] in camera order (NULL without cameras). Its one
+    # writer is the database's triggers on camera (migration 0015); the spatial indexes carry
+    # it, so the search reads nothing else. Never set it from Python.
+    camera_summary: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

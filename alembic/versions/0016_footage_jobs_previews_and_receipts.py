@@ -1,7 +1,7 @@
 """footage jobs: previews and receipt SMS made by the worker, durably (issue 11)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-02 19:50:00
 """
 
@@ -11,7 +11,7 @@ import camshare.models
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

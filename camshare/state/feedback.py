@@ -9,6 +9,15 @@ import reflex as rx
 from camshare.i18n import translate
 from camshare.services.errors import DomainError, ValidationFailed
 
+_CLEARED = (
+    ("errors", dict),
+    ("error_params", dict),
+    ("notice", str),
+    ("notice_params", dict),
+    ("done", str),
+    ("done_params", dict),
+)
+
 
 class FormFeedback(rx.State, mixin=True):
     """Each field's error and the message above the form, for states that take input."""
@@ -40,12 +49,11 @@ class FormFeedback(rx.State, mixin=True):
         return translate(self.lang, self.done, **self.done_params) if self.done else ""
 
     def _clear_errors(self) -> None:
-        self.errors = {}
-        self.error_params = {}
-        self.notice = ""
-        self.notice_params = {}
-        self.done = ""
-        self.done_params = {}
+        # Only what is set: an assignment marks the field (and the messages computed from
+        # it) changed, and every event would send them all again.
+        for name, empty in _CLEARED:
+            if getattr(self, name):
+                setattr(self, name, empty())
 
     def _show_done(self, key: str, **params: Any) -> None:
         self.done, self.done_params = key, params

@@ -116,7 +116,7 @@ class OwnerAnswerState(LinkProblem, FormFeedback, AppState):
         """Approve or decline, by a button press only (link previewers never press)."""
         self._clear_errors()
         try:
-            view = await runtime.in_session_async(
+            recorded = await runtime.in_session_async(
                 answers.answer_by_link,
                 self._token(),
                 answer,
@@ -128,8 +128,17 @@ class OwnerAnswerState(LinkProblem, FormFeedback, AppState):
                 self.link_problem = exc.key
             self._show_error(exc)
             return
-        self._show(view)
-        await self._offer_footage()
+        # Only what the press changed is set (and so sent): the request's details and the
+        # owner's cameras stay as the page shows them.
+        self.answer = recorded.answer
+        self.note = recorded.note or ""
+        self.footage_path = (
+            routes.footage_upload_path(
+                footage_links.upload_token_after_approval(runtime.settings(), recorded.recipient_id)
+            )
+            if recorded.answer == "approved"
+            else ""
+        )
         self.just_answered = True
         # The status panel replaces the buttons' place in the reading order: go there.
         return rx.call_script(

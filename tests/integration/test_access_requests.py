@@ -7,11 +7,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from camshare.models import AccessRecipient, AccessRequest, AuditEvent, OutboxMessage, StaffUser
 from camshare.services.access import answers, board, requests
 from camshare.services.errors import DomainError
+from camshare.services.footage.links import live_upload_link, upload_token_after_approval
 from camshare.services.messaging.delivery_reports import record_delivery_status
 from camshare.services.permissions import Forbidden
 from camshare.services.staff.accounts import set_own_language
@@ -302,6 +303,58 @@ def test_tampered_unsent_and_closed_links_reveal_nothing(session, settings, poli
     requests.close_request(session, police, request.id, NOW)
     with pytest.raises(DomainError, match=r"answer\.closed"):
         answers.answer_by_link(session, token, "approved", now=NOW)
+
+
+def test_the_owner_sees_each_location_concerned_with_its_cameras_in_their_language(
+    session, settings, police, supervisor
+):
+    owner = registered_owner(session, point_at(40), point_at(80, 180), language="es")
+    first, second = sorted(owner.sites, key=lambda site: site.id)
+    for camera in list(second.cameras):
+        second.cameras.remove(camera)
+    session.flush()
+    sent_request(session, settings, police, supervisor)
+
+    view = answers.open_request_link(session, link_token(messages(session)[0]), NOW)
+
+    assert view.language == "es"
+    assert [(loc.address_line, loc.cameras) for loc in view.locations] == [
+        (first.address_line, (("doorbell", 1, "street"), ("exterior", 2, "parking_lot"))),
+        (second.address_line, ()),
+    ]
+    assert (view.locations[0].lat, view.locations[0].lon) == (first.lat, first.lon)
+
+
+def test_a_press_reads_the_link_and_writes_the_answer_and_its_audit_only(
+    session, settings, police, supervisor
+):
+    """The worst moment is a thousand presses: each costs three statements, whatever the
+    owner's locations and cameras (the page shows them since it opened)."""
+    registered_owner(session, point_at(40))
+    request = sent_request(session, settings, police, supervisor)
+    token = link_token(messages(session)[0])
+    answers.open_request_link(session, token, NOW)
+    session.flush()
+    session.expire_all()  # as in a new event's own session
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement.split()[0].upper())
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        recorded = answers.answer_by_link(session, token, "approved", "After 5 pm", now=NOW)
+        session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert sorted(sent) == ["INSERT", "SELECT", "UPDATE"], sent
+    assert (recorded.answer, recorded.note) == ("approved", "After 5 pm")
+    assert request.recipients[0].id == recorded.recipient_id
+    # The upload link given without a query is one that works.
+    upload = upload_token_after_approval(settings, recorded.recipient_id)
+    assert live_upload_link(session, settings, upload, NOW).recipient_id == recorded.recipient_id
 
 
 # --- the board -------------------------------------------------------------------------------

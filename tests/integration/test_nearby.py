@@ -90,6 +90,7 @@ def owner(
 
 
 ONE_DOORBELL = (("doorbell", 1, "street", "N"),)
+DOORBELL = CameraSummary(*ONE_DOORBELL[0])
 
 
 def site(
@@ -320,6 +321,48 @@ def test_sites_added_moved_and_deleted_are_followed(session, terms):
     assert found(session, point=(kept.lat, kept.lon)) == [kept.id]
 
 
+def test_camera_changes_are_followed_by_the_index(session, terms):
+    """The index carries the cameras' summary (migration 0015): every change reaches it."""
+    who = owner(session, terms)
+    first = site(session, who, destination(*CENTER, 0, 20), cameras=())
+    second = site(session, who, destination(*CENTER, 0, 40))
+
+    def cameras_found() -> dict[int, tuple[CameraSummary, ...]]:
+        return {s.site_id: s.cameras for s in find_sites_near(session, *CENTER, 150.0)}
+
+    assert cameras_found() == {first.id: (), second.id: (DOORBELL,)}
+    added = Camera(
+        camera_kind="ptz",
+        count=3,
+        faces="alley",
+        direction="NE",
+        recording="motion",
+        retention_days=7,
+    )
+    first.cameras.append(added)
+    session.flush()
+    assert cameras_found()[first.id] == (CameraSummary("ptz", 3, "alley", "NE"),)
+
+    added.count, added.direction = 4, None
+    session.flush()
+    assert cameras_found()[first.id] == (CameraSummary("ptz", 4, "alley", None),)
+
+    added.site_id = second.id  # moved to the other site, after its doorbell
+    session.flush()
+    session.expire_all()
+    assert cameras_found() == {
+        first.id: (),
+        second.id: (DOORBELL, CameraSummary("ptz", 4, "alley", None)),
+    }
+
+    session.delete(session.get(Camera, added.id))
+    session.flush()
+    assert cameras_found() == {first.id: (), second.id: (DOORBELL,)}
+    assert cameras_found() == {
+        s.site_id: s.cameras for s in full_scan_sites_near(session, *CENTER, 150.0)
+    }
+
+
 def test_the_indexed_search_finds_what_a_full_scan_finds(session, terms, monkeypatch):
     rng = random.Random(7)
     owners = [owner(session, terms) for _ in range(5)]
@@ -356,16 +399,14 @@ def test_the_search_reads_the_spatial_index(session, terms):
         # Whether the owner may be asked is in the index: no owner or consent is read.
         assert "owner" not in plan_text, plan_text
         assert "consent" not in plan_text, plan_text
-        assert "ix_camera_site_summary" in plan_text, plan_text
+        # The cameras' summary is in the index too (migration 0015): no camera is read.
+        assert "camera" not in plan_text, plan_text
     else:
         rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
         steps = [row[-1] for row in rows]
-        # The tree holds what the search shows of a site that may be asked; then the
-        # cameras from their index alone. No site, owner or consent row is read.
-        assert steps == [
-            "SCAN site_rtree VIRTUAL TABLE INDEX 2:B0D1B2D3",
-            "SEARCH camera USING COVERING INDEX ix_camera_site_summary (site_id=?) LEFT-JOIN",
-        ], steps
+        # The tree holds what the search shows of a site that may be asked, its cameras
+        # included. No site, camera, owner or consent row is read.
+        assert steps == ["SCAN site_rtree VIRTUAL TABLE INDEX 2:B0D1B2D3"], steps
 
 
 def test_the_standing_consent_index_holds_only_consents_not_withdrawn(session, terms):
@@ -401,7 +442,7 @@ def test_the_spatial_index_carries_what_the_search_reads(session):
         "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_site_point'"
     ).scalar_one()
     assert "USING gist (point(lon, lat))" in definition, definition
-    assert "INCLUDE (id, owner_id, lat, lon, zip_code)" in definition, definition
+    assert "INCLUDE (id, owner_id, lat, lon, zip_code, camera_summary)" in definition, definition
     assert definition.endswith("WHERE may_be_asked"), definition
 
 

@@ -56,6 +56,15 @@ class OwnerRequestView:
     locations: tuple[ConcernedCameras, ...]
 
 
+@dataclass(frozen=True)
+class RecordedAnswer:
+    """An answer pressed on the owner's page, as recorded: all a press changes on it."""
+
+    recipient_id: int
+    answer: str
+    note: str | None
+
+
 def open_request_link(
     session: Session, token: str, now: datetime | None = None
 ) -> OwnerRequestView:
@@ -78,12 +87,16 @@ def answer_by_link(
     *,
     ip_address: str | None = None,
     now: datetime | None = None,
-) -> OwnerRequestView:
-    """Record the owner's answer pressed on their page (a later press replaces it)."""
+) -> RecordedAnswer:
+    """Record the owner's answer pressed on their page (a later press replaces it).
+
+    Only the answer comes back: the request and the owner's cameras, shown since the page
+    opened, have not changed (three statements: the link's row, the answer, its audit).
+    """
     now = now or utcnow()
     recipient, request = _live_recipient(session, token, now)
     _answer(session, recipient, request, answer, note, "link", ip_address, now)
-    return _view(session, recipient, request)
+    return RecordedAnswer(recipient.id, recipient.answer, recipient.note)
 
 
 def answer_by_reply(
@@ -173,15 +186,43 @@ def _live_recipient(
     return row[0], row[1]
 
 
+# The owner's locations concerned, each with its cameras (an outer join: one row without
+# camera for a location that has none), and the owner's language: one statement.
+_CONCERNED = (
+    select(
+        Site.id,
+        Site.address_line,
+        Site.city,
+        Site.state,
+        Site.lat,
+        Site.lon,
+        Camera.camera_kind,
+        Camera.count,
+        Camera.faces,
+    )
+    .outerjoin(Camera, Camera.site_id == Site.id)
+    .order_by(Site.id, Camera.id)
+)
+
+
 def _view(session: Session, recipient: AccessRecipient, request: AccessRequest) -> OwnerRequestView:
     site_ids = recipient.site_ids.get("ids", [])
-    sites = session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.id)).all()
-    cameras = session.scalars(
-        select(Camera).where(Camera.site_id.in_(site_ids)).order_by(Camera.id)
-    ).all()
-    owner = session.get(Owner, recipient.owner_id) if recipient.owner_id else None
+    # Core rows, not ORM entities: a page load reads them once and changes nothing.
+    locations: dict[int, tuple[tuple, list[tuple[str, int, str]]]] = {}
+    if site_ids:
+        for site_id, line, city, state, lat, lon, *camera in session.execute(
+            _CONCERNED.where(Site.id.in_(site_ids))
+        ):
+            place = locations.setdefault(site_id, ((line, city, state, lat, lon), []))
+            if camera[0] is not None:
+                place[1].append(tuple(camera))
+    language = (
+        session.scalar(select(Owner.language).where(Owner.id == recipient.owner_id))
+        if recipient.owner_id
+        else None
+    )
     return OwnerRequestView(
-        language=owner.language if owner else "en",
+        language=language or "en",
         case_number=request.case_number,
         incident_type=request.incident_type,
         emergency=request.emergency,
@@ -196,14 +237,7 @@ def _view(session: Session, recipient: AccessRecipient, request: AccessRequest) 
         answer=recipient.answer,
         note=recipient.note,
         locations=tuple(
-            ConcernedCameras(
-                site.address_line,
-                tuple((c.camera_kind, c.count, c.faces) for c in cameras if c.site_id == site.id),
-                site.city,
-                site.state,
-                site.lat,
-                site.lon,
-            )
-            for site in sites
+            ConcernedCameras(line, tuple(cameras), city, state, lat, lon)
+            for (line, city, state, lat, lon), cameras in locations.values()
         ),
     )

@@ -1,16 +1,17 @@
 """Finding the registered camera locations near an incident: an index first, then distances.
 
-One query per search, read from indexes only. The spatial index holds only the sites police
-may ask (services/may_be_asked.py keeps that answer on the site; migration 0012), each with
-its owner id, exact point and ZIP code: SQLite's ``site_rtree`` R*Tree (auxiliary columns)
-and PostgreSQL's partial GiST index ``ix_site_point`` on ``point(lon, lat)`` (INCLUDE, for
-an index-only scan). It gives the sites in a box around the circle; an ellipse between the
-box and the circle, checked on the candidate's coordinates, drops the box's corners; then
-each candidate's cameras come from the covering index ``ix_camera_site_summary``, and the
-exact distance is decided in Python. No step reads a site, owner or consent row.
+One query per search, read from one index only. The spatial index holds only the sites
+police may ask (services/may_be_asked.py keeps that answer on the site; migration 0012),
+each with its owner id, exact point, ZIP code and cameras' summary (``site.camera_summary``,
+kept by triggers on camera; migration 0015): SQLite's ``site_rtree`` R*Tree (auxiliary
+columns) and PostgreSQL's partial GiST index ``ix_site_point`` on ``point(lon, lat)``
+(INCLUDE, for an index-only scan). It gives the sites in a box around the circle; an
+ellipse between the box and the circle, checked on the candidate's coordinates, drops the
+box's corners; the exact distance is decided in Python. No step reads a site, camera, owner
+or consent row.
 
 What a search costs, besides a fixed part (on PostgreSQL about 1 ms of round trips and
-planning), is for each site found one probe of the camera index and building its result
+planning), is for each site found one index entry and building its result
 (bench/radius_search.py measures it).
 
 Only what a police search needs is read: coordinates, ZIP code, owner id and the cameras;
@@ -19,9 +20,11 @@ never an owner's name, phone or e-mail.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 
 from sqlalchemy import (
@@ -82,6 +85,7 @@ _SITE_RTREE = table(
     column("lat", Float),
     column("lon", Float),
     column("zip_code", String),
+    column("cameras", String),
 )
 
 # Core tables, not ORM entities: rows come back as plain tuples, without the ORM's loading
@@ -123,10 +127,10 @@ def _with_cameras(candidates, site_id) -> Select:
 
 
 # SQLite: the R*Tree holds only the sites that may be asked, and all the search shows of
-# them; the site table itself is not read.
+# them, cameras included; no table is read.
 _tree = _SITE_RTREE.c
-_SQLITE_CANDIDATES = _with_cameras(
-    select(_tree.id, _tree.owner_id, _tree.lat, _tree.lon, _tree.zip_code, *_CAMERA_COLUMNS)
+_SQLITE_CANDIDATES = (
+    select(_tree.id, _tree.owner_id, _tree.lat, _tree.lon, _tree.zip_code, _tree.cameras)
     .select_from(_SITE_RTREE)
     .where(
         # Box overlap; each site's box is its point (rounded outwards to 32-bit floats).
@@ -135,34 +139,28 @@ _SQLITE_CANDIDATES = _with_cameras(
         _tree.min_lon <= _EAST,
         _tree.max_lon >= _WEST,
         _near_enough(_tree.lat, _tree.lon),
-    ),
-    _tree.id,
+    )
 )
 
 _SITE_COLUMNS = (_site.id, _site.owner_id, _site.lat, _site.lon, _site.zip_code)
+_SUMMARY_COLUMNS = (*_SITE_COLUMNS, _site.camera_summary)
 
 # PostgreSQL: the partial GiST index ix_site_point (WHERE may_be_asked) holds the same, for
 # an index-only scan. The very expression of the index, and its very predicate: any other
 # spelling and it goes unused.
 _SITE_POINT = func.point(_site.lon, _site.lat)
-_POSTGRES_CANDIDATES = _with_cameras(
-    select(*_SITE_COLUMNS, *_CAMERA_COLUMNS).where(
-        _SITE_POINT.bool_op("<@")(func.box(func.point(_WEST, _SOUTH), func.point(_EAST, _NORTH))),
-        _site.may_be_asked,
-        _near_enough(_site.lat, _site.lon),
-    ),
-    _site.id,
+_POSTGRES_CANDIDATES = select(*_SUMMARY_COLUMNS).where(
+    _SITE_POINT.bool_op("<@")(func.box(func.point(_WEST, _SOUTH), func.point(_EAST, _NORTH))),
+    _site.may_be_asked,
+    _near_enough(_site.lat, _site.lon),
 )
 
 # Any other database: a box on the ix_site_lat_lon btree (a latitude band, then longitudes).
-_BTREE_CANDIDATES = _with_cameras(
-    select(*_SITE_COLUMNS, *_CAMERA_COLUMNS).where(
-        _site.lat.between(_SOUTH, _NORTH),
-        _site.lon.between(_WEST, _EAST),
-        _site.may_be_asked,
-        _near_enough(_site.lat, _site.lon),
-    ),
-    _site.id,
+_BTREE_CANDIDATES = select(*_SUMMARY_COLUMNS).where(
+    _site.lat.between(_SOUTH, _NORTH),
+    _site.lon.between(_WEST, _EAST),
+    _site.may_be_asked,
+    _near_enough(_site.lat, _site.lon),
 )
 
 _CANDIDATES_BY_DIALECT: dict[str, Select] = {
@@ -186,7 +184,26 @@ def find_sites_near(session: Session, lat: float, lon: float, radius_m: float) -
     _check_search(lat, lon, radius_m)
     query = _CANDIDATES_BY_DIALECT.get(session.get_bind().dialect.name, _BTREE_CANDIDATES)
     rows = session.execute(query, _search_parameters(lat, lon, radius_m))
-    return _within_radius(rows.all(), lat, lon, radius_m)
+    limit = radius_m + ON_THE_LINE_M
+    distance_to = distance_from(lat, lon)
+    found = []
+    for site_id, owner_id, site_lat, site_lon, zip_code, cameras in rows:
+        distance = distance_to(site_lat, site_lon)
+        if distance <= limit:
+            found.append((distance, site_id, owner_id, site_lat, site_lon, zip_code, cameras))
+    found.sort(key=_BY_DISTANCE_THEN_ID)
+    return [
+        NearbySite(site_id, owner, site_lat, site_lon, distance, zip_code, _camera_summaries(cams))
+        for distance, site_id, owner, site_lat, site_lon, zip_code, cams in found
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _camera_summaries(summary: str | None) -> tuple[CameraSummary, ...]:
+    """A site's cameras from ``site.camera_summary``; few combinations recur, parsed once."""
+    if not summary:
+        return ()
+    return tuple(CameraSummary(*camera) for camera in json.loads(summary))
 
 
 def _search_parameters(lat: float, lon: float, radius_m: float) -> dict[str, float]:
@@ -265,7 +282,7 @@ def _check_search(lat: float, lon: float, radius_m: float) -> None:
 def _within_radius(
     rows: Iterable[_Row], lat: float, lon: float, radius_m: float
 ) -> list[NearbySite]:
-    """The sites of ``rows`` within the radius, nearest first, each with its cameras.
+    """The full scan's sites of ``rows`` within the radius, nearest first, with cameras.
 
     A site comes in as many rows as it has cameras (an outer join: one row, without camera,
     when it has none).
@@ -302,15 +319,10 @@ def _within_radius(
     ):
         if len(cameras) > 1:
             cameras.sort(key=_BY_CAMERA_ID)
+        summaries_in_order = tuple([summary for _, summary in cameras])
         nearest.append(
             NearbySite(
-                site_id=site_id,
-                owner_id=owner_id,
-                lat=site_lat,
-                lon=site_lon,
-                distance_m=distance,
-                zip_code=zip_code,
-                cameras=tuple([summary for _, summary in cameras]),
+                site_id, owner_id, site_lat, site_lon, distance, zip_code, summaries_in_order
             )
         )
     return nearest

@@ -65,6 +65,15 @@ def live_upload_link(session: Session, settings, token: str, now: datetime) -> U
     return UploadLink(recipient.id, request.id, recipient.owner_id, valid_until)
 
 
+def upload_token_after_approval(settings, recipient_id: int) -> str:
+    """The upload link's token for an answer just approved on an open request.
+
+    ``live_upload_link``'s conditions hold by construction then (approved now, request
+    open), so no query is needed.
+    """
+    return upload_token(settings.secret_key, recipient_id)
+
+
 def upload_token_for_answer(
     session: Session, settings, answer_token: str, now: datetime
 ) -> str | None:
