@@ -27,6 +27,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, grace: float = 10.0) -> None:
+    """``sig`` to the process's whole group, SIGKILL after ``grace`` seconds; then reap it.
+
+    Also sweeps children left behind by a leader that already exited (a worker pool).
+    """
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
 class Watchdog:
     """The process that kills every registered group once this process is gone."""
 
@@ -122,16 +138,7 @@ class Service:
         """``stop_signal`` to its group, SIGKILL after ``grace`` seconds (idempotent)."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(self.process.pid, self.stop_signal)
-            with suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=grace)
-        # Children left behind by a leader that exited (a worker pool) go too.
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+        stop_group(self.process, self.stop_signal, grace)
         self.watchdog.forget(self.process.pid)
 
     def restart(self, limit: float = 120.0) -> None:

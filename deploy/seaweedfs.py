@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.processes import free_port
+from deploy.processes import free_port, stop_group
 
 ACCESS_KEY = "camshare-test"
 SECRET_KEY = "camshare-test-secret"  # noqa: S105 - a loopback test server's key
@@ -109,14 +108,7 @@ def seaweedfs(folder: Path, limit: float = 60.0, on_start=None) -> Iterator[Seaw
         _wait_for_bucket_api(server, process, log, limit)
         yield server
     finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_group(process)
 
 
 def _wait_for_bucket_api(server: SeaweedS3, process, log: Path, limit: float) -> None:

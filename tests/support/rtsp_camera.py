@@ -13,15 +13,14 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.live_server import free_port
+from deploy.processes import free_port, stop_group
 
 PROJECT = Path(__file__).resolve().parents[2]
 NODE_MODULES = PROJECT / ".tooling" / "node_modules"
@@ -78,19 +77,6 @@ def available() -> str | None:
     if not (NODE_MODULES / "rtsp-streaming-server" / "package.json").exists():
         return "rtsp-streaming-server is not installed (scripts/setup.sh --dev)"
     return None
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 def _publisher(url: str, log: Path, clock: bool, size: str) -> subprocess.Popen:
@@ -161,4 +147,4 @@ def rtsp_camera(
         yield camera
     finally:
         for process in reversed(processes):
-            _stop(process)
+            stop_group(process)
