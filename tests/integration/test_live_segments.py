@@ -22,7 +22,7 @@ from camshare.services.live.segments import (
     SegmentReplayed,
     make_segment_store,
 )
-from camshare.settings import load_settings
+from camshare.settings import SettingsError, load_settings
 from tests.support.live_bridge_builders import TS_SEGMENT
 from tests.support.live_server import free_port
 
@@ -114,7 +114,20 @@ def test_segments_expire_after_the_window(store, tmp_path):
 
 
 def test_settings_choose_the_store(redis_url, tmp_path):
+    # One process, no Redis: a folder.
     local = load_settings({"CAMSHARE_LIVE_SEGMENTS_DIR": str(tmp_path)})
     assert isinstance(make_segment_store(local), LocalFolderSegments)
-    shared = load_settings({"CAMSHARE_LIVE_SEGMENTS": "redis", "CAMSHARE_REDIS_URL": redis_url})
+    # An installation with Redis (several web workers) shares segments there by itself.
+    shared = load_settings({"REFLEX_REDIS_URL": redis_url})
     assert isinstance(make_segment_store(shared), RedisSegments)
+    # A folder every node mounts can still be chosen.
+    chosen = load_settings(
+        {
+            "REFLEX_REDIS_URL": redis_url,
+            "CAMSHARE_LIVE_SEGMENTS": "local",
+            "CAMSHARE_LIVE_SEGMENTS_DIR": str(tmp_path),
+        }
+    )
+    assert isinstance(make_segment_store(chosen), LocalFolderSegments)
+    with pytest.raises(SettingsError, match="REFLEX_REDIS_URL"):
+        load_settings({"CAMSHARE_LIVE_SEGMENTS": "redis", "CAMSHARE_SECRET_KEY": "s"}).check()
