@@ -7,7 +7,6 @@ part it hurt back, so the next one finds the whole topology up.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
 from collections import Counter
@@ -18,6 +17,7 @@ from sqlalchemy import func, select, update
 from camshare.models import OutboxMessage, Owner, utcnow
 from camshare.services.messaging.outbox import enqueue_sms
 from camshare.services.outreach.campaigns import create_campaign
+from tests.support.asyncio_run import run as run_coroutine
 from tests.topology.conftest import Live, degraded, wait_until
 from tests.topology.sockets import hydrated_tab
 from tests.topology.test_tabs_survive import CONTACT, JOIN
@@ -129,7 +129,7 @@ def test_postgresql_restarted_under_traffic_fails_clearly_and_resumes_without_re
         create_campaign(session, live.url, "Database outage", code="PGDN26")
     with live.factory() as session:
         owners_before = session.scalar(select(func.count()).select_from(Owner))
-    said, step_down, step_after = asyncio.run(_contact_while_postgres_is_down(live))
+    said, step_down, step_after = run_coroutine(_contact_while_postgres_is_down(live))
     # What the resident was told, in their language, and nothing typed was lost.
     assert "intente de nuevo" in said
     assert (step_down, step_after) == ("contact", "location")

@@ -6,12 +6,12 @@ as the page does, and the rebuilt state reloads the draft from the database.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
 
 from camshare.models import utcnow
 from camshare.services.outreach.campaigns import create_campaign
+from tests.support.asyncio_run import run as run_coroutine
 from tests.topology.conftest import Live, degraded, wait_until
 from tests.topology.sockets import hydrated_tab
 
@@ -89,7 +89,7 @@ def test_a_web_node_killed_mid_sign_up_the_tab_goes_on_through_the_other(live: L
         await tab.close()
         return victim, again, typed
 
-    victim, again, typed = asyncio.run(run())
+    victim, again, typed = run_coroutine(run())
     victim.start(limit=180)
     assert again.get(JOIN, "draft_key")
     assert typed.get("full_name") == CONTACT["full_name"]
@@ -109,7 +109,7 @@ def test_redis_restarted_the_tab_rebuilds_its_state_from_the_database(live: Live
         await again.close()
         return again, typed
 
-    again, typed = asyncio.run(run())
+    again, typed = run_coroutine(run())
     wait_until(lambda: live.client().get(live.url + "/readyz").status_code == 200, 60)
     assert again.get(JOIN, "draft_key")
     assert typed.get("full_name") == CONTACT["full_name"]

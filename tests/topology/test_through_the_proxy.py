@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from sqlalchemy import select
 
@@ -11,6 +9,7 @@ from camshare.models import AuditEvent
 from camshare.routes import campaign_file_path
 from camshare.services.session_handoff import begin_handoff
 from tests.integration.conftest import sign_in
+from tests.support.asyncio_run import run as run_coroutine
 from tests.topology.conftest import Live
 
 # A second loopback address: the client's, so that it differs from Caddy's (127.0.0.1).
@@ -109,5 +108,5 @@ def test_a_page_hydrates_over_the_websocket_through_the_proxy(live: Live):
         await tab.close()
         return tab
 
-    tab = asyncio.run(run())
+    tab = run_coroutine(run())
     assert tab.state  # the server's answer came back through Caddy
