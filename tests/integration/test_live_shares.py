@@ -287,6 +287,22 @@ def test_a_viewer_credential_works_until_it_expires_or_the_share_ends(session, s
         viewing.issue_viewer_credential(session, settings, scene.police, share_id, later)
 
 
+def test_a_viewing_is_written_at_most_every_few_seconds(session, settings):
+    scene = asked_owner(session, settings)
+    started = shares.start_shares(session, settings, scene.token, scene.cameras[:1], 60, NOW)
+    credential = viewing.issue_viewer_credential(
+        session, settings, scene.police, started.share_ids[0], NOW
+    )
+    row = session.get(LiveViewing, credential.viewing_id)
+    moment = NOW
+    # A player fetching every second: the session moves on only every SEEN_EVERY.
+    for _ in range(12):
+        moment += timedelta(seconds=1)
+        viewing.check_viewer(session, settings, credential.token, moment)
+        assert timedelta(0) <= moment - row.last_seen_at < viewing.SEEN_EVERY
+    assert row.last_seen_at == NOW + 2 * viewing.SEEN_EVERY
+
+
 def test_minutes_watched_on_the_board_and_for_the_owner(session, settings):
     scene = asked_owner(session, settings)
     started = shares.start_shares(session, settings, scene.token, scene.cameras[:1], 60, NOW)
