@@ -116,5 +116,5 @@ def test_segments_expire_after_the_window(store, tmp_path):
 def test_settings_choose_the_store(redis_url, tmp_path):
     local = load_settings({"CAMSHARE_LIVE_SEGMENTS_DIR": str(tmp_path)})
     assert isinstance(make_segment_store(local), LocalFolderSegments)
-    shared = load_settings({"CAMSHARE_LIVE_SEGMENTS": "redis", "CAMSHARE_REDIS_URL": redis_url})
+    shared = load_settings({"CAMSHARE_LIVE_SEGMENTS": "redis", "REFLEX_REDIS_URL": redis_url})
     assert isinstance(make_segment_store(shared), RedisSegments)
