@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.components.confirm import confirm_in_place
 from camshare.components.fields import field_error
 from camshare.state.base import AppState
 from camshare.state.my_live import MyLiveState as M
@@ -15,12 +16,16 @@ def _bridge(bridge) -> rx.Component:
     return rx.el.li(
         rx.el.strong(bridge["name"]),
         rx.el.span(" · ", T["live.my.last_seen"], " ", bridge["seen"], class_name="muted"),
-        rx.el.button(
-            T["live.my.revoke"],
-            type="button",
-            class_name="secondary small",
-            on_click=M.revoke(bridge["id"]),
+        confirm_in_place(
+            M.revoke_target == bridge["id"],
+            "live.my.revoke_confirm",
+            "live.my.revoke_yes",
+            M.revoke(bridge["id"]),
+            M.keep_device,
+            "live.my.revoke",
+            M.ask_revoke(bridge["id"]),
         ),
+        data_testid="my-live-bridge",
     )
 
 

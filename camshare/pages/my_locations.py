@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from camshare.components.confirm import confirm_in_place
 from camshare.components.fields import labelled_input
 from camshare.components.pin_map import pin_picker
 from camshare.state.base import AppState
@@ -130,30 +131,14 @@ def _site_actions(site: rx.Var) -> rx.Component:
             class_name="secondary small",
             on_click=L.change_address(site["id"]),
         ),
-        rx.cond(
+        confirm_in_place(
             L.loc_remove == site["id"],
-            rx.el.span(
-                rx.el.span(T["mylocations.remove_confirm"]),
-                rx.el.button(
-                    T["mylocations.remove_yes"],
-                    type="button",
-                    class_name="secondary small danger",
-                    on_click=L.remove_location(site["id"]),
-                ),
-                rx.el.button(
-                    T["my.cancel"],
-                    type="button",
-                    class_name="link-button",
-                    on_click=L.keep_location,
-                ),
-                role="group",
-            ),
-            rx.el.button(
-                T["mylocations.remove"],
-                type="button",
-                class_name="secondary small",
-                on_click=L.ask_remove(site["id"]),
-            ),
+            "mylocations.remove_confirm",
+            "mylocations.remove_yes",
+            L.remove_location(site["id"]),
+            L.keep_location,
+            "mylocations.remove",
+            L.ask_remove(site["id"]),
         ),
         rx.cond(L.loc_target == site["id"], _location_form()),
     )

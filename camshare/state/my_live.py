@@ -28,6 +28,8 @@ class MyLiveState(OwnerState):
     # Shown once, right after "Add a live-view device"; it works once, for 15 minutes.
     pairing_code: str = ""
     pairing_until: str = ""
+    # The bridge whose "Remove this device" waits for its confirmation.
+    revoke_target: str = ""
     standing_radius: str = ""
     radius_choice: str = str(shares.STANDING_RADII[0])
     radii: list[str] = [str(r) for r in shares.STANDING_RADII]
@@ -85,7 +87,7 @@ class MyLiveState(OwnerState):
     @owner_event
     async def load(self, owner_id: int):
         """The section appears: the owner's bridges, shares and standing consent."""
-        self.pairing_code = ""
+        self.pairing_code = self.revoke_target = ""
         await self._refresh(owner_id)
 
     @rx.event
@@ -98,10 +100,23 @@ class MyLiveState(OwnerState):
 
     @rx.event
     @owner_event
+    async def ask_revoke(self, owner_id: int, device_id: str):
+        """ "Remove this device": asks to confirm first."""
+        self.revoke_target = device_id
+
+    @rx.event
+    @owner_event
+    async def keep_device(self, owner_id: int):
+        """The owner changed their mind."""
+        self.revoke_target = ""
+
+    @rx.event
+    @owner_event
     async def revoke(self, owner_id: int, device_id: str):
-        """Unpair one bridge: it can push nothing more."""
+        """Unpair one bridge, confirmed: it can push nothing more, its shares end now."""
+        self.revoke_target = ""
         await runtime.in_session_async(
-            devices.revoke_device, owner_id, int(device_id), runtime.now()
+            devices.revoke_device, runtime.settings(), owner_id, int(device_id), runtime.now()
         )
         await self._refresh(owner_id)
 

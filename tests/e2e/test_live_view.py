@@ -1,7 +1,9 @@
 """Live view in Chromium: an owner allows it on their request page, the officer's board plays
 it (the video's currentTime advances), "Stop sharing now" stops the player within 5 s and
-the segment URLs it used are refused; outreach and a police member not on the request get
-nothing.
+the segment URLs it used are refused; on /my the owner sees the share and removes the
+bridge; a share that reaches its end time stops by itself; outreach and a police member not
+on the request get nothing. The live offer, the board's tile and /my's live section pass
+axe at 360 px.
 
 The camera's side is real HLS pushed through the real push API (ffmpeg's test pattern cut
 into 1 s MPEG-TS segments, sent one a second as a bridge would); the bridge program and its
@@ -11,6 +13,7 @@ RTSP stand-in are live-bridge's tests.
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import threading
 import time
@@ -28,19 +31,28 @@ from camshare.cli import DEMO_STAFF, DEMO_STAFF_PASSWORD
 from camshare.models import AccessRecipient, AccessRequest, LiveShare, StaffUser, utcnow
 from camshare.routes import owner_answer_path
 from camshare.services.access.requests import create_request
-from camshare.services.live.shares import push_secret
+from camshare.services.live.shares import push_secret, start_shares
 from camshare.services.permissions import Actor
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import load_settings
 from camshare_bridge import protocol
 from tests.e2e.conftest import running_app
 from tests.e2e.test_access_request import desk_page, sign_in
+from tests.e2e.test_my_registration import owner_signs_in
 from tests.support.access_builders import draft, registered_owner
+from tests.support.axe import axe_violations
 from tests.support.live_builders import paired_bridge
 
 pytestmark = pytest.mark.e2e
 PLAYING = "() => (document.querySelector(\"[data-share='SHARE'] video\")?.currentTime ?? 0) > 1.5"
 expect.set_options(timeout=20_000)
+NARROW = {"width": 360, "height": 740}
+
+
+def axe_at_360(page) -> list[str]:
+    """The rules the page breaks at the narrowest phone width."""
+    page.set_viewport_size(NARROW)
+    return axe_violations(page)
 
 
 @dataclasses.dataclass
@@ -49,6 +61,24 @@ class LiveViewApp:
     factory: sessionmaker
     request_id: int
     token: str
+    owner_phone: str
+
+
+def approved_request(session, settings, officer: StaffUser, owner, now) -> tuple[int, str]:
+    """The officer's open request, which ``owner`` approved; its id and their answer token."""
+    when = {"window_start": now - timedelta(hours=2), "window_end": now - timedelta(hours=1)}
+    author = Actor(officer.id, officer.username, officer.role)
+    created = create_request(session, author, draft(**when), set(), settings, now)
+    recipient = session.scalar(
+        select(AccessRecipient).where(
+            AccessRecipient.request_id == created.request_id,
+            AccessRecipient.owner_id == owner.id,
+        )
+    )
+    token = new_token()
+    recipient.token_sha256 = token_hash(token)
+    recipient.answer, recipient.answered_at, recipient.answered_via = "approved", now, "link"
+    return created.request_id, token
 
 
 @pytest.fixture(scope="module")
@@ -59,27 +89,11 @@ def live_view_app(tmp_path_factory):
     with running_app(workdir, CAMSHARE_LIVE_SEGMENTS_DIR=str(workdir / "live")) as app:
         factory = sessionmaker(bind=app.engine, expire_on_commit=False)
         settings = dataclasses.replace(load_settings({}), request_needs_approval=False)
-        token = new_token()
         with factory() as session, session.begin():
             owner = registered_owner(session, (32.77706, -96.7970), name="Rosa Díaz")
             officer = session.scalar(select(StaffUser).where(StaffUser.username == "officer"))
-            now = utcnow()
-            when = {
-                "window_start": now - timedelta(hours=2),
-                "window_end": now - timedelta(hours=1),
-            }
-            author = Actor(officer.id, officer.username, officer.role)
-            created = create_request(session, author, draft(**when), set(), settings, now)
-            recipient = session.scalar(
-                select(AccessRecipient).where(AccessRecipient.request_id == created.request_id)
-            )
-            recipient.token_sha256 = token_hash(token)
-            recipient.answer, recipient.answered_at, recipient.answered_via = (
-                "approved",
-                now,
-                "link",
-            )
-            paired_bridge(session, owner, now)
+            request_id, token = approved_request(session, settings, officer, owner, utcnow())
+            paired_bridge(session, owner, utcnow())
             # Another police member, same password and authenticator as the demo officer.
             session.add(
                 StaffUser(
@@ -91,8 +105,9 @@ def live_view_app(tmp_path_factory):
                     totp_enabled_at=officer.totp_enabled_at,
                 )
             )
-            assert session.get(AccessRequest, created.request_id).status == "open"
-        yield LiveViewApp(app.url, factory, created.request_id, token)
+            assert session.get(AccessRequest, request_id).status == "open"
+            owner_phone = owner.phone_e164
+        yield LiveViewApp(app.url, factory, request_id, token, owner_phone)
 
 
 def hls_segments(folder: Path) -> list[bytes]:
@@ -143,6 +158,28 @@ class Camera(threading.Thread):
                 time.sleep(1.0)
 
 
+def watching(browser, base: str, username: str, board: str, share_id: int):
+    """A desk browser signed in as ``username`` on ``board``, its player of ``share_id``
+    playing; and the list of the watch URLs it fetches."""
+    page = desk_page(browser)
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/api/live/watch/" in r.url else None)
+    sign_in(page, base, username, board)
+    page.wait_for_function(PLAYING.replace("SHARE", str(share_id)), timeout=30_000)
+    return page, fetched
+
+
+def stopped(page, share_id: int, fetched: list[str], says: str, within_ms: int) -> None:
+    """The player of ``share_id`` stops within ``within_ms``, its tile ``says`` why, and the
+    last segment it fetched is refused (410)."""
+    playing = page.locator(f"[data-share='{share_id}'] video:not([data-ended=true])")
+    expect(playing).to_have_count(0, timeout=within_ms)
+    expect(page.locator(f"[data-share='{share_id}']")).to_contain_text(says)
+    segment_urls = [u for u in fetched if u.endswith(".ts")]
+    assert segment_urls
+    assert httpx.get(segment_urls[-1]).status_code == 410
+
+
 def sign_in_as_officer2(page, base: str, path: str) -> None:
     page.goto(f"{base}{path}")
     page.fill("#f-username", "officer2")
@@ -163,8 +200,10 @@ def test_an_owner_shares_live_the_officer_watches_and_the_owner_stops_it(
     offer = phone.locator("#live-offer")
     expect(offer).to_contain_text("Also allow live view")
     expect(offer.locator("input[type=checkbox]:checked")).to_have_count(2)
+    assert axe_at_360(phone) == []
     phone.click("#live-allow")
     expect(offer.get_by_test_id("live-running")).to_be_visible()
+    assert axe_at_360(phone) == []
 
     with app.factory() as session:
         share_id = session.scalars(
@@ -174,33 +213,37 @@ def test_an_owner_shares_live_the_officer_watches_and_the_owner_stops_it(
     camera = Camera(app.url, share_id, secret, hls_segments(tmp_path / "hls"))
     camera.start()
     try:
-        officer = desk_page(browser)
-        fetched: list[str] = []
-        officer.on(
-            "request", lambda r: fetched.append(r.url) if "/api/live/watch/" in r.url else None
-        )
-        sign_in(officer, app.url, "officer", f"/staff/requests/{app.request_id}")
-        tile = officer.locator(f"[data-share='{share_id}'] video")
-        expect(tile).to_be_attached()
-        officer.wait_for_function(
-            PLAYING.replace("SHARE", str(share_id)),
-            timeout=30_000,
-        )
+        board = f"/staff/requests/{app.request_id}"
+        officer, fetched = watching(browser, app.url, "officer", board, share_id)
+        assert axe_at_360(officer) == []
 
         phone.click("#live-stop")
         expect(offer).to_contain_text("Live view stopped")
         # Within 5 s the officer's player stops, and what it fetched is refused.
         # (The player either stops on the server's refusal or leaves with the board's tick.)
-        playing = officer.locator(f"[data-share='{share_id}'] video:not([data-ended=true])")
-        expect(playing).to_have_count(0, timeout=5_000)
-        expect(officer.locator(f"[data-share='{share_id}']")).to_contain_text("owner stopped")
-        segment_urls = [u for u in fetched if u.endswith(".ts")]
-        assert segment_urls
-        assert httpx.get(segment_urls[-1]).status_code == 410
+        stopped(officer, share_id, fetched, "owner stopped", 5_000)
     finally:
         camera.stop.set()
         camera.join(timeout=10)
     assert camera.refused in (None, 410)
+
+    # On /my the owner sees the share, stopped, and who watched; then removes the bridge.
+    phone.goto(app.url + "/my")
+    phone.wait_for_url(re.compile(r".*/my/sign-in"))
+    owner_signs_in(phone, app.url, app.owner_phone)
+    section = phone.get_by_test_id("my-live")
+    expect(section.get_by_test_id("my-live-share").first).to_contain_text("you stopped it")
+    watched = section.get_by_test_id("my-live-watched").filter(has_text="an officer")
+    expect(watched.first).to_be_visible()
+    bridge = section.get_by_test_id("my-live-bridge")
+    expect(bridge).to_have_count(1)
+    assert axe_at_360(phone) == []
+    bridge.get_by_role("button", name="Remove this device").click()
+    expect(bridge.get_by_role("group")).to_contain_text("Remove this device?")
+    assert axe_at_360(phone) == []
+    bridge.get_by_role("button", name="Yes, remove it").click()
+    expect(section.get_by_test_id("my-live-bridge")).to_have_count(0)
+    expect(section.get_by_test_id("my-live-camera")).to_have_count(0)
 
 
 def test_outreach_and_police_not_on_the_request_get_nothing(live_view_app, browser):
@@ -215,3 +258,30 @@ def test_outreach_and_police_not_on_the_request_get_nothing(live_view_app, brows
     sign_in_as_officer2(other, app.url, board)
     expect(other.locator("main")).to_contain_text("does not allow")
     expect(other.locator(".live-tile video")).to_have_count(0)
+
+
+def test_a_share_that_reaches_its_end_time_stops_by_itself(live_view_app, browser, tmp_path):
+    app = live_view_app
+    settings = dataclasses.replace(load_settings({}), request_needs_approval=False)
+    with app.factory() as session, session.begin():
+        owner = registered_owner(session, (32.77706, -96.7970), name="Ana Ruiz")
+        officer = session.scalar(select(StaffUser).where(StaffUser.username == "officer"))
+        request_id, token = approved_request(session, settings, officer, owner, utcnow())
+        cameras = paired_bridge(session, owner, utcnow())
+        started = start_shares(session, settings, token, cameras[:1], 60, utcnow())
+        [share_id] = started.share_ids
+    secret = push_secret(settings.secret_key, share_id)
+    camera = Camera(app.url, share_id, secret, hls_segments(tmp_path / "hls"))
+    camera.start()
+    try:
+        # A supervisor watches (the officer's code was just used: a code works once).
+        board = f"/staff/requests/{request_id}"
+        supervisor, fetched = watching(browser, app.url, "supervisor", board, share_id)
+        # The share's time runs out (brought forward to now: nobody presses anything).
+        with app.factory() as session, session.begin():
+            session.get(LiveShare, share_id).ends_at = utcnow()
+        stopped(supervisor, share_id, fetched, "The share ended", 10_000)
+    finally:
+        camera.stop.set()
+        camera.join(timeout=10)
+    assert camera.refused in (None, 410)

@@ -111,7 +111,8 @@ def test_calls_without_the_device_secret_or_after_revoking_get_401(api, factory)
         api.get(protocol.SHARES, headers=protocol.bearer(device.device_secret)).status_code == 200
     )
     with factory() as session, session.begin():
-        assert devices.revoke_device(session, site.owner_id, device.device_id, utcnow())
+        settings = get_settings()
+        assert devices.revoke_device(session, settings, site.owner_id, device.device_id, utcnow())
     after = api.get(protocol.SHARES, headers=protocol.bearer(device.device_secret))
     assert after.status_code == 401
 
@@ -263,7 +264,7 @@ def test_a_push_after_the_planned_end_or_the_device_revoked_gets_410(api, factor
     device, share_id, secret = _bridge_with_share(factory)
     with factory() as session, session.begin():
         owner_id = session.get(LiveDevice, device.device_id).owner_id
-        devices.revoke_device(session, owner_id, device.device_id, utcnow())
+        devices.revoke_device(session, get_settings(), owner_id, device.device_id, utcnow())
         assert session.scalar(
             select(AuditEvent.action).where(AuditEvent.subject == f"live_device:{device.device_id}")
             .order_by(AuditEvent.id.desc())

@@ -139,6 +139,29 @@ def test_stop_sharing_now_ends_every_share_of_the_owner_for_good(session, settin
         shares.start_shares(session, settings, scene.token, scene.cameras, 60, later)
 
 
+def test_removing_a_bridge_revokes_it_and_ends_its_shares_at_once(session, settings):
+    from camshare.services.live import devices
+
+    scene = asked_owner(session, settings, language="es")
+    other = asked_owner(session, settings)
+    for each in (scene, other):
+        shares.start_shares(session, settings, each.token, each.cameras, 60, NOW)
+    device_id = session.get(LiveCamera, scene.cameras[0]).device_id
+    later = NOW + timedelta(minutes=5)
+    assert not devices.revoke_device(session, settings, other.owner_id, device_id, later)
+    assert devices.revoke_device(session, settings, scene.owner_id, device_id, later)
+    ended = session.scalars(select(LiveShare).where(LiveShare.owner_id == scene.owner_id)).all()
+    assert {(s.ended_at, s.ended_by) for s in ended} == {(later, "owner")}
+    assert overview.owner_shares(session, other.owner_id, later)[0].active
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "live_device.revoked"))
+    assert (event.actor, event.subject) == (f"owner:{scene.owner_id}", f"live_device:{device_id}")
+    assert sorted(event.detail["shares"]) == sorted(s.id for s in ended)
+    [sms] = texts(session, scene.owner_id, "live_ended")
+    assert "quito un dispositivo" in sms  # texts are sent in GSM letters
+    assert shares.active_shares_for_device(session, settings, device_id, later) == []
+    assert not devices.revoke_device(session, settings, scene.owner_id, device_id, later)
+
+
 def test_live_off_by_sms_stops_every_share(session, settings):
     scene = asked_owner(session, settings, language="es")
     shares.start_shares(session, settings, scene.token, scene.cameras, 60, NOW)
@@ -285,6 +308,22 @@ def test_a_viewer_credential_works_until_it_expires_or_the_share_ends(session, s
     assert refused.value.status == 410
     with pytest.raises(DomainError, match=r"live.error.not_running"):
         viewing.issue_viewer_credential(session, settings, scene.police, share_id, later)
+
+
+def test_a_viewing_is_written_at_most_every_few_seconds(session, settings):
+    scene = asked_owner(session, settings)
+    started = shares.start_shares(session, settings, scene.token, scene.cameras[:1], 60, NOW)
+    credential = viewing.issue_viewer_credential(
+        session, settings, scene.police, started.share_ids[0], NOW
+    )
+    row = session.get(LiveViewing, credential.viewing_id)
+    moment = NOW
+    # A player fetching every second: the session moves on only every SEEN_EVERY.
+    for _ in range(12):
+        moment += timedelta(seconds=1)
+        viewing.check_viewer(session, settings, credential.token, moment)
+        assert timedelta(0) <= moment - row.last_seen_at < viewing.SEEN_EVERY
+    assert row.last_seen_at == NOW + 2 * viewing.SEEN_EVERY
 
 
 def test_minutes_watched_on_the_board_and_for_the_owner(session, settings):

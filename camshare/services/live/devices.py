@@ -25,8 +25,10 @@ from camshare.models import (
 )
 from camshare.services import audit
 from camshare.services.errors import DomainError
+from camshare.services.live import shares
 from camshare.services.outreach.campaigns import CODE_ALPHABET
 from camshare.services.tokens import new_token, token_hash
+from camshare.settings import Settings
 from camshare.vocabulary import LIVE_CAMERA_STATUSES
 from camshare_bridge.protocol import CameraReport, RegisteredCamera
 
@@ -242,12 +244,18 @@ def devices_for_owner(session: Session, owner_id: int) -> list[DeviceView]:
     ]
 
 
-def revoke_device(session: Session, owner_id: int, device_id: int, now: datetime) -> bool:
-    """Unpair one of the owner's bridges: its secret and its shares' pushes stop working."""
+def revoke_device(
+    session: Session, settings: Settings, owner_id: int, device_id: int, now: datetime
+) -> bool:
+    """Unpair one of the owner's bridges ("Remove this device" on /my): its secret stops
+    working and its cameras' active shares end at once (the owner is texted)."""
     device = session.get(LiveDevice, device_id)
     if device is None or device.owner_id != owner_id or device.revoked_at is not None:
         return False
     device.revoked_at = now
+    ended = shares.stop_for_device(session, settings, owner_id, device_id, now)
     owner = f"owner:{owner_id}"
-    audit.record(session, owner, "live_device.revoked", f"live_device:{device_id}", at=now)
+    audit.record(
+        session, owner, "live_device.revoked", f"live_device:{device_id}", at=now, shares=ended
+    )
     return True

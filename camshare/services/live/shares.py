@@ -4,8 +4,9 @@ The rules, all on the server: only an owner whose answer to an open request is "
 may share, only their own live cameras the bridge reports ready, for at most
 ``live_max_hours`` and never past the request's expiry. A share is active while
 ``ended_at`` is NULL and ``starts_at <= now < ends_at``. It ends when the owner stops it
-(page, /my or the SMS keyword), a supervisor ends it, its time runs out, its request closes
-or its owner withdraws; the owner gets a text when it starts and when it ends.
+(page, /my or the SMS keyword) or removes its bridge on /my, a supervisor ends it, its time
+runs out, its request closes or its owner withdraws; the owner gets a text when it starts
+and when it ends.
 
 The bridge pushes a share's segments with a credential derived from the secret key and the
 share's id (as ``footage/links.py`` derives upload links): only its hash is stored, and the
@@ -250,6 +251,29 @@ def stop_all_for_owner(
         )
         _text_ended(session, settings, shares, "owner")
     return len(shares)
+
+
+def stop_for_device(
+    session: Session, settings: Settings, owner_id: int, device_id: int, now: datetime
+) -> list[int]:
+    """End the active shares of one bridge's cameras as its owner removes it; their ids.
+
+    Ended by the owner (the record says so); one text tells them which camera views ended.
+    """
+    shares = session.scalars(
+        select(LiveShare)
+        .join(LiveCamera, LiveCamera.id == LiveShare.live_camera_id)
+        .where(
+            LiveCamera.device_id == device_id,
+            LiveShare.owner_id == owner_id,
+            *active_clause(now),
+        )
+        .order_by(LiveShare.id)
+    ).all()
+    for share in shares:
+        share.ended_at, share.ended_by = now, "owner"
+    _text_ended(session, settings, shares, "device_removed")
+    return [share.id for share in shares]
 
 
 def stop_all_by_link(session: Session, settings: Settings, token: str, now: datetime) -> int:
@@ -540,8 +564,9 @@ def _text_ended(session: Session, settings: Settings, shares: list[LiveShare], r
     """One text per owner and request, however many of their cameras ended together."""
     seen: set[tuple[int, int]] = set()
     for share in shares:
-        # The owner stopped everything themselves: one text says so, whatever the requests.
-        key = (share.owner_id, 0 if reason == "owner" else share.request_id)
+        # The owner stopped them themselves: one text says so, whatever the requests.
+        mine = reason in ("owner", "device_removed")
+        key = (share.owner_id, 0 if mine else share.request_id)
         if share.owner_id is None or key in seen:
             continue
         seen.add(key)

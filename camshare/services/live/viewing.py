@@ -4,8 +4,10 @@ Watching follows the footage rule of the request (``services/footage/access.py``
 author, supervisors and staff granted its footage; nobody else, whatever the URL. A viewer
 gets a credential that works ``live_viewer_seconds`` (the open board renews it) and only
 while the share runs: ``<viewing id>.<expiry>.<keyed hash>``, so nothing is stored beyond
-the viewing session it belongs to. Each segment fetch advances that session; minutes
-watched are worked out here alone (``watched_seconds``), never stored.
+the viewing session it belongs to. Segment fetches advance that session, written at most
+every ``SEEN_EVERY`` (a player fetches every second; writing each fetch serialises SQLite),
+so minutes watched, worked out here alone (``watched_seconds``, never stored), fall short
+of the truth by less than that.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from camshare.services.footage.access import footage_access
 from camshare.services.live.shares import is_active
 from camshare.services.permissions import Actor, Forbidden, authorize
 from camshare.settings import Settings
+
+# A viewing's last fetch is written at most this often (well under ``live_viewer_seconds``).
+SEEN_EVERY = timedelta(seconds=5)
 
 
 class WatchRefused(DomainError):
@@ -137,7 +142,8 @@ def _token(secret_key: str, viewing_id: int, expires_at: datetime) -> str:
 
 
 def check_viewer(session: Session, settings: Settings, token: str, now: datetime) -> Watching:
-    """The viewing behind ``token`` if it may fetch now; records the fetch.
+    """The viewing behind ``token`` if it may fetch now; records the fetch (at most every
+    ``SEEN_EVERY``).
 
     Refused (401) when forged or expired, (410) when the share or the viewing ended: a
     copied URL stops working.
@@ -153,7 +159,7 @@ def check_viewer(session: Session, settings: Settings, token: str, now: datetime
         raise WatchRefused("live.watch.invalid", 401)
     if viewing.ended_at is not None or not is_active(share, now):
         raise WatchRefused("live.watch.ended", 410)
-    if now > viewing.last_seen_at:
+    if now - viewing.last_seen_at >= SEEN_EVERY:
         viewing.last_seen_at = now
     return Watching(share.id, viewing.id)
 
