@@ -171,6 +171,11 @@ class TwilioStandin(LoopbackServer):
         with self._lock:
             self._script.extend(answers)
 
+    def respond_normally(self) -> None:
+        """Forget the answers still queued: every request is accepted again (an outage ends)."""
+        with self._lock:
+            self._script.clear()
+
     @property
     def pending(self) -> list[Scripted]:
         """Scripted answers not given yet."""
