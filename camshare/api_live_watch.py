@@ -8,6 +8,8 @@ stops working when the credential expires or the share ends. Nothing is cached a
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -34,13 +36,14 @@ async def watch(request: Request) -> Response:
         watching = await in_session_async(check_viewer, get_settings(), credential, runtime.now())
     except WatchRefused as refused:
         return JSONResponse({"detail": refused.key}, refused.status, HEADERS)
+    # The store is a folder or Redis: read it off the event loop, as the push route does.
     store = runtime.segment_store()
     if name == PLAYLIST:
-        text = store.playlist(watching.share_id)
+        text = await asyncio.to_thread(store.playlist, watching.share_id)
         if text is None:
             return JSONResponse({"detail": "live.watch.no_stream_yet"}, 404, HEADERS)
         return Response(text, headers=HEADERS, media_type="application/vnd.apple.mpegurl")
-    data = store.get(watching.share_id, name)
+    data = await asyncio.to_thread(store.get, watching.share_id, name)
     if data is None:
         return JSONResponse({"detail": "live.watch.not_found"}, 404, HEADERS)
     return Response(data, headers=HEADERS, media_type=TYPES[name.rsplit(".", 1)[1]])
