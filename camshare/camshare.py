@@ -15,6 +15,8 @@ from camshare.components.connection import CONNECTION_SCRIPT, connection_notice
 from camshare.components.document_language import page_title
 from camshare.components.staff_frame import staff_brand_name
 from camshare.event_ids import EventRequestIds
+from camshare.join_shell import SCRIPT as JOIN_SHELL_SCRIPT
+from camshare.join_shell import serve_join_shell
 from camshare.logs import RequestIdMiddleware, configure_logging
 from camshare.metrics import MetricsMiddleware, start_metrics_server
 from camshare.pages.first_paint import first_paint
@@ -103,9 +105,9 @@ async def serve_metrics() -> None:
 app = App(
     stylesheets=["/camshare.css"],
     head_components=[
-        # camshare/join_shell.py (answering /join/<code> with the prerendered /join page, the
-        # first field 5 s sooner on slow 3G) is not wired in: with it, the back gesture after
-        # a reload no longer walks the sign-up's steps back (test_sign_up_on_a_phone).
+        # Before React starts (a plain <script>, in the prerendered HTML; rx.script is added
+        # by the page later): a flyer's /join/<code> was answered with the /join page.
+        rx.el.script(JOIN_SHELL_SCRIPT),
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.meta(name="theme-color", content=settings.theme_color),
         rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
@@ -117,6 +119,7 @@ app = App(
     # assets, /api and the event socket alike), then a request id for every log line.
     api_transformer=[
         create_api(),
+        serve_join_shell,
         with_security_headers(settings),
         MetricsMiddleware,
         RequestIdMiddleware,

@@ -24,7 +24,8 @@ _FLYER_PATH_JS = "^" + _PREFIX.replace("/", "\\/") + "([^/]+)\\/?$"
 SCRIPT = (
     f"(() => {{ const m = location.pathname.match(/{_FLYER_PATH_JS}/); if (m) "
     f"history.replaceState(history.state, '', "
-    f"'{routes.JOIN}?{CODE_PARAMETER}=' + m[1] + location.hash); }})();"
+    f"'{routes.JOIN}?{CODE_PARAMETER}=' + m[1] + location.search.replace('?', '&') "
+    f"+ location.hash); }})();"
 )
 
 
@@ -35,9 +36,10 @@ def serve_join_shell(app):
         if (
             scope["type"] == "http"
             and scope.get("method") in ("GET", "HEAD")
-            and _FLYER_PATH.fullmatch(scope.get("path", ""))
+            and (_FLYER_PATH.fullmatch(path := scope.get("path", "")) or path == routes.JOIN)
         ):
-            # With the slash: the static files answer "/join" itself with a redirect to it.
+            # With the slash: the static files would answer "/join" with a redirect to it, and
+            # a redirect while the phone walks its history back after a reload loses the step.
             shell_path = routes.JOIN + "/"
             scope = {**scope, "path": shell_path, "raw_path": shell_path.encode()}
         await app(scope, receive, send)

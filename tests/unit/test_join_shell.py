@@ -31,7 +31,7 @@ def served_paths() -> TestClient:
     [
         ("/join/PARK25", "/join/"),
         ("/join/PARK25/", "/join/"),
-        ("/join", "/join"),
+        ("/join", "/join/"),
         ("/join/PARK25/extra", "/join/PARK25/extra"),
         ("/r/abc", "/r/abc"),
         ("/api/campaigns/PARK25/qr.png", "/api/campaigns/PARK25/qr.png"),
@@ -49,7 +49,8 @@ def test_only_reading_a_flyer_link_is_answered_with_the_join_page():
 @pytest.mark.parametrize("path", ["/join/PARK25", "/join/PARK25/", "/join", "/r/abc"])
 def test_the_page_then_reads_the_address_the_html_was_made_for_with_the_same_code(path):
     script = (
-        f"const location = {{pathname: {json.dumps(path)}, hash: ''}}; let shown = null;"
+        f"const location = {{pathname: {json.dumps(path)}, search: '', hash: ''}};"
+        "let shown = null;"
         "const history = {state: null, replaceState: (s, t, url) => { shown = url; }};"
         f"{SCRIPT} process.stdout.write(JSON.stringify(shown))"
     )
@@ -62,3 +63,15 @@ def test_the_page_then_reads_the_address_the_html_was_made_for_with_the_same_cod
     assert new_path == "/join"
     code = dict([query.split("=")])
     assert campaign_code(new_path, code) == campaign_code(path, {}) == "PARK25"
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js is needed to run the page's script")
+def test_the_flyer_link_keeps_its_query_and_fragment():
+    script = (
+        "const location = {pathname: '/join/PARK25', search: '?utm_source=flyer', hash: '#x'};"
+        "let shown = null;"
+        "const history = {state: null, replaceState: (s, t, url) => { shown = url; }};"
+        f"{SCRIPT} process.stdout.write(JSON.stringify(shown))"
+    )
+    done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == "/join?code=PARK25&utm_source=flyer#x"
