@@ -20,6 +20,9 @@ from camshare.services.operations.heartbeat import is_fresh, last_beat
 from camshare.settings import get_settings
 
 OK = "ok"
+# The schema is a newer release's: an upgrade migrates first, then restarts the nodes one at
+# a time, and a node still on this release serves meanwhile (migrations expand, README).
+AHEAD = "ahead"
 REDIS_TIMEOUT_SECONDS = 1.0
 
 
@@ -29,11 +32,28 @@ def migrations_head() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(migrations.alembic_config()).get_heads())
 
 
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every revision of the committed migrations."""
+    scripts = ScriptDirectory.from_config(migrations.alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
+
+
+def migrations_state(versions: frozenset[str]) -> str:
+    """ "ok" at this code's head; "ahead" at revisions this code does not know (a newer
+    release migrated it); "behind" otherwise (this code's migrations have not run)."""
+    if versions == migrations_head():
+        return OK
+    if versions and not versions & known_revisions():
+        return AHEAD
+    return "behind"
+
+
 def _database_checks(session: Session) -> dict[str, str]:
     versions = frozenset(session.scalars(text("SELECT version_num FROM alembic_version")))
     stale_after = timedelta(seconds=get_settings().heartbeat_stale_seconds)
     return {
-        "migrations": OK if versions == migrations_head() else "behind",
+        "migrations": migrations_state(versions),
         "dispatcher": OK if is_fresh(last_beat(session), stale_after) else "stale",
     }
 
@@ -76,5 +96,6 @@ async def readiness() -> dict[str, str]:
 
 
 def is_ready(checks: dict[str, str]) -> bool:
-    """Whether every check passed (Redis not used counts as passed)."""
-    return all(value in (OK, "not used") for value in checks.values())
+    """Whether every check passed (Redis not used, and a newer release's schema, count as
+    passed)."""
+    return all(value in (OK, "not used", AHEAD) for value in checks.values())

@@ -1,4 +1,5 @@
-"""The API app on the test database, and Twilio's request signing, for webhook tests."""
+"""The API app on the test database, Twilio's request signing for webhook tests, and empty
+databases for tests that build the schema themselves."""
 
 from __future__ import annotations
 
@@ -13,10 +14,23 @@ from camshare.api import create_api
 from camshare.models import StaffSession, StaffUser, utcnow
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import get_settings
+from tests.conftest import DATABASES, POSTGRES_URL, _fresh_postgres
 from tests.support.access_builders import staff
 
 TWILIO_TOKEN = "test-auth-token"
 PUBLIC_BASE = "https://registry.example.gov"
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database_url(request, tmp_path):
+    """A database of each kind with nothing in it, not even the schema (the migrations'
+    own tests build it)."""
+    if request.param == "postgresql":
+        url, drop = _fresh_postgres(POSTGRES_URL)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path / 'camshare.db'}"
 
 
 @pytest.fixture

@@ -7,27 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from camshare.models import AgreementVersion
-from tests.conftest import DATABASES, POSTGRES_URL, _fresh_postgres
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=DATABASES)
-def fresh_url(request, tmp_path):
-    if request.param == "postgresql":
-        url, drop = _fresh_postgres(POSTGRES_URL)
-        yield url
-        drop()
-    else:
-        yield f"sqlite:///{tmp_path / 'camshare.db'}"
-
-
-def test_two_nodes_migrating_at_once_both_start_and_the_schema_is_built_once(fresh_url):
-    env = {**os.environ, "CAMSHARE_DATABASE_URL": fresh_url}
+def test_two_nodes_migrating_at_once_both_start_and_the_schema_is_built_once(empty_database_url):
+    env = {**os.environ, "CAMSHARE_DATABASE_URL": empty_database_url}
     nodes = [
         subprocess.Popen(
             [sys.executable, "-m", "camshare.cli", "migrate"],
@@ -45,7 +33,7 @@ def test_two_nodes_migrating_at_once_both_start_and_the_schema_is_built_once(fre
     # The first agreement is published by exactly one of them, under the same lock.
     publishers = [out for _, out, _ in results if "published agreement" in out]
     assert len(publishers) == 1, results
-    engine = create_engine(fresh_url)
+    engine = create_engine(empty_database_url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
         versions = connection.execute(select(func.count()).select_from(AgreementVersion))

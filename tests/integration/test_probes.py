@@ -47,18 +47,30 @@ def test_readyz_waits_for_a_dispatcher_then_reports_every_check_ok(client, datab
     assert client.get("/api/health").json() == {"status": "ok"}  # kept as it was
 
 
-def test_readyz_fails_while_the_schema_is_behind_the_code(client, database_url, factory):
+def readyz_at_revision(client, database_url, factory, revision: str):
+    """/readyz's answer while the database says it is at ``revision`` (put back after)."""
     run_worker_once(database_url, **QUIET_WORKER)
     with factory() as session, session.begin():
         head = session.scalar(text("SELECT version_num FROM alembic_version"))
-        session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
     try:
-        response = client.get("/readyz")
+        return client.get("/readyz")
     finally:
         with factory() as session, session.begin():
             session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+
+
+def test_readyz_fails_while_the_schema_is_behind_the_code(client, database_url, factory):
+    response = readyz_at_revision(client, database_url, factory, "0001")
     assert response.status_code == 503
     assert response.json()["checks"]["migrations"] == "behind"
+
+
+def test_readyz_serves_on_a_newer_releases_schema_during_an_upgrade(client, database_url, factory):
+    """The upgrade migrates first: nodes still on this release stay ready meanwhile."""
+    response = readyz_at_revision(client, database_url, factory, "9999")
+    assert response.status_code == 200
+    assert response.json()["checks"]["migrations"] == "ahead"
 
 
 @pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")

@@ -7,6 +7,7 @@ part it hurt back, so the next one finds the whole topology up.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections import Counter
@@ -25,6 +26,9 @@ from tests.topology.test_tabs_survive import CONTACT, JOIN
 APP = "reflex___state____state.camshare___state___base____app_state"
 
 FANOUT = 1000
+# Fault 5's outage: short for the suite's budget; the issue's two-minute drill is
+# TOPOLOGY_SMS_OUTAGE_SECONDS=120 pytest tests/topology/test_faults.py -k provider -s
+SMS_OUTAGE_SECONDS = float(os.environ.get("TOPOLOGY_SMS_OUTAGE_SECONDS", "15"))
 
 
 def queue(live: Live, count: int, label: str) -> set[str]:
@@ -77,10 +81,10 @@ def test_a_worker_killed_mid_fanout_loses_nothing_and_sends_at_most_one_twice(li
 
 def test_the_provider_unavailable_for_a_while_then_the_outbox_drains_paced(live: Live):
     sms = live.topology.sms
-    outage = 15  # seconds (the issue's two minutes, shortened to fit the suite's budget)
+    outage = SMS_OUTAGE_SECONDS
     metrics = f"http://127.0.0.1:{live.topology.workers[1].env['CAMSHARE_METRICS_PORT']}/metrics"
     sms.respond_with(*([503] * 100_000))
-    with degraded("SMS provider answering 503") as record:
+    with degraded(f"SMS provider answering 503 for {outage:.0f} s") as record:
         numbers = queue(live, 50, "2")
         ends = time.monotonic() + outage
         depth_seen = 0.0
@@ -91,7 +95,8 @@ def test_the_provider_unavailable_for_a_while_then_the_outbox_drains_paced(live:
             time.sleep(1)
         assert not received(live, numbers)
         sms.respond_normally()
-        wait_until(lambda: len(received(live, numbers)) == len(numbers), timeout=300)
+        # After the outage each message waits out its back-off (5 s, 10 s, 20 s ...).
+        wait_until(lambda: len(received(live, numbers)) == len(numbers), timeout=300 + outage)
         record["recovered"] = time.monotonic()
     print(f"outbox depth seen in the metrics during the outage: {depth_seen:.0f}")
     assert depth_seen >= len(numbers)

@@ -27,6 +27,21 @@ def test_plain_http_is_sent_to_https(live: Live):
     assert answer.headers["location"] == live.url + "/join/PARK25"
 
 
+def test_the_apps_own_redirects_stay_on_the_public_https_address(live: Live):
+    """Starlette's trailing-slash redirects are built by a node that speaks plain HTTP on
+    its own port: through Caddy they point at the public https:// address, never http://
+    nor the node (deploy/Caddyfile's header_down)."""
+    nodes = [live.topology.node_url(index) for index in range(len(live.topology.web))]
+    client = live.client(follow_redirects=False)
+    for path in ("/join", "/transparency", "/staff?next=%2Fstaff%2Frequests", "/my"):
+        answer = client.get(live.url + path)
+        assert answer.status_code in (301, 307, 308), path
+        location = answer.headers["location"]
+        path_only, _, query = path.partition("?")
+        assert location == f"{live.url}{path_only}/" + (f"?{query}" if query else ""), path
+        assert not any(location.startswith(node) for node in nodes)
+
+
 def test_the_apps_security_headers_arrive_through_the_proxy(live: Live):
     answer = live.client(follow_redirects=True).get(live.url + "/transparency")
     assert answer.status_code == 200

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import configparser
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-UNITS = sorted((Path(__file__).resolve().parents[2] / "deploy" / "systemd").glob("*.service"))
+ROOT = Path(__file__).resolve().parents[2]
+UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
+INSTALLED_AT = "/opt/camshare"  # where the units expect the checkout
 BASELINE = {
     "NoNewPrivileges": "true",
     "ProtectSystem": "strict",
@@ -50,3 +54,23 @@ def test_each_unit_runs_as_its_own_user_on_a_read_only_system(unit: Path):
     if unit.name.startswith("camshare-") and unit.name != "camshare-proxy.service":
         assert service["EnvironmentFile"] == ["/etc/camshare/camshare.env"]
     configparser.ConfigParser(strict=False).read_string(unit.read_text())
+
+
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None,
+    reason="systemd-analyze is not installed (Debian's systemd package)",
+)
+def test_systemd_accepts_every_unit(tmp_path: Path):
+    """``systemd-analyze verify``: keys, values and programs as systemd reads them. It
+    exits 0 on a misspelt key or value (it ignores them), so any line it prints fails.
+    The units name the checkout in /opt/camshare: verified here with this checkout's path
+    in its place, so the programs they start exist."""
+    copies = []
+    for unit in UNITS:
+        copy = tmp_path / unit.name
+        copy.write_text(unit.read_text().replace(INSTALLED_AT, str(ROOT)))
+        copies.append(str(copy))
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *copies], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
