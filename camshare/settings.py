@@ -122,7 +122,12 @@ class Settings:
     sms_per_second: float = field(
         default=1.0, metadata=_env(doc="Messages sent per second at most (US long code: 1)")
     )
-    sms_max_attempts: int = field(default=8, metadata=_env(doc="Tries before a message fails"))
+    sms_retry_hours: float = field(
+        default=24.0,
+        metadata=_env(
+            doc="Hours a message is retried after temporary provider errors before it fails"
+        ),
+    )
     sms_timeout: float = field(default=10.0, metadata=_env(doc="Seconds per provider call"))
     twilio_lookup: bool = field(
         default=False,

@@ -212,7 +212,7 @@ class Worker:
                 self.gateway,
                 limit=1,
                 status_callback=self.status_callback(),
-                max_attempts=self.settings.sms_max_attempts,
+                retry_for=timedelta(hours=self.settings.sms_retry_hours),
                 pace=pace,
             )
             if not tried:

@@ -283,24 +283,47 @@ def test_opt_out_fails_row_without_retry_and_marks_owner(server: TwilioStandin, 
     assert load_row(factory, failed_id).attempts == 1
 
 
-def test_temporary_errors_fail_the_row_at_max_attempts(server: TwilioStandin, factory) -> None:
+def test_temporary_errors_delay_a_message_until_it_is_too_old(
+    server: TwilioStandin, factory
+) -> None:
+    """An outage of any length within ``retry_for`` delays a message; beyond it, it fails."""
     message_id = queue_message(factory)
     gateway = make_gateway(twilio_settings(server))
-    server.respond_with(503, 503, 503)
+    server.respond_with(*[503] * 12)
     now = utcnow()
+    retry_for = timedelta(hours=2)
 
-    for _ in range(3):
-        assert dispatch_due(factory, gateway, max_attempts=3, now=now) == 1
-        now += timedelta(minutes=15)  # past any back-off
+    # Twelve refusals an hour and more after it was queued: still queued, tried again later.
+    for _ in range(8):
+        assert dispatch_due(factory, gateway, retry_for=retry_for, now=now) == 1
+        now += timedelta(minutes=15)  # past any back-off (at most 15 minutes)
+        assert load_row(factory, message_id).status == "queued"
 
+    now += timedelta(hours=1)
+    assert dispatch_due(factory, gateway, retry_for=retry_for, now=now) == 1
     row = load_row(factory, message_id)
     assert row.status == "failed"
-    assert row.attempts == 3
+    assert row.attempts == 9
     assert "503" in row.error_message
     assert server.messages == []
     # A failed row stays failed.
-    assert dispatch_due(factory, gateway, max_attempts=3, now=now + timedelta(days=1)) == 0
-    assert len(server.requests) == 3
+    assert dispatch_due(factory, gateway, retry_for=retry_for, now=now + timedelta(days=1)) == 0
+    assert len(server.requests) == 9
+
+
+def test_a_long_outage_delays_messages_and_loses_none(server: TwilioStandin, factory) -> None:
+    message_id = queue_message(factory)
+    gateway = make_gateway(twilio_settings(server))
+    server.respond_with(*[503] * 10)
+    now = utcnow()
+    for _ in range(10):  # 2.5 hours of refusals, tried every 15 minutes at most
+        assert dispatch_due(factory, gateway, now=now) == 1
+        now += timedelta(minutes=15)
+    assert dispatch_due(factory, gateway, now=now) == 1
+    row = load_row(factory, message_id)
+    assert row.status == "sent"
+    assert row.attempts == 11
+    assert [m.to for m in server.messages] == [RESIDENT]
 
 
 def test_recording_gateway_marks_sent_without_network(factory, monkeypatch) -> None:

@@ -77,6 +77,10 @@ def enqueue_sms(
     return message
 
 
+# How long temporary errors (429, 5xx, the network) are retried before a message fails.
+DEFAULT_RETRY_FOR = timedelta(hours=24)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Back-off after ``attempts`` failed tries: 5 s, 10 s, 20 s … at most 15 minutes."""
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 900))
@@ -227,7 +231,7 @@ def send_one(
     gateway: SmsGateway,
     *,
     status_callback: str | None = None,
-    max_attempts: int = 8,
+    retry_for: timedelta = DEFAULT_RETRY_FOR,
     now: datetime | None = None,
     pace: Callable[[], None] | None = None,
 ) -> OutboxMessage | None:
@@ -282,7 +286,9 @@ def send_one(
                 mark_opted_out(session, message.to_e164, at)
         elif error is not None:
             message.error_message = str(error)[:400]
-            if message.attempts >= max_attempts:
+            # An outage delays a message, however long it lasts within ``retry_for`` (or
+            # until the message would come too late: ``expires_at``, at the next claim).
+            if at - message.created_at >= retry_for:
                 message.status = "failed"
             else:
                 message.status = "queued"
@@ -306,7 +312,7 @@ def dispatch_due(
     *,
     limit: int = 50,
     status_callback: str | None = None,
-    max_attempts: int = 8,
+    retry_for: timedelta = DEFAULT_RETRY_FOR,
     now: datetime | None = None,
     pace: Callable[[], None] | None = None,
 ) -> int:
@@ -320,7 +326,7 @@ def dispatch_due(
             factory,
             gateway,
             status_callback=status_callback,
-            max_attempts=max_attempts,
+            retry_for=retry_for,
             now=now,
             pace=pace,
         )
