@@ -50,6 +50,7 @@ from camshare.services.live import devices, viewing  # noqa: E402
 from camshare.settings import load_settings  # noqa: E402
 from camshare_bridge import protocol  # noqa: E402
 from tests.support.access_builders import staff  # noqa: E402
+from tests.support.bridge_program import bridge, running_bridge, wait_for  # noqa: E402
 from tests.support.live_bridge_builders import asked_owner, live_camera, share  # noqa: E402
 from tests.support.live_server import free_port  # noqa: E402
 from tests.support.rtsp_camera import read_stamp, rtsp_camera  # noqa: E402
@@ -64,21 +65,6 @@ WRAP = 1 << 24
 
 def p95(values: list[float]) -> float:
     return sorted(values)[max(0, int(len(values) * 0.95) - 1)] if values else float("nan")
-
-
-def wait_until(condition, limit: float, what: str):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise SystemExit(f"not within {limit} s: {what}")
-
-
-def bridge(config: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "camshare_bridge", "--config", str(config), *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def credential(factory, settings, actor, share_id: int) -> str:
@@ -214,58 +200,50 @@ def main() -> None:
         server = subprocess.Popen(
             ["timeout", "1800", sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env
         )
-        runner = None
         try:
-            wait_until(lambda: _up(base), 30, "the API answers")
+            wait_for(lambda: _up(base), 30, "the API answers")
             with rtsp_camera(folder / "camera", clock=True) as camera:
                 config = folder / "bridge.json"
                 assert bridge(config, "pair", code, "--server", base).returncode == 0
                 bridge(config, "add-camera", "--camera-id", str(site.camera_ids[0]), "--name",
                        "Front door", "--url", camera.url(), "--transport", "udp")  # fmt: skip
-                log = (folder / "bridge.log").open("w")
-                runner = subprocess.Popen(
-                    [sys.executable, "-m", "camshare_bridge", "--config", str(config), "run"],
-                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                )  # fmt: skip
-                with factory() as session:
-                    live_id = wait_until(
-                        lambda: session.scalar(select(LiveCamera.id)), 60, "camera reported"
-                    )
-                with factory() as session, session.begin():
-                    share_id, _ = share(session, settings, site, live_id, utcnow(), minutes=120)
-                token = credential(factory, settings, watchers[0], share_id)
-                store = folder / "live" / str(share_id)
-                wait_until(lambda: (store / "index.m3u8").exists(), 60, "first segment")
+                with running_bridge(config, folder / "bridge.log") as runner:
+                    with factory() as session:
+                        live_id = wait_for(
+                            lambda: session.scalar(select(LiveCamera.id)), 60, "camera reported"
+                        )
+                    with factory() as session, session.begin():
+                        share_id, _ = share(session, settings, site, live_id, utcnow(), minutes=120)
+                    token = credential(factory, settings, watchers[0], share_id)
+                    store = folder / "live" / str(share_id)
+                    wait_for(lambda: (store / "index.m3u8").exists(), 60, "first segment")
 
-                # The server (under `timeout`), and the bridge with the ffmpeg it started.
-                server_side, bridge_side = family(server.pid), family(runner.pid)
-                cpu_server, cpu_bridge = cpu_seconds(server_side), cpu_seconds(bridge_side)
-                started = time.monotonic()
-                delays = glass_to_glass(base, token, args.seconds)
-                elapsed = time.monotonic() - started
-                cpu_server = (cpu_seconds(server_side) - cpu_server) / elapsed * 100
-                cpu_bridge = (cpu_seconds(bridge_side) - cpu_bridge) / elapsed * 100
-                print(f"glass to glass (camera -> viewer fetch), {len(delays)} segments: "
-                      f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
-                      "(+ the player's live-edge buffer)")  # fmt: skip
-                print(f"CPU, one share streaming and one viewer: server {cpu_server:.1f}% of a "
-                      f"core, bridge + ffmpeg {cpu_bridge:.1f}% of a core")  # fmt: skip
-                segment = next(p for p in sorted(store.glob("seg*.ts"))).read_bytes()
+                    # The server (under `timeout`), and the bridge with the ffmpeg it started.
+                    server_side, bridge_side = family(server.pid), family(runner.pid)
+                    cpu_server, cpu_bridge = cpu_seconds(server_side), cpu_seconds(bridge_side)
+                    started = time.monotonic()
+                    delays = glass_to_glass(base, token, args.seconds)
+                    elapsed = time.monotonic() - started
+                    cpu_server = (cpu_seconds(server_side) - cpu_server) / elapsed * 100
+                    cpu_bridge = (cpu_seconds(bridge_side) - cpu_bridge) / elapsed * 100
+                    print(f"glass to glass (camera -> viewer fetch), {len(delays)} segments: "
+                          f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
+                          "(+ the player's live-edge buffer)")  # fmt: skip
+                    print(f"CPU, one share streaming and one viewer: server {cpu_server:.1f}% of a "
+                          f"core, bridge + ffmpeg {cpu_bridge:.1f}% of a core")  # fmt: skip
+                    segment = next(p for p in sorted(store.glob("seg*.ts"))).read_bytes()
 
-                tokens = [credential(factory, settings, w, share_id) for w in watchers]
-                for count in map(int, args.viewers.split(",")):
-                    latencies, errors = asyncio.run(
-                        load(base, tokens[:count], [], segment, args.seconds)
-                    )
-                    figure = p95(latencies)
-                    print(f"viewers of one share: {count:4d}  segment fetch p95 "
-                          f"{figure * 1000:6.0f} ms  ({len(latencies)} fetches, "
-                          f"{len(errors)} errors)")  # fmt: skip
-                    if figure > TARGET_P95:
-                        break
-            runner.terminate()
-            runner.wait(timeout=20)
-            runner = None
+                    tokens = [credential(factory, settings, w, share_id) for w in watchers]
+                    for count in map(int, args.viewers.split(",")):
+                        latencies, errors = asyncio.run(
+                            load(base, tokens[:count], [], segment, args.seconds)
+                        )
+                        figure = p95(latencies)
+                        print(f"viewers of one share: {count:4d}  segment fetch p95 "
+                              f"{figure * 1000:6.0f} ms  ({len(latencies)} fetches, "
+                              f"{len(errors)} errors)")  # fmt: skip
+                        if figure > TARGET_P95:
+                            break
 
             for count in map(int, args.shares.split(",")):
                 pushers, viewers = [], []
@@ -289,9 +267,6 @@ def main() -> None:
                     break
             print(f"load average: {os.getloadavg()[0]:.1f} (2 cores shared)")
         finally:
-            if runner is not None:
-                runner.terminate()
-                runner.wait(timeout=20)
             server.terminate()
             server.wait(timeout=20)
 

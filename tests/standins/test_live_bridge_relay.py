@@ -8,15 +8,11 @@ segments only while a share runs; when the share ends it stops within 5 seconds.
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -28,10 +24,10 @@ from camshare.models import LiveCamera, LiveShare, utcnow
 from camshare.services.live import devices
 from camshare.settings import get_settings
 from tests.support import rtsp_camera as camera_standin
+from tests.support.bridge_program import bridge, running_bridge, wait_for
 from tests.support.live_bridge_builders import asked_owner, share
 from tests.support.live_server import free_port
 
-PROJECT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     camera_standin.available() is not None, reason=str(camera_standin.available())
 )
@@ -90,25 +86,6 @@ def server(monkeypatch, database_url, factory, tmp_path) -> Iterator[Api]:
         cache.cache_clear()
 
 
-def bridge(config: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    """One bridge command, as the owner runs it."""
-    command = [sys.executable, "-m", "camshare_bridge", "--config", str(config), *args]
-    env = {**os.environ, "CAMSHARE_BRIDGE_LANG": "en"}
-    return subprocess.run(
-        command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120, **kwargs
-    )
-
-
-def wait_for(condition, limit: float, what: str):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)  # the bridge is another process: nothing to wait on but its output
-    raise AssertionError(f"not within {limit} s: {what}")
-
-
 def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory, tmp_path):
     settings = get_settings()
     with factory() as session, session.begin():
@@ -149,15 +126,7 @@ def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory
             live_id = session.scalar(select(LiveCamera.id).where(LiveCamera.camera_id == front))
 
         log = tmp_path / "bridge.log"
-        with log.open("w") as out:
-            running = subprocess.Popen(
-                [sys.executable, "-m", "camshare_bridge", "--config", str(config), "run"],
-                cwd=PROJECT,
-                env={**os.environ, "CAMSHARE_BRIDGE_LANG": "en"},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
+        with running_bridge(config, log) as running:
             wait_for(lambda: "Reported" in log.read_text() or "Waiting" in log.read_text(),
                      60, "the bridge runs")  # fmt: skip
             # camshare restarts while the bridge waits: it polls again and goes on.
@@ -180,9 +149,6 @@ def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory
                      "the bridge stops the relay within 5 s of the share's end")  # fmt: skip
             assert time.monotonic() - ended <= 5
             assert running.poll() is None  # the bridge itself goes on waiting for shares
-        finally:
-            running.terminate()
-            running.wait(timeout=20)
         output = log.read_text()
         assert camera.password not in output
     with factory() as session:
