@@ -56,7 +56,12 @@ def looks_like_segment(name: str, data: bytes) -> bool:
 
 def clean_playlist(data: bytes) -> str:
     """The playlist with each media line reduced to its bare file name; refused if it names
-    anything that is not a segment of this share."""
+    anything that is not a segment of this share.
+
+    Never with ``#EXT-X-ENDLIST``: ffmpeg writes it when its input ends, as when the camera
+    goes offline, and a player that reads it stops for good; the bridge's next run goes on
+    with the share. A share's end is camshare's to tell viewers (410).
+    """
     if len(data) > PLAYLIST_BYTES:
         raise DomainError("live.segment_too_large")
     try:
@@ -69,6 +74,8 @@ def clean_playlist(data: bytes) -> str:
     cleaned = []
     for line in lines:
         line = line.strip()
+        if line == "#EXT-X-ENDLIST":
+            continue
         if line and not line.startswith("#"):
             line = line.split("?", 1)[0].rsplit("/", 1)[-1]
             if line == PLAYLIST or not SEGMENT_NAME.fullmatch(line):
