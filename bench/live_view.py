@@ -67,6 +67,14 @@ def p95(values: list[float]) -> float:
     return sorted(values)[max(0, int(len(values) * 0.95) - 1)] if values else float("nan")
 
 
+def within_target(what: str, count: int, latencies: list[float], errors: list) -> bool:
+    """Print one round's segment fetch p95; whether it stayed within the target."""
+    figure = p95(latencies)
+    print(f"{what}: {count:4d}  segment fetch p95 {figure * 1000:6.0f} ms  "
+          f"({len(latencies)} fetches, {len(errors)} errors)")  # fmt: skip
+    return figure <= TARGET_P95
+
+
 def credential(factory, settings, actor, share_id: int) -> str:
     with factory() as session, session.begin():
         return viewing.issue_viewer_credential(session, settings, actor, share_id, utcnow()).token
@@ -238,11 +246,7 @@ def main() -> None:
                         latencies, errors = asyncio.run(
                             load(base, tokens[:count], [], segment, args.seconds)
                         )
-                        figure = p95(latencies)
-                        print(f"viewers of one share: {count:4d}  segment fetch p95 "
-                              f"{figure * 1000:6.0f} ms  ({len(latencies)} fetches, "
-                              f"{len(errors)} errors)")  # fmt: skip
-                        if figure > TARGET_P95:
+                        if not within_target("viewers of one share", count, latencies, errors):
                             break
 
             for count in map(int, args.shares.split(",")):
@@ -259,11 +263,7 @@ def main() -> None:
                 for share_id, _secret in pushers:
                     viewers.append(credential(factory, settings, watchers[0], share_id))
                 latencies, errors = asyncio.run(load(base, viewers, pushers, segment, args.seconds))
-                figure = p95(latencies)
-                print(f"shares on one process: {count:4d}  segment fetch p95 "
-                      f"{figure * 1000:6.0f} ms  ({len(latencies)} fetches, "
-                      f"{len(errors)} errors)")  # fmt: skip
-                if figure > TARGET_P95:
+                if not within_target("shares on one process", count, latencies, errors):
                     break
             print(f"load average: {os.getloadavg()[0]:.1f} (2 cores shared)")
         finally:

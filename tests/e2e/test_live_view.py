@@ -87,6 +87,20 @@ def approved_request(session, settings, officer: StaffUser, owner, now) -> tuple
     return created.request_id, token
 
 
+def another_staff(session, officer: StaffUser, username: str, role: str, totp_secret: str):
+    """A staff member with the demo officer's password and the authenticator ``totp_secret``."""
+    session.add(
+        StaffUser(
+            username=username,
+            display_name=username.capitalize(),
+            role=role,
+            password_hash=officer.password_hash,
+            totp_secret=totp_secret,
+            totp_enabled_at=officer.totp_enabled_at,
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def live_view_app(tmp_path_factory):
     """The production build; an officer's open request; an owner who approved, with a bridge
@@ -101,16 +115,7 @@ def live_view_app(tmp_path_factory):
             request_id, token = approved_request(session, settings, officer, owner, utcnow())
             paired_bridge(session, owner, utcnow())
             # Another police member, same password and authenticator as the demo officer.
-            session.add(
-                StaffUser(
-                    username="officer2",
-                    display_name="Other Officer",
-                    role="police",
-                    password_hash=officer.password_hash,
-                    totp_secret=officer.totp_secret,
-                    totp_enabled_at=officer.totp_enabled_at,
-                )
-            )
+            another_staff(session, officer, "officer2", "police", officer.totp_secret)
             assert session.get(AccessRequest, request_id).status == "open"
             owner_phone = owner.phone_e164
         yield LiveViewApp(app.url, factory, request_id, token, owner_phone)
@@ -330,16 +335,7 @@ def test_the_real_bridge_streams_a_camera_that_drops_out_and_back_until_the_owne
         request_id, token = approved_request(session, settings, officer, owner, utcnow())
         camera_id = min(c.id for site in owner.sites for c in site.cameras)
         # A supervisor with an authenticator of their own (a TOTP code works once).
-        session.add(
-            StaffUser(
-                username="supervisor3",
-                display_name="Third Supervisor",
-                role="supervisor",
-                password_hash=officer.password_hash,
-                totp_secret=watcher_secret,
-                totp_enabled_at=officer.totp_enabled_at,
-            )
-        )
+        another_staff(session, officer, "supervisor3", "supervisor", watcher_secret)
         owner_phone = owner.phone_e164
 
     # On /my the owner asks for a pairing code and types it into the bridge.
