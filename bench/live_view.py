@@ -214,7 +214,7 @@ def main() -> None:
                 config = folder / "bridge.json"
                 assert bridge(config, "pair", code, "--server", base).returncode == 0
                 bridge(config, "add-camera", "--camera-id", str(site.camera_ids[0]), "--name",
-                       "Front door", "--url", camera.url(), "--transport", "udp")  # fmt: skip
+                       "Front door", "--url", camera.url())  # fmt: skip
                 with running_bridge(config, folder / "bridge.log") as runner:
                     with factory() as session:
                         live_id = wait_for(

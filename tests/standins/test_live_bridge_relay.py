@@ -2,8 +2,9 @@
 
 The camera is the RTSP stand-in (a password-protected RTSP server fed by ffmpeg's test
 pattern); the API runs under uvicorn on loopback. The bridge pairs with a code, checks
-its cameras (one with a wrong password), outlives a restart of camshare, and pushes
-segments only while a share runs; when the share ends it stops within 5 seconds.
+its cameras (one read over TCP, the other over UDP with a wrong password), outlives a
+restart of camshare, and pushes segments only while a share runs; when the share ends it
+stops within 5 seconds.
 """
 
 from __future__ import annotations
@@ -98,12 +99,14 @@ def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory
         assert stat.S_IMODE(config.stat().st_mode) == 0o600
         assert bridge(config, "pair", code, "--server", server.url).returncode == 1
         front, yard = site.camera_ids[0], site.camera_ids[1]
-        for camera_id, name, url in (
-            (front, "Front door", camera.url()),
-            (yard, "Yard", camera.url(password="wrong-password")),
+        # The front door over TCP (the bridge's default: RTP inside the RTSP connection),
+        # the yard over UDP.
+        for camera_id, name, url, transport in (
+            (front, "Front door", camera.url(), "tcp"),
+            (yard, "Yard", camera.url(password="wrong-password"), "udp"),
         ):
             added = bridge(config, "add-camera", "--camera-id", str(camera_id), "--name", name,
-                           "--url", url, "--transport", "udp")  # fmt: skip
+                           "--url", url, "--transport", transport)  # fmt: skip
             assert added.returncode == 0, added.stderr
         checked = bridge(config, "check")
         assert checked.returncode == 1  # one camera refused its password

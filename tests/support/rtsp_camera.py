@@ -4,8 +4,8 @@ The server is npm's ``rtsp-streaming-server`` (installed into ``.tooling`` by
 ``scripts/setup.sh --dev``, run by ``tests/support/rtsp_camera.js``); ffmpeg publishes
 ``testsrc`` encoded as H.264 to it, the way a recorder serves its cameras. A viewer with the
 wrong password gets 401. Both run under ``timeout`` in their own process group, killed when
-the context ends. The server speaks RTP over UDP only (no interleaved TCP), so clients of
-the stand-in use ``rtsp_transport=udp``.
+the context ends. Viewers get RTP over UDP or, as the bridge asks by default, interleaved
+in their RTSP connection over TCP (the package has UDP only; ``rtsp_camera.js`` adds TCP).
 """
 
 from __future__ import annotations
