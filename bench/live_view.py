@@ -12,6 +12,10 @@ camshare_bridge run``) relaying the camera with ``-c copy``.
   new segment is fetched and its first frame decoded; the delay is the wall clock then minus
   the stamp in that frame. This is camera -> bridge -> camshare -> viewer; a player adds its
   live-edge buffer on top (hls.js: ``liveSyncDurationCount`` segments, 3 by default).
+- Glass to glass in Chromium (``--no-chromium`` to skip): headless Chromium plays the share
+  with hls.js set up as the board's tile (``bench/live_view_player.*``, served by the API
+  process beside the watch route); for each frame shown (``requestVideoFrameCallback``) the
+  page reads the stamp off a canvas; the delay is the frame's display time minus the stamp.
 - CPU per share: CPU seconds of the server process, and of the bridge with its ffmpeg, over
   ``--seconds`` with one share streaming and one viewer watching, as % of one core.
 - Viewers: N viewers of one share, each fetching the playlist and the newest segment once a
@@ -33,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,12 +58,26 @@ from tests.support.access_builders import staff  # noqa: E402
 from tests.support.bridge_program import bridge, running_bridge, wait_for  # noqa: E402
 from tests.support.live_bridge_builders import asked_owner, live_camera, share  # noqa: E402
 from tests.support.live_server import free_port  # noqa: E402
-from tests.support.rtsp_camera import read_stamp, rtsp_camera  # noqa: E402
-
-SERVER = (
-    "import uvicorn, sys; from camshare.api import create_api; "
-    "uvicorn.run(create_api(), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
+from tests.support.rtsp_camera import (  # noqa: E402
+    STAMP_BITS,
+    STAMP_STEP,
+    STAMP_X,
+    STAMP_Y,
+    read_stamp,
+    rtsp_camera,
 )
+
+# The API, plus the Chromium viewer's page and its scripts (bench/live_view_player.*, and
+# hls.js as the app's build installed it), from the same origin as the watch route.
+SERVER = (
+    "import sys, uvicorn; from pathlib import Path; from starlette.responses import FileResponse; "
+    "from starlette.routing import Route; from camshare.api import create_api; "
+    "app = create_api(); files = {'/bench/hls.min.js': Path(sys.argv[2])}; "
+    "files.update({f'/bench/{p.name}': p for p in Path('bench').glob('live_view_player.*')}); "
+    "app.router.routes += [Route(u, lambda r, p=p: FileResponse(p)) for u, p in files.items()]; "
+    "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
+)
+HLS_JS = ROOT / ".web" / "node_modules" / "hls.js" / "dist" / "hls.min.js"
 TARGET_P95 = 0.5
 WRAP = 1 << 24
 
@@ -102,6 +121,30 @@ def glass_to_glass(base: str, token: str, seconds: float) -> list[float]:
                 delays.append(((arrived - stamp) % WRAP) / 100)
             time.sleep(0.05)
     return delays[1:]  # the first may have waited in the window before we looked
+
+
+def chromium_glass_to_glass(base: str, token: str, seconds: float) -> list[float]:
+    """From the stamped frame to the moment Chromium shows it, through hls.js as the board's
+    tile sets it up (``liveSyncDurationCount`` 2): camera -> bridge -> camshare -> screen."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
+
+    stamp = {"x": STAMP_X, "step": STAMP_STEP, "y": STAMP_Y, "bits": STAMP_BITS}
+    query = urlencode({"src": base + live_watch_path(token, "index.m3u8"), **stamp})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/bench/live_view_player.html?{query}")
+            page.wait_for_function("window.delays.length > 0", timeout=60_000)
+            # The player's start catches up with the live edge: measure after it.
+            page.wait_for_timeout(3_000)
+            first = page.evaluate("window.delays.length")
+            page.wait_for_timeout(seconds * 1000)
+            return page.evaluate("window.delays")[first:]
+        finally:
+            browser.close()
 
 
 def family(pid: int) -> list[int]:
@@ -180,6 +223,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--viewers", default="10,25,50,100,200,400")
     parser.add_argument("--shares", default="5,10,20,40,80")
+    parser.add_argument("--chromium", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure glass to glass in headless Chromium")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="camshare-bench-live-", dir=ROOT / "bench") as tmp:
         folder = Path(tmp)
@@ -206,7 +251,9 @@ def main() -> None:
                 staff(session, "supervisor") for _ in range(max(map(int, args.viewers.split(","))))
             ]
         server = subprocess.Popen(
-            ["timeout", "1800", sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env
+            ["timeout", "1800", sys.executable, "-c", SERVER, str(port), str(HLS_JS)],
+            cwd=ROOT,
+            env=env,
         )
         try:
             wait_for(lambda: _up(base), 30, "the API answers")
@@ -237,6 +284,13 @@ def main() -> None:
                     print(f"glass to glass (camera -> viewer fetch), {len(delays)} segments: "
                           f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
                           "(+ the player's live-edge buffer)")  # fmt: skip
+                    if args.chromium and not HLS_JS.exists():
+                        print(f"glass to glass in Chromium: skipped, no {HLS_JS} (build once)")
+                    elif args.chromium:
+                        shown = chromium_glass_to_glass(base, token, args.seconds)
+                        print(f"glass to glass (camera -> frame shown in Chromium, hls.js), "
+                              f"{len(shown)} frames: median {statistics.median(shown):.2f} s, "
+                              f"{min(shown):.2f}-{max(shown):.2f} s")  # fmt: skip
                     print(f"CPU, one share streaming and one viewer: server {cpu_server:.1f}% of a "
                           f"core, bridge + ffmpeg {cpu_bridge:.1f}% of a core")  # fmt: skip
                     segment = next(p for p in sorted(store.glob("seg*.ts"))).read_bytes()
