@@ -6,13 +6,26 @@ import { useEffect, useRef, useState } from "react";
 import Hls from "hls.js";
 
 // ``src`` is the playlist's address with the first credential in it; ``credential`` the
-// newest one, which replaces it in every request.
+// newest one, which replaces it in every request. Before the bridge's first segment, and
+// after a long camera outage, the playlist is not there (404, which hls.js never retries):
+// the player asks again every second until it is. When the camera comes back after being
+// offline, the bridge's new run starts its clock afresh: the player starts afresh with it.
 export function LiveTile({ src, credential, label, endedText, offlineText, offline }) {
   const video = useRef(null);
   const current = useRef(credential);
   const first = useRef(credential);
   const [ended, setEnded] = useState(false);
+  const [run, setRun] = useState(0);
+  const wasOffline = useRef(false);
   current.current = credential;
+
+  useEffect(() => {
+    if (offline) wasOffline.current = true;
+    else if (wasOffline.current) {
+      wasOffline.current = false;
+      setRun((n) => n + 1);
+    }
+  }, [offline]);
 
   useEffect(() => {
     if (!src || !credential || !video.current) return undefined;
@@ -38,11 +51,17 @@ export function LiveTile({ src, credential, label, endedText, offlineText, offli
         xhr.open("GET", url.split(first.current).join(current.current), true);
       },
     });
+    let again = null;
+    const playlistError = [Hls.ErrorDetails.MANIFEST_LOAD_ERROR, Hls.ErrorDetails.LEVEL_LOAD_ERROR];
     hls.on(Hls.Events.ERROR, (_event, data) => {
       const status = data && data.response && data.response.code;
       if (status === 410 || status === 401 || status === 403) {
+        clearTimeout(again);
         hls.destroy();
         stop();
+      } else if (status === 404 && data.fatal && playlistError.includes(data.details)) {
+        clearTimeout(again);
+        again = setTimeout(() => hls.loadSource(src), 1000);
       } else if (data && data.fatal) {
         hls.startLoad();
       }
@@ -50,10 +69,13 @@ export function LiveTile({ src, credential, label, endedText, offlineText, offli
     hls.loadSource(src);
     hls.attachMedia(element);
     hls.on(Hls.Events.MANIFEST_PARSED, () => element.play().catch(() => {}));
-    return () => hls.destroy();
+    return () => {
+      clearTimeout(again);
+      hls.destroy();
+    };
     // A renewed credential must not restart the player: only the first one starts it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [src ? "on" : "off"]);
+  }, [src ? "on" : "off", run]);
 
   return (
     <div className="live-tile">

@@ -2,7 +2,8 @@
 
 Two uses of one ``throttle_slot`` row per name: a pace (``reserve_slot``: moments a spacing
 apart) and a lock (``hold``: whoever counts toward an "at most N" rule holds the name's row
-until their transaction ends, so counting and adding cannot interleave).
+until their transaction ends, so counting and adding cannot interleave). And the one way a
+"last seen" moment is kept without a write on every request (``due``).
 """
 
 from __future__ import annotations
@@ -10,12 +11,24 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from camshare.models import ThrottleSlot
+
+
+def due(written_at: datetime | None, now: datetime, every: timedelta) -> bool:
+    """Whether a moment last written at ``written_at`` is to be written again ``now``.
+
+    A session's, a device's or a share's "last seen" is asked for on every request (a player
+    fetches, a bridge pushes every second); writing it each time serialises SQLite's writers.
+    Written at most ``every`` instead, it lags the truth by less than that, which the readers
+    allow for.
+    """
+    return written_at is None or now - written_at >= every
 
 
 def slot_name(prefix: str, key: str) -> str:

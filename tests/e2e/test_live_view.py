@@ -5,13 +5,17 @@ bridge; a share that reaches its end time stops by itself; outreach and a police
 on the request get nothing. The live offer, the board's tile and /my's live section pass
 axe at 360 px.
 
-The camera's side is real HLS pushed through the real push API (ffmpeg's test pattern cut
-into 1 s MPEG-TS segments, sent one a second as a bridge would); the bridge program and its
-RTSP stand-in are live-bridge's tests.
+In the first tests the camera's side is real HLS pushed through the real push API
+(ffmpeg's test pattern cut into 1 s MPEG-TS segments, sent one a second as a bridge would).
+The last runs the real bridge (``python -m camshare_bridge``, paired with the code the owner
+gets on /my) against the RTSP camera stand-in: the camera goes offline mid-share (the tile
+says so, the share's clock runs on) and comes back (the tile plays again), and "Stop sharing
+now" stops the bridge within 5 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import subprocess
@@ -39,8 +43,10 @@ from camshare_bridge import protocol
 from tests.e2e.conftest import running_app
 from tests.e2e.test_access_request import desk_page, sign_in
 from tests.e2e.test_my_registration import owner_signs_in
+from tests.support import rtsp_camera as camera_standin
 from tests.support.access_builders import draft, registered_owner
 from tests.support.axe import axe_violations
+from tests.support.bridge_program import bridge, running_bridge, wait_for
 from tests.support.live_builders import paired_bridge
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +87,20 @@ def approved_request(session, settings, officer: StaffUser, owner, now) -> tuple
     return created.request_id, token
 
 
+def another_staff(session, officer: StaffUser, username: str, role: str, totp_secret: str):
+    """A staff member with the demo officer's password and the authenticator ``totp_secret``."""
+    session.add(
+        StaffUser(
+            username=username,
+            display_name=username.capitalize(),
+            role=role,
+            password_hash=officer.password_hash,
+            totp_secret=totp_secret,
+            totp_enabled_at=officer.totp_enabled_at,
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def live_view_app(tmp_path_factory):
     """The production build; an officer's open request; an owner who approved, with a bridge
@@ -95,16 +115,7 @@ def live_view_app(tmp_path_factory):
             request_id, token = approved_request(session, settings, officer, owner, utcnow())
             paired_bridge(session, owner, utcnow())
             # Another police member, same password and authenticator as the demo officer.
-            session.add(
-                StaffUser(
-                    username="officer2",
-                    display_name="Other Officer",
-                    role="police",
-                    password_hash=officer.password_hash,
-                    totp_secret=officer.totp_secret,
-                    totp_enabled_at=officer.totp_enabled_at,
-                )
-            )
+            another_staff(session, officer, "officer2", "police", officer.totp_secret)
             assert session.get(AccessRequest, request_id).status == "open"
             owner_phone = owner.phone_e164
         yield LiveViewApp(app.url, factory, request_id, token, owner_phone)
@@ -158,15 +169,35 @@ class Camera(threading.Thread):
                 time.sleep(1.0)
 
 
-def watching(browser, base: str, username: str, board: str, share_id: int):
+def watching(browser, base: str, username: str, board: str, share_id: int, totp_secret=None):
     """A desk browser signed in as ``username`` on ``board``, its player of ``share_id``
     playing; and the list of the watch URLs it fetches."""
     page = desk_page(browser)
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "/api/live/watch/" in r.url else None)
-    sign_in(page, base, username, board)
+    if totp_secret:
+        sign_in_as(page, base, username, totp_secret, board)
+    else:
+        sign_in(page, base, username, board)
     page.wait_for_function(PLAYING.replace("SHARE", str(share_id)), timeout=30_000)
     return page, fetched
+
+
+# Whether a player's currentTime moved 1.5 s on since first asked (a restarted player's
+# clock starts again from 0: it then counts from there).
+ADVANCES = """([selector, key]) => {
+  const time = document.querySelector(selector)?.currentTime ?? 0;
+  const seen = (window[key] ??= { base: time, last: time });
+  if (time < seen.last) seen.base = time;
+  seen.last = time;
+  return time > seen.base + 1.5;
+}"""
+
+
+def plays_on(page, share_id: int, timeout_ms: int) -> None:
+    """The player of ``share_id`` shows new pictures: its currentTime moves 1.5 s on."""
+    selector, key = f"[data-share='{share_id}'] video", f"plays{time.monotonic_ns()}"
+    page.wait_for_function(ADVANCES, arg=[selector, key], polling=200, timeout=timeout_ms)
 
 
 def stopped(page, share_id: int, fetched: list[str], says: str, within_ms: int) -> None:
@@ -180,13 +211,13 @@ def stopped(page, share_id: int, fetched: list[str], says: str, within_ms: int) 
     assert httpx.get(segment_urls[-1]).status_code == 410
 
 
-def sign_in_as_officer2(page, base: str, path: str) -> None:
+def sign_in_as(page, base: str, username: str, totp_secret: str, path: str) -> None:
+    """Sign in as a staff member this module added (``sign_in`` knows the demo ones only)."""
     page.goto(f"{base}{path}")
-    page.fill("#f-username", "officer2")
+    page.fill("#f-username", username)
     page.fill("#f-password", DEMO_STAFF_PASSWORD)
     page.click("#password-form button[type=submit]")
-    secret = next(s for name, _, _, s in DEMO_STAFF if name == "officer")
-    page.fill("#f-code", pyotp.TOTP(secret).now())
+    page.fill("#f-code", pyotp.TOTP(totp_secret).now())
     page.click("#code-form button[type=submit]")
     page.wait_for_url(lambda url: url.rstrip("/").endswith(path))
 
@@ -255,7 +286,8 @@ def test_outreach_and_police_not_on_the_request_get_nothing(live_view_app, brows
     expect(outreach.locator("main")).to_contain_text("does not allow")
     expect(outreach.locator(".live-tile video")).to_have_count(0)
     other = desk_page(browser)
-    sign_in_as_officer2(other, app.url, board)
+    secret = next(s for name, _, _, s in DEMO_STAFF if name == "officer")
+    sign_in_as(other, app.url, "officer2", secret, board)
     expect(other.locator("main")).to_contain_text("does not allow")
     expect(other.locator(".live-tile video")).to_have_count(0)
 
@@ -285,3 +317,94 @@ def test_a_share_that_reaches_its_end_time_stops_by_itself(live_view_app, browse
         camera.stop.set()
         camera.join(timeout=10)
     assert camera.refused in (None, 410)
+
+
+@pytest.mark.skipif(camera_standin.available() is not None, reason=str(camera_standin.available()))
+def test_the_real_bridge_streams_a_camera_that_drops_out_and_back_until_the_owner_stops(
+    live_view_app, browser, phone, tmp_path
+):
+    """The owner pairs the real bridge from /my; it reports the RTSP stand-in; the officer's
+    board plays it; the camera goes off (the tile says so, the share's clock runs on) and
+    comes back (the tile plays again); "Stop sharing now" stops the bridge within 5 s."""
+    app = live_view_app
+    settings = dataclasses.replace(load_settings({}), request_needs_approval=False)
+    watcher_secret = pyotp.random_base32()
+    with app.factory() as session, session.begin():
+        owner = registered_owner(session, (32.77706, -96.7970), name="Lucía Gómez")
+        officer = session.scalar(select(StaffUser).where(StaffUser.username == "officer"))
+        request_id, token = approved_request(session, settings, officer, owner, utcnow())
+        camera_id = min(c.id for site in owner.sites for c in site.cameras)
+        # A supervisor with an authenticator of their own (a TOTP code works once).
+        another_staff(session, officer, "supervisor3", "supervisor", watcher_secret)
+        owner_phone = owner.phone_e164
+
+    # On /my the owner asks for a pairing code and types it into the bridge.
+    phone.goto(app.url + "/my")
+    phone.wait_for_url(re.compile(r".*/my/sign-in"))
+    owner_signs_in(phone, app.url, owner_phone)
+    phone.click("#live-add-device")
+    code = phone.get_by_test_id("pairing-code").inner_text().strip()
+    config = tmp_path / "bridge" / "config.json"
+    paired = bridge(config, "pair", code, "--server", app.url, "--name", "Shop")
+    assert paired.returncode == 0, paired.stdout + paired.stderr
+
+    with contextlib.ExitStack() as running:
+        # The camera, as its own stack: it is switched off mid-share, the bridge runs on.
+        switched_on = contextlib.ExitStack()
+        running.enter_context(switched_on)
+        camera = switched_on.enter_context(camera_standin.rtsp_camera(tmp_path / "camera"))
+        # Over TCP, the bridge's default (RTP inside the RTSP connection).
+        added = bridge(config, "add-camera", "--camera-id", str(camera_id), "--name", "Door",
+                       "--url", camera.url())  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        checked = bridge(config, "check")
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        phone.reload()
+        expect(phone.get_by_test_id("my-live-camera")).to_contain_text("Door")
+        log = tmp_path / "bridge.log"
+        running.enter_context(running_bridge(config, log))
+
+        # The owner allows live view of the camera the bridge reported ready.
+        phone.goto(app.url + owner_answer_path(token))
+        offer = phone.locator("#live-offer")
+        expect(offer.locator("input[type=checkbox]:checked")).to_have_count(1)
+        phone.click("#live-allow")
+        expect(offer.get_by_test_id("live-running")).to_be_visible()
+        with app.factory() as session:
+            share = session.scalars(
+                select(LiveShare).where(LiveShare.request_id == request_id)
+            ).one()
+        board = f"/staff/requests/{request_id}"
+        watcher, fetched = watching(
+            browser, app.url, "supervisor3", board, share.id, watcher_secret
+        )
+        tile = watcher.locator(f"[data-share='{share.id}']")
+        until = tile.locator("p.muted").inner_text()
+
+        # The camera goes off mid-share: the tile says so; the share's clock runs on.
+        switched_on.close()
+        expect(tile).to_contain_text("Camera offline", timeout=40_000)
+        expect(tile.locator("p.muted")).to_have_text(until)
+        with app.factory() as session:
+            row = session.get(LiveShare, share.id)
+            assert (row.ended_at, row.ends_at) == (None, share.ends_at)
+        assert f"share {share.id}: stopped" not in log.read_text()
+
+        # It comes back at the same address: the bridge's relay reconnects, the tile plays.
+        running.enter_context(camera_standin.rtsp_camera(tmp_path / "camera", port=camera.port))
+        expect(tile).not_to_contain_text("Camera offline", timeout=60_000)
+        plays_on(watcher, share.id, 30_000)
+
+        # "Stop sharing now": within 5 s the bridge stops pushing and the player stops.
+        phone.click("#live-stop")
+        expect(offer).to_contain_text("Live view stopped")
+        pressed = time.monotonic()
+        wait_for(lambda: f"share {share.id}: stopped" in log.read_text(), 5,
+                 "the bridge stops within 5 s of the owner's press")  # fmt: skip
+        assert time.monotonic() - pressed <= 5
+        stopped(watcher, share.id, fetched, "owner stopped", 5_000)
+        output = log.read_text()
+    assert camera.password not in output
+    with app.factory() as session:
+        row = session.get(LiveShare, share.id)
+        assert row.last_segment_at < row.ended_at + timedelta(seconds=5)

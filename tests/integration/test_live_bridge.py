@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 from camshare import runtime
 from camshare.models import AuditEvent, LiveCamera, LiveDevice, LiveShare, utcnow
 from camshare.services.errors import DomainError
-from camshare.services.live import devices
+from camshare.services.live import devices, push
+from camshare.services.live.segments import LocalFolderSegments
 from camshare.settings import get_settings
 from camshare_bridge import protocol
 from tests.support.live_bridge_builders import (
@@ -272,3 +273,37 @@ def test_a_push_after_the_planned_end_or_the_device_revoked_gets_410(api, factor
     answer = api.put(protocol.push_path(share_id, "seg1.ts"), content=TS_SEGMENT,
                      headers=protocol.bearer(secret))  # fmt: skip
     assert answer.status_code == 410
+
+
+def test_a_share_records_its_last_segment_every_5_s_yet_refuses_at_once_once_ended(
+    session, tmp_path
+):
+    """A segment a second: the share's row is written only every ``push.SEEN_EVERY``, but
+    every push is still checked, so the first one after the end (or a replay) is refused."""
+    settings = get_settings()
+    site = asked_owner(session, settings)
+    device = paired(session, site.owner_id, NOW)
+    camera = live_camera(session, device.device_id, site.camera_ids[0], NOW)
+    share_id, secret = share(session, settings, site, camera, NOW)
+    store = LocalFolderSegments(tmp_path / "live")
+    row = session.get(LiveShare, share_id)
+    for second in range(12):
+        moment = NOW + timedelta(seconds=second)
+        push.accept_segment(session, store, share_id, secret, f"seg{second}.ts", TS_SEGMENT, moment)
+        assert timedelta(0) <= moment - row.last_segment_at < push.SEEN_EVERY
+    assert row.last_segment_at == NOW + 2 * push.SEEN_EVERY
+    replayed = NOW + timedelta(seconds=12)
+    with pytest.raises(DomainError) as refused:
+        push.accept_segment(session, store, share_id, secret, "seg11.ts", TS_SEGMENT, replayed)
+    assert refused.value.key == "live.segment_replayed"
+    with pytest.raises(DomainError) as refused:
+        push.accept_segment(session, store, share_id, "forged", "seg12.ts", TS_SEGMENT, replayed)
+    assert refused.value.key == "live.push_forged"
+    # Ended a moment after a push, well inside the write's 5 s: the next push is refused.
+    row.ended_at = NOW + timedelta(seconds=12)
+    session.flush()
+    late = NOW + timedelta(seconds=12, milliseconds=500)
+    with pytest.raises(DomainError) as refused:
+        push.accept_segment(session, store, share_id, secret, "seg12.ts", TS_SEGMENT, late)
+    assert refused.value.key == "live.share_ended"
+    assert store.get(share_id, "seg11.ts") is None

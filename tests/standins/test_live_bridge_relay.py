@@ -2,21 +2,18 @@
 
 The camera is the RTSP stand-in (a password-protected RTSP server fed by ffmpeg's test
 pattern); the API runs under uvicorn on loopback. The bridge pairs with a code, checks
-its cameras (one with a wrong password), outlives a restart of camshare, and pushes
-segments only while a share runs; when the share ends it stops within 5 seconds.
+its cameras (one read over TCP, the other over UDP with a wrong password), outlives a
+restart of camshare, and pushes segments only while a share runs; when the share ends it
+stops within 5 seconds.
 """
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -28,10 +25,10 @@ from camshare.models import LiveCamera, LiveShare, utcnow
 from camshare.services.live import devices
 from camshare.settings import get_settings
 from tests.support import rtsp_camera as camera_standin
+from tests.support.bridge_program import bridge, running_bridge, wait_for
 from tests.support.live_bridge_builders import asked_owner, share
 from tests.support.live_server import free_port
 
-PROJECT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     camera_standin.available() is not None, reason=str(camera_standin.available())
 )
@@ -90,25 +87,6 @@ def server(monkeypatch, database_url, factory, tmp_path) -> Iterator[Api]:
         cache.cache_clear()
 
 
-def bridge(config: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    """One bridge command, as the owner runs it."""
-    command = [sys.executable, "-m", "camshare_bridge", "--config", str(config), *args]
-    env = {**os.environ, "CAMSHARE_BRIDGE_LANG": "en"}
-    return subprocess.run(
-        command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120, **kwargs
-    )
-
-
-def wait_for(condition, limit: float, what: str):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)  # the bridge is another process: nothing to wait on but its output
-    raise AssertionError(f"not within {limit} s: {what}")
-
-
 def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory, tmp_path):
     settings = get_settings()
     with factory() as session, session.begin():
@@ -121,12 +99,14 @@ def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory
         assert stat.S_IMODE(config.stat().st_mode) == 0o600
         assert bridge(config, "pair", code, "--server", server.url).returncode == 1
         front, yard = site.camera_ids[0], site.camera_ids[1]
-        for camera_id, name, url in (
-            (front, "Front door", camera.url()),
-            (yard, "Yard", camera.url(password="wrong-password")),
+        # The front door over TCP (the bridge's default: RTP inside the RTSP connection),
+        # the yard over UDP.
+        for camera_id, name, url, transport in (
+            (front, "Front door", camera.url(), "tcp"),
+            (yard, "Yard", camera.url(password="wrong-password"), "udp"),
         ):
             added = bridge(config, "add-camera", "--camera-id", str(camera_id), "--name", name,
-                           "--url", url, "--transport", "udp")  # fmt: skip
+                           "--url", url, "--transport", transport)  # fmt: skip
             assert added.returncode == 0, added.stderr
         checked = bridge(config, "check")
         assert checked.returncode == 1  # one camera refused its password
@@ -149,15 +129,7 @@ def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory
             live_id = session.scalar(select(LiveCamera.id).where(LiveCamera.camera_id == front))
 
         log = tmp_path / "bridge.log"
-        with log.open("w") as out:
-            running = subprocess.Popen(
-                [sys.executable, "-m", "camshare_bridge", "--config", str(config), "run"],
-                cwd=PROJECT,
-                env={**os.environ, "CAMSHARE_BRIDGE_LANG": "en"},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
+        with running_bridge(config, log) as running:
             wait_for(lambda: "Reported" in log.read_text() or "Waiting" in log.read_text(),
                      60, "the bridge runs")  # fmt: skip
             # camshare restarts while the bridge waits: it polls again and goes on.
@@ -180,9 +152,6 @@ def test_the_bridge_pairs_checks_and_streams_only_during_a_share(server, factory
                      "the bridge stops the relay within 5 s of the share's end")  # fmt: skip
             assert time.monotonic() - ended <= 5
             assert running.poll() is None  # the bridge itself goes on waiting for shares
-        finally:
-            running.terminate()
-            running.wait(timeout=20)
         output = log.read_text()
         assert camera.password not in output
     with factory() as session:

@@ -4,8 +4,8 @@ The server is npm's ``rtsp-streaming-server`` (installed into ``.tooling`` by
 ``scripts/setup.sh --dev``, run by ``tests/support/rtsp_camera.js``); ffmpeg publishes
 ``testsrc`` encoded as H.264 to it, the way a recorder serves its cameras. A viewer with the
 wrong password gets 401. Both run under ``timeout`` in their own process group, killed when
-the context ends. The server speaks RTP over UDP only (no interleaved TCP), so clients of
-the stand-in use ``rtsp_transport=udp``.
+the context ends. Viewers get RTP over UDP or, as the bridge asks by default, interleaved
+in their RTSP connection over TCP (the package has UDP only; ``rtsp_camera.js`` adds TCP).
 """
 
 from __future__ import annotations
@@ -113,14 +113,23 @@ def _wait_for_stream(camera: RtspCamera, processes, logs, limit: float) -> None:
 
 @contextmanager
 def rtsp_camera(
-    folder: Path, *, clock: bool = False, size: str = "640x360", limit: float = 30.0
+    folder: Path,
+    *,
+    clock: bool = False,
+    size: str = "640x360",
+    limit: float = 30.0,
+    port: int | None = None,
 ) -> Iterator[RtspCamera]:
-    """Run the stand-in camera until the context ends; ``clock`` draws the time on each frame."""
+    """Run the stand-in camera until the context ends; ``clock`` draws the time on each frame.
+
+    ``port`` (a stopped camera's) brings a camera back at the same address, as a recorder
+    that was switched off and on again.
+    """
     missing = available()
     if missing:
         raise FileNotFoundError(missing)
     folder.mkdir(parents=True, exist_ok=True)
-    publish_port, client_port = free_port(), free_port()
+    publish_port, client_port = free_port(), port or free_port()
     rtp_start = random.randrange(RTP_RANGE[0], RTP_RANGE[1], 40)
     server_log, publisher_log = folder / "rtsp-server.log", folder / "rtsp-publisher.log"
     env = {**os.environ, "NODE_PATH": str(NODE_MODULES)}

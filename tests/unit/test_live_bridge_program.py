@@ -78,6 +78,10 @@ def test_segments_are_told_by_their_bytes_and_playlists_name_only_bare_segments(
     assert looks_like_segment("seg1.m4s", b"\x00\x00\x00\x18moof" + b"\x00" * 16)
     text = "#EXTM3U\n#EXTINF:1.0,\nhttps://any.example/deep/seg7.ts?x=1\n"
     assert clean_playlist(text.encode()).splitlines()[-1] == "seg7.ts"
+    # The camera went away and the relay's ffmpeg ended its playlist: viewers wait instead.
+    ended = clean_playlist((text + "#EXT-X-ENDLIST\n").encode())
+    assert "ENDLIST" not in ended
+    assert ended.splitlines()[-1] == "seg7.ts"
     for bad in ("#EXTM3U\nhttps://evil.example/steal.js\n", "not a playlist\n"):
         with pytest.raises(DomainError, match=r"live\.segment_invalid"):
             clean_playlist(bad.encode())

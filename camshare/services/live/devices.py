@@ -27,6 +27,7 @@ from camshare.services import audit
 from camshare.services.errors import DomainError
 from camshare.services.live import shares
 from camshare.services.outreach.campaigns import CODE_ALPHABET
+from camshare.services.throttle import due
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 from camshare.vocabulary import LIVE_CAMERA_STATUSES
@@ -157,7 +158,7 @@ def authenticate_device(session: Session, secret: str, now: datetime) -> DeviceI
         )
     if device is None or device.revoked_at is not None:
         raise DomainError("live.device_unknown")
-    if device.last_seen_at is None or now - device.last_seen_at >= SEEN_EVERY:
+    if due(device.last_seen_at, now, SEEN_EVERY):
         device.last_seen_at = now
     return DeviceIdentity(device.id, device.owner_id)
 

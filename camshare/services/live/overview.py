@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 
 from camshare.models import AccessRequest, LiveCamera, LiveShare
 from camshare.services.access.answers import recipient_for_link
+from camshare.services.live import push
 from camshare.services.live.shares import ShareableCamera, is_active, shareable_cameras
 from camshare.services.live.viewing import Watcher, may_watch, minutes, watchers_by_share
 from camshare.services.permissions import Actor, may
 
-# A running share with no segment for this long shows "camera offline" (segments are ~1 s).
-OFFLINE_AFTER = timedelta(seconds=6)
+# A running share with no segment for this long shows "camera offline": 6 s without one
+# (a segment lasts one key-frame interval, 1 to 4 s) beyond the lag of its last segment
+# time, which is written at most every ``push.SEEN_EVERY``.
+OFFLINE_AFTER = push.SEEN_EVERY + timedelta(seconds=6)
 
 
 @dataclass(frozen=True)

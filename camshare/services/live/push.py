@@ -5,12 +5,17 @@ camera's bridge not revoked and its request open. A segment must be MPEG-TS or f
 bytes and never pushed before under that name; the playlist is rewritten to name only
 files of this share, by their bare names, so a viewer's player asks camshare for nothing
 else. Each refusal raises ``DomainError`` with a key of ``protocol.REFUSALS``.
+
+Every push is checked against the database (a push after the share ended or its bridge was
+removed is refused at once), but the share's ``last_segment_at`` is written at most every
+``SEEN_EVERY``: with a bridge pushing a segment a second per share, a write on each push
+queued every share's pushes and viewers' fetches behind SQLite's one writer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +23,7 @@ from camshare.models import AccessRequest, LiveCamera, LiveDevice, LiveShare
 from camshare.services.errors import DomainError
 from camshare.services.live.segments import SegmentReplayed, SegmentStore
 from camshare.services.live.shares import is_active
+from camshare.services.throttle import due
 from camshare.services.tokens import token_hash
 from camshare_bridge.protocol import MAX_SEGMENT_BYTES, PLAYLIST, SEGMENT_NAME
 
@@ -26,6 +32,8 @@ TS_PACKET = 188
 TS_PACKETS_CHECKED = 16
 FMP4_BOXES = (b"ftyp", b"styp", b"moof", b"moov")
 PLAYLIST_BYTES = 64 * 1024
+# A share's last segment time is written at most this often (the board allows for it).
+SEEN_EVERY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,12 @@ def looks_like_segment(name: str, data: bytes) -> bool:
 
 def clean_playlist(data: bytes) -> str:
     """The playlist with each media line reduced to its bare file name; refused if it names
-    anything that is not a segment of this share."""
+    anything that is not a segment of this share.
+
+    Never with ``#EXT-X-ENDLIST``: ffmpeg writes it when its input ends, as when the camera
+    goes offline, and a player that reads it stops for good; the bridge's next run goes on
+    with the share. A share's end is camshare's to tell viewers (410).
+    """
     if len(data) > PLAYLIST_BYTES:
         raise DomainError("live.segment_too_large")
     try:
@@ -61,6 +74,8 @@ def clean_playlist(data: bytes) -> str:
     cleaned = []
     for line in lines:
         line = line.strip()
+        if line == "#EXT-X-ENDLIST":
+            continue
         if line and not line.startswith("#"):
             line = line.split("?", 1)[0].rsplit("/", 1)[-1]
             if line == PLAYLIST or not SEGMENT_NAME.fullmatch(line):
@@ -121,5 +136,6 @@ def accept_segment(
         store.put(share.id, name, data)
     except SegmentReplayed:
         raise DomainError("live.segment_replayed") from None
-    share.last_segment_at = now
+    if due(share.last_segment_at, now, SEEN_EVERY):
+        share.last_segment_at = now
     return Accepted(share.id, name)

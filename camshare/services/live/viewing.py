@@ -27,6 +27,7 @@ from camshare.services.errors import DomainError
 from camshare.services.footage.access import footage_access
 from camshare.services.live.shares import is_active
 from camshare.services.permissions import Actor, Forbidden, authorize
+from camshare.services.throttle import due
 from camshare.settings import Settings
 
 # A viewing's last fetch is written at most this often (well under ``live_viewer_seconds``).
@@ -159,7 +160,7 @@ def check_viewer(session: Session, settings: Settings, token: str, now: datetime
         raise WatchRefused("live.watch.invalid", 401)
     if viewing.ended_at is not None or not is_active(share, now):
         raise WatchRefused("live.watch.ended", 410)
-    if now - viewing.last_seen_at >= SEEN_EVERY:
+    if due(viewing.last_seen_at, now, SEEN_EVERY):
         viewing.last_seen_at = now
     return Watching(share.id, viewing.id)
 

@@ -38,6 +38,7 @@ from camshare.services.registration.cameras import clean_camera_rows
 from camshare.services.registration.contact import check_email, check_name
 from camshare.services.registration.verification import CodeSent, check_pending, issue_code
 from camshare.services.session_handoff import begin_handoff
+from camshare.services.throttle import due
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -185,7 +186,7 @@ def signed_in_owner(
     )
     if row is None:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if due(row.last_seen_at, now, TOUCH_EVERY):
         row.last_seen_at = now
     return row.owner_id
 

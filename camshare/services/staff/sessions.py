@@ -39,7 +39,7 @@ from camshare.services.staff.passwords import (
 )
 from camshare.services.staff.totp import accepted_step, provisioning_uri, qr_svg_data_uri
 from camshare.services.staff.totp import new_secret as new_totp_secret
-from camshare.services.throttle import hold, slot_name
+from camshare.services.throttle import due, hold, slot_name
 from camshare.services.tokens import new_token, token_hash
 from camshare.settings import Settings
 
@@ -512,7 +512,7 @@ def _live(
         return None
     if user.role in settings.totp_role_set and user.totp_enabled_at is None:
         return None  # the role came to need a code after this sign-in: sign in again
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if due(row.last_seen_at, now, TOUCH_EVERY):
         row.last_seen_at = now
     return row, user
 
