@@ -206,14 +206,28 @@ async def pusher_loop(client, share_id: int, secret: str, segment: bytes, second
         await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
 
 
+async def after(delay: float, work):
+    """``work``, started ``delay`` seconds from now."""
+    await asyncio.sleep(delay)
+    return await work
+
+
 async def load(base, viewers: list[str], pushers: list[tuple[int, str]], segment, seconds):
     latencies: list[float] = []
     errors: list = []
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
     async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
-        tasks = [pusher_loop(client, sid, sec, segment, seconds + 2) for sid, sec in pushers]
+        # Players and bridges started at different moments: each keeps its own phase within
+        # the second (in lockstep, N fetches would queue behind each other every second).
+        tasks = [
+            after(i / len(pushers), pusher_loop(client, sid, sec, segment, seconds + 2))
+            for i, (sid, sec) in enumerate(pushers)
+        ]
         await asyncio.sleep(0)
-        tasks += [viewer_loop(client, t, seconds, latencies, errors) for t in viewers]
+        tasks += [
+            after(i / len(viewers), viewer_loop(client, t, seconds, latencies, errors))
+            for i, t in enumerate(viewers)
+        ]
         await asyncio.gather(*tasks)
     return latencies, errors
 
