@@ -6,7 +6,8 @@ wave after the app's (about 10 s on slow 3G). The flyers keep their /join/<code>
 server answers them with the prerendered /join page (the form itself), and ``SCRIPT``, in
 the head of every page and run before React starts, writes the address as
 /join?code=<code>, which is the page that HTML was made for. ``JoinState`` reads the code
-from either form of the address.
+from either form of the address. The same script keeps a form typed into before React
+starts from being submitted the browser's way (see ``SCRIPT``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,17 @@ _PREFIX = routes.path_prefix(routes.JOIN_CAMPAIGN)  # "/join/"
 _FLYER_PATH = re.compile(re.escape(_PREFIX) + r"([^/]+)/?")
 _FLYER_PATH_JS = "^" + _PREFIX.replace("/", "\\/") + "([^/]+)\\/?$"
 
+# The prerendered form can be typed into before React starts (its inputs are uncontrolled:
+# what was typed stays in the field and is sent with the step), but a press of Continue or
+# Enter in a field would then submit it the browser's way, a GET with every field in the
+# address (and the server's log). Every form here is React's, so none is ever submitted so:
+# React's handler still gets the event once it has started.
 SCRIPT = (
     f"(() => {{ const m = location.pathname.match(/{_FLYER_PATH_JS}/); if (m) "
     f"history.replaceState(history.state, '', "
     f"'{routes.JOIN}?{CODE_PARAMETER}=' + m[1] + location.search.replace('?', '&') "
-    f"+ location.hash); }})();"
+    f"+ location.hash); "
+    f"document.addEventListener('submit', (e) => e.preventDefault(), true); }})();"
 )
 
 

@@ -15,6 +15,7 @@ from tests.e2e.test_sign_up import through_contact, wait_for_step
 pytestmark = pytest.mark.e2e
 
 EN = catalog("en")
+REACT_ATTACHED = "(el) => Object.keys(el).some(k => k.startsWith('__react'))"
 ES = catalog("es")
 
 
@@ -73,6 +74,72 @@ def test_offline_a_press_shows_it_is_sending_and_the_lost_connection_is_said(liv
     if phone.locator("#connection-live[data-kind=unsent]").count():
         expect(phone.locator("#connection-live")).to_have_text(EN["app.not_sent"])
         expect(phone.get_by_label(EN["contact.full_name"])).to_have_value("Offline Tester")
+
+
+def hold_the_app_code(page: Page):
+    """Hold back the app's scripts, as a slow network does; returns what releases them."""
+    held, released = [], []
+
+    def hold(route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    def release() -> None:
+        assert held, "the page's code should have been held back"
+        released.append(True)
+        for route in held:
+            route.continue_()
+
+    page.route("**/assets/**/*.js", hold)
+    return release
+
+
+def test_what_is_typed_before_the_page_s_code_arrives_is_kept(live_app, phone: Page):
+    """On a slow network the flyer link's form shows before the app's code: what a resident
+    types then stays, and the step goes through with it once the code is in."""
+    release = hold_the_app_code(phone)
+    phone.goto(f"{live_app.url}/join/PARK25", wait_until="domcontentloaded")
+    name = phone.get_by_label(EN["contact.full_name"])
+    name.fill("Early Typist")
+    phone.get_by_label(EN["contact.phone"]).fill("214-555-0146")
+    assert not name.evaluate(REACT_ATTACHED)
+
+    release()
+    wait_for_step(phone, "contact")
+    expect(name).to_have_value("Early Typist")
+    phone.get_by_role("button", name=EN["app.continue"]).click()
+    wait_for_step(phone, "location")
+    phone.go_back()
+    wait_for_step(phone, "contact")
+    expect(name).to_have_value("Early Typist")
+    expect(phone.get_by_label(EN["contact.phone"])).to_have_value("214-555-0146")
+
+
+def test_a_form_sent_before_the_page_s_code_arrives_never_puts_the_number_in_the_address(
+    live_app, phone: Page
+):
+    """Enter in a prerendered form before React starts would submit it the browser's way,
+    a GET with the fields in the address (and the server's log): nothing is sent so, and
+    what was typed stays."""
+    release = hold_the_app_code(phone)
+    phone.goto(f"{live_app.url}/my/sign-in", wait_until="domcontentloaded")
+    number = phone.get_by_label(EN["contact.phone"])
+    number.fill("214-555-0147")
+    phone.evaluate("() => { window.__stillHere = true; }")
+    number.press("Enter")
+    assert not number.evaluate(REACT_ATTACHED)
+    assert phone.evaluate("() => window.__stillHere === true")
+    assert "555" not in phone.url
+
+    release()
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll('input')]"
+        ".some(el => Object.keys(el).some(k => k.startsWith('__react')))"
+    )
+    expect(number).to_have_value("214-555-0147")
+    assert "555" not in phone.url
 
 
 def test_the_connection_notice_speaks_spanish(live_app, phone: Page):

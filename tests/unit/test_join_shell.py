@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from camshare.join_shell import SCRIPT, campaign_code, serve_join_shell
 
 NODE = shutil.which("node")
+NO_DOCUMENT = "const document = {addEventListener: () => {}};"
 
 
 def served_paths() -> TestClient:
@@ -52,7 +53,7 @@ def test_the_page_then_reads_the_address_the_html_was_made_for_with_the_same_cod
         f"const location = {{pathname: {json.dumps(path)}, search: '', hash: ''}};"
         "let shown = null;"
         "const history = {state: null, replaceState: (s, t, url) => { shown = url; }};"
-        f"{SCRIPT} process.stdout.write(JSON.stringify(shown))"
+        f"{NO_DOCUMENT}{SCRIPT} process.stdout.write(JSON.stringify(shown))"
     )
     done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True)
     shown = json.loads(done.stdout)
@@ -71,7 +72,7 @@ def test_the_flyer_link_keeps_its_query_and_fragment():
         "const location = {pathname: '/join/PARK25', search: '?utm_source=flyer', hash: '#x'};"
         "let shown = null;"
         "const history = {state: null, replaceState: (s, t, url) => { shown = url; }};"
-        f"{SCRIPT} process.stdout.write(JSON.stringify(shown))"
+        f"{NO_DOCUMENT}{SCRIPT} process.stdout.write(JSON.stringify(shown))"
     )
     done = subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == "/join?code=PARK25&utm_source=flyer#x"
