@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from camshare.models import AccessRecipient, AccessRequest, Camera, Owner, Site, utcnow
@@ -168,17 +168,22 @@ def _is_open(request: AccessRequest, now: datetime) -> bool:
     return request.status == "open" and request.expires_at is not None and now < request.expires_at
 
 
+# The statements of every page load and Approve, built once: a storm of answers would
+# otherwise spend more on building and keying them than the database spends on running them.
+_BY_LINK = (
+    select(AccessRecipient, AccessRequest)
+    .join(AccessRequest, AccessRequest.id == AccessRecipient.request_id)
+    .where(AccessRecipient.token_sha256 == bindparam("token_sha256"))
+)
+
+
 def _live_recipient(
     session: Session, token: str, now: datetime
 ) -> tuple[AccessRecipient, AccessRequest]:
     # Tokens are long and random; anything else is refused without a query.
     if not token or len(token) < 20 or len(token) > 64:
         raise DomainError("answer.link_invalid")
-    row = session.execute(
-        select(AccessRecipient, AccessRequest)
-        .join(AccessRequest, AccessRequest.id == AccessRecipient.request_id)
-        .where(AccessRecipient.token_sha256 == token_hash(token))
-    ).first()
+    row = session.execute(_BY_LINK, {"token_sha256": token_hash(token)}).first()
     if row is None or row[1].sent_at is None:
         raise DomainError("answer.link_invalid")
     if not _is_open(row[1], now):
@@ -201,8 +206,10 @@ _CONCERNED = (
         Camera.faces,
     )
     .outerjoin(Camera, Camera.site_id == Site.id)
+    .where(Site.id.in_(bindparam("site_ids", expanding=True)))
     .order_by(Site.id, Camera.id)
 )
+_OWNER_LANGUAGE = select(Owner.language).where(Owner.id == bindparam("owner_id"))
 
 
 def _view(session: Session, recipient: AccessRecipient, request: AccessRequest) -> OwnerRequestView:
@@ -211,13 +218,13 @@ def _view(session: Session, recipient: AccessRecipient, request: AccessRequest) 
     locations: dict[int, tuple[tuple, list[tuple[str, int, str]]]] = {}
     if site_ids:
         for site_id, line, city, state, lat, lon, *camera in session.execute(
-            _CONCERNED.where(Site.id.in_(site_ids))
+            _CONCERNED, {"site_ids": site_ids}
         ):
             place = locations.setdefault(site_id, ((line, city, state, lat, lon), []))
             if camera[0] is not None:
                 place[1].append(tuple(camera))
     language = (
-        session.scalar(select(Owner.language).where(Owner.id == recipient.owner_id))
+        session.scalar(_OWNER_LANGUAGE, {"owner_id": recipient.owner_id})
         if recipient.owner_id
         else None
     )
