@@ -106,7 +106,8 @@ app = App(
     stylesheets=["/camshare.css"],
     head_components=[
         # Before React starts (a plain <script>, in the prerendered HTML; rx.script is added
-        # by the page later): a flyer's /join/<code> was answered with the /join page.
+        # by the page later): a flyer's /join/<code> was answered with the /join page, and
+        # no form is submitted the browser's way before React starts (camshare/join_shell.py).
         rx.el.script(JOIN_SHELL_SCRIPT),
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.meta(name="theme-color", content=settings.theme_color),
