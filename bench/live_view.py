@@ -55,7 +55,7 @@ from camshare.services.live import devices, viewing  # noqa: E402
 from camshare.settings import load_settings  # noqa: E402
 from camshare_bridge import protocol  # noqa: E402
 from tests.support.access_builders import staff  # noqa: E402
-from tests.support.bridge_program import bridge, running_bridge, wait_for  # noqa: E402
+from tests.support.bridge_program import bridge, running_bridge  # noqa: E402
 from tests.support.live_bridge_builders import asked_owner, live_camera, share  # noqa: E402
 from tests.support.live_server import free_port  # noqa: E402
 from tests.support.rtsp_camera import (  # noqa: E402
@@ -66,6 +66,7 @@ from tests.support.rtsp_camera import (  # noqa: E402
     read_stamp,
     rtsp_camera,
 )
+from tests.support.waiting import wait_for  # noqa: E402
 
 # The API, plus the Chromium viewer's page and its scripts (bench/live_view_player.*, and
 # hls.js as the app's build installed it), from the same origin as the watch route.

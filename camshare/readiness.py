@@ -23,6 +23,8 @@ OK = "ok"
 # The schema is a newer release's: an upgrade migrates first, then restarts the nodes one at
 # a time, and a node still on this release serves meanwhile (migrations expand, README).
 AHEAD = "ahead"
+# This code's migrations have not run yet: the node is not ready.
+BEHIND = "behind"
 REDIS_TIMEOUT_SECONDS = 1.0
 
 
@@ -46,7 +48,7 @@ def migrations_state(versions: frozenset[str]) -> str:
         return OK
     if versions and not versions & known_revisions():
         return AHEAD
-    return "behind"
+    return BEHIND
 
 
 def _database_checks(session: Session) -> dict[str, str]:

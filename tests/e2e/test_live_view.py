@@ -46,8 +46,9 @@ from tests.e2e.test_my_registration import owner_signs_in
 from tests.support import rtsp_camera as camera_standin
 from tests.support.access_builders import draft, registered_owner
 from tests.support.axe import axe_violations
-from tests.support.bridge_program import bridge, running_bridge, wait_for
+from tests.support.bridge_program import bridge, running_bridge
 from tests.support.live_builders import paired_bridge
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 PLAYING = "() => (document.querySelector(\"[data-share='SHARE'] video\")?.currentTime ?? 0) > 1.5"

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from camshare.services.messaging import outbox
 from camshare.services.messaging.sms import SendReceipt, TwilioGateway
 from camshare.settings import load_settings
 from tests.support.twilio_standin import TwilioStandin
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_SID = "AC" + "2" * 32
@@ -114,18 +114,21 @@ def kill_worker(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGKILL)
 
 
-def wait_for(
+def until(
     condition: Callable[[], bool], what: str, *processes: subprocess.Popen, log: Path
 ) -> None:
-    """Poll ``condition`` until true; fail early if a worker exits, late after the limit."""
-    deadline = time.monotonic() + PROCESS_LIMIT
-    while not condition():
+    """``wait_for`` ``condition``, failing at once if a worker exits; the log on failure."""
+
+    def done() -> bool:
         for process in processes:
             if process.poll() is not None:
                 raise AssertionError(f"the worker exited before {what}:\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {PROCESS_LIMIT} s:\n{log.read_text()}")
-        time.sleep(POLL)
+        return condition()
+
+    try:
+        wait_for(done, PROCESS_LIMIT, what, every=POLL)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\n{log.read_text()}") from None
 
 
 def queue(factory: sessionmaker[Session], count: int) -> list[str]:
@@ -148,7 +151,7 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_resends_at_most_one(
     twilio.delay = 0.3  # each send waits on the provider: the kill lands during one
     log = tmp_path / "worker.log"
     with worker_process(database_url, twilio, log, CAMSHARE_SMS_PER_SECOND="1000") as worker:
-        wait_for(
+        until(
             lambda: len(twilio.messages) >= 3 and twilio.in_flight == 1,
             "three messages sent and a fourth in flight",
             worker,
@@ -173,7 +176,7 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_resends_at_most_one(
     assert outbox.dispatch_due(factory, gateway, limit=100, now=later) == 1
 
     # The stand-in answers the request the dead worker left behind, then counts.
-    wait_for(lambda: twilio.in_flight == 0, "answer to the orphaned request", log=log)
+    until(lambda: twilio.in_flight == 0, "answer to the orphaned request", log=log)
     delivered = Counter(m.body for m in twilio.messages)
     assert set(delivered) == set(bodies)  # none lost
     twice = [body for body, times in delivered.items() if times > 1]
@@ -213,7 +216,7 @@ def test_two_dispatcher_processes_send_each_message_once_at_the_shared_rate(
             CAMSHARE_PUBLIC_BASE_URL=bases[1],
         ) as second,
     ):
-        wait_for(lambda: twilio.in_flight == 2, "a request from each", first, second, log=logs[0])
+        until(lambda: twilio.in_flight == 2, "a request from each", first, second, log=logs[0])
         twilio.hold.set()
         for process, log in ((first, logs[0]), (second, logs[1])):
             assert process.wait(timeout=PROCESS_LIMIT) == 0, log.read_text()

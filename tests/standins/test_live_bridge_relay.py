@@ -25,9 +25,10 @@ from camshare.models import LiveCamera, LiveShare, utcnow
 from camshare.services.live import devices
 from camshare.settings import get_settings
 from tests.support import rtsp_camera as camera_standin
-from tests.support.bridge_program import bridge, running_bridge, wait_for
+from tests.support.bridge_program import bridge, running_bridge
 from tests.support.live_bridge_builders import asked_owner, share
 from tests.support.live_server import free_port
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(
     camera_standin.available() is not None, reason=str(camera_standin.available())

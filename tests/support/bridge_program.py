@@ -2,7 +2,8 @@
 
 Its one-shot commands (``pair``, ``add-camera``, ``check``) with ``bridge``; ``run``, which
 streams each share while it lasts, with ``running_bridge``, its output in a log file that
-``wait_for`` watches. Used by the standins tier, the e2e tier and ``bench/live_view.py``.
+``tests.support.waiting.wait_for`` watches. Used by the standins tier, the e2e tier and
+``bench/live_view.py``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,14 +44,3 @@ def running_bridge(config: Path, log: Path) -> Iterator[subprocess.Popen]:
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-def wait_for(condition, limit: float, what: str):
-    """``condition()``'s first true answer within ``limit`` seconds, else AssertionError."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)  # the bridge is another process: nothing to wait on but its output
-    raise AssertionError(f"not within {limit} s: {what}")

@@ -88,14 +88,3 @@ def degraded(what: str) -> Iterator[dict]:
     yield record
     ended = record["recovered"] or time.monotonic()
     print(f"\n{what}: service degraded for {ended - started:.2f} s", flush=True)
-
-
-def wait_until(check, timeout: float, every: float = 0.1):
-    """Poll ``check`` until it returns something truthy; that value (a bounded wait)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)  # the parts under test send no event to wait on
-    raise TimeoutError(f"not done in {timeout} s")

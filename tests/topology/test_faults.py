@@ -19,7 +19,8 @@ from camshare.models import OutboxMessage, Owner, utcnow
 from camshare.services.messaging.outbox import enqueue_sms
 from camshare.services.outreach.campaigns import create_campaign
 from tests.support.asyncio_run import run as run_coroutine
-from tests.topology.conftest import Live, degraded, wait_until
+from tests.support.waiting import wait_for
+from tests.topology.conftest import Live, degraded
 from tests.topology.sockets import hydrated_tab
 from tests.topology.test_tabs_survive import CONTACT, JOIN
 
@@ -53,23 +54,29 @@ def ready(live: Live) -> bool:
 
 def test_a_worker_killed_mid_fanout_loses_nothing_and_sends_at_most_one_twice(live: Live):
     numbers = queue(live, FANOUT, "1")
-    wait_until(lambda: sum(received(live, numbers).values()) >= FANOUT // 4, timeout=120)
+    wait_for(
+        lambda: sum(received(live, numbers).values()) >= FANOUT // 4, 120, "a quarter delivered"
+    )
     killed = live.topology.workers[0]
     with degraded("worker SIGKILL mid fan-out") as record:
         killed.kill(signal.SIGKILL)
         at_kill = sum(received(live, numbers).values())
-        wait_until(lambda: sum(received(live, numbers).values()) > at_kill, timeout=60)
+        wait_for(
+            lambda: sum(received(live, numbers).values()) > at_kill,
+            60,
+            "a delivery after the kill",
+        )
         record["recovered"] = time.monotonic()
     # The other worker carries on; a message the dead one held under its lease is sent
     # again when the lease runs out (moved forward here instead of waiting two minutes).
-    wait_until(lambda: len(received(live, numbers)) >= FANOUT - 1, timeout=300)
+    wait_for(lambda: len(received(live, numbers)) >= FANOUT - 1, 300, "all but one delivered")
     with live.factory() as session, session.begin():
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.status == "sending")
             .values(next_attempt_at=utcnow())
         )
-    wait_until(lambda: len(received(live, numbers)) == FANOUT, timeout=120)
+    wait_for(lambda: len(received(live, numbers)) == FANOUT, 120, "every message delivered")
     killed.start()
     counts = received(live, numbers)
     twice = [number for number, count in counts.items() if count > 1]
@@ -96,7 +103,11 @@ def test_the_provider_unavailable_for_a_while_then_the_outbox_drains_paced(live:
         assert not received(live, numbers)
         sms.respond_normally()
         # After the outage each message waits out its back-off (5 s, 10 s, 20 s ...).
-        wait_until(lambda: len(received(live, numbers)) == len(numbers), timeout=300 + outage)
+        wait_for(
+            lambda: len(received(live, numbers)) == len(numbers),
+            300 + outage,
+            "every message delivered after the outage",
+        )
         record["recovered"] = time.monotonic()
     print(f"outbox depth seen in the metrics during the outage: {depth_seen:.0f}")
     assert depth_seen >= len(numbers)
@@ -118,7 +129,7 @@ async def _contact_while_postgres_is_down(live: Live) -> tuple[str, str, str]:
     await tab.wait_for(lambda t: t.get(JOIN, "notice") == "error.unexpected", 60)
     said, step_down = tab.get(JOIN, "notice_text"), tab.get(JOIN, "step")
     live.topology.postgres.start()
-    wait_until(lambda: ready(live), timeout=120, every=0.25)
+    wait_for(lambda: ready(live), 120, "/readyz ready", every=0.25)
     await tab.send(f"{JOIN}.submit_contact", form=CONTACT)
     await tab.wait_for(lambda t: t.get(JOIN, "step") == "location", 60)
     await tab.close()
@@ -144,7 +155,7 @@ def test_postgresql_restarted_under_traffic_fails_clearly_and_resumes_without_re
             answers.append(client.get(live.url + "/readyz"))
             answers.append(client.get(live.url + "/transparency/"))
         live.topology.postgres.start()
-        wait_until(lambda: ready(live), timeout=120, every=0.25)
+        wait_for(lambda: ready(live), 120, "/readyz ready", every=0.25)
         record["recovered"] = time.monotonic()
     not_ready = [a for a in answers if a.url.path == "/readyz"]
     assert all(a.status_code == 503 for a in not_ready)
@@ -157,4 +168,4 @@ def test_postgresql_restarted_under_traffic_fails_clearly_and_resumes_without_re
     with live.factory() as session:
         assert session.scalar(select(func.count()).select_from(Owner)) == owners_before
     numbers = queue(live, 5, "3")
-    wait_until(lambda: len(received(live, numbers)) == 5, timeout=120)
+    wait_for(lambda: len(received(live, numbers)) == 5, 120, "five messages delivered")

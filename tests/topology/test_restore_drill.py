@@ -17,7 +17,8 @@ from sqlalchemy import text
 from camshare.models import utcnow
 from deploy.topology import BUCKET
 from tests.support.access_builders import INCIDENT, registered_owner
-from tests.topology.conftest import Live, degraded, wait_until
+from tests.support.waiting import wait_for
+from tests.topology.conftest import Live, degraded
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("owner", "site", "camera", "consent", "audit_event", "footage_file", "staff_user")
@@ -83,7 +84,11 @@ def test_a_backup_restored_after_a_wipe_gives_back_the_same_registry_and_footage
         after, footage_after = fingerprint(live), objects(live)
         for service in app:
             service.start(limit=180)
-        wait_until(lambda: live.client().get(live.url + "/readyz").status_code == 200, 120)
+        wait_for(
+            lambda: live.client().get(live.url + "/readyz").status_code == 200,
+            120,
+            "/readyz 200 after the restore",
+        )
         record["recovered"] = time.monotonic()
     print(f"drill took {time.monotonic() - started:.1f} s at {utcnow():%H:%M:%S}; rows: {before}")
     assert before["owner"][0] >= 3

@@ -12,7 +12,8 @@ import time
 from camshare.models import utcnow
 from camshare.services.outreach.campaigns import create_campaign
 from tests.support.asyncio_run import run as run_coroutine
-from tests.topology.conftest import Live, degraded, wait_until
+from tests.support.waiting import wait_for
+from tests.topology.conftest import Live, degraded
 from tests.topology.sockets import hydrated_tab
 
 JOIN = (
@@ -110,6 +111,6 @@ def test_redis_restarted_the_tab_rebuilds_its_state_from_the_database(live: Live
         return again, typed
 
     again, typed = run_coroutine(run())
-    wait_until(lambda: live.client().get(live.url + "/readyz").status_code == 200, 60)
+    wait_for(lambda: live.client().get(live.url + "/readyz").status_code == 200, 60, "/readyz 200")
     assert again.get(JOIN, "draft_key")
     assert typed.get("full_name") == CONTACT["full_name"]
