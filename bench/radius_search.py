@@ -42,11 +42,14 @@ also cost probes of its row, its owner and a consent: 12 ms p95 at 400 m on SQLi
 PostgreSQL, on an idle machine. At 150 m a search finds some 40 sites (80 at the 95th
 percentile); at 400 m about 300, and over 500 at the 95th percentile in the densest
 neighbourhoods, which is where the 5 ms target is decided. Since migration 0015 the
-cameras' summary is in the spatial index too (``site.camera_summary``, written by triggers
-on camera): the camera probe and a third of the rows are gone, one index entry a site.
-``--compare-0013`` times the search as it was before that (the camera join) on the same
-database and points, interleaved, so that both see the same load, with this thread's CPU
-time beside the wall clock.
+cameras' summary is kept on the site (``site.camera_summary``, written by triggers on
+camera): the camera probe and a third of the rows are gone. Since issue 12's last step, on
+SQLite each site found is read by its key rather than from the R*Tree's auxiliary columns
+(which cost a statement of the R*Tree's own per row), and on both databases the rows come
+as the driver gives them, not as SQLAlchemy ``Row`` objects, and the results are named
+tuples. ``--compare-previous`` times the previous release's search on the same database
+and points, interleaved, so that both see the same load, with this thread's CPU time
+beside the wall clock.
 
 The databases run as a user would run them: SQLite with the engine's settings
 (camshare/db.py: WAL, and a 1 GiB memory map, which the search relies on), PostgreSQL with
@@ -80,7 +83,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from alembic.script import ScriptDirectory  # noqa: E402
-from sqlalchemy import Engine, create_engine, event, select, text  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    Engine,
+    Float,
+    Integer,
+    String,
+    column,
+    create_engine,
+    event,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -88,6 +102,7 @@ from alembic import command  # noqa: E402
 from camshare import migrations  # noqa: E402
 from camshare.db import make_engine  # noqa: E402
 from camshare.services.access import nearby  # noqa: E402
+from camshare.services.access.geo import distance_from  # noqa: E402
 from camshare.services.access.nearby import (  # noqa: E402
     NearbySite,
     find_sites_near,
@@ -489,37 +504,56 @@ def timed(
     ), results
 
 
-def search_as_of_0013(
-    session: Session, lat: float, lon: float, radius_m: float
-) -> list[NearbySite]:
-    """The search before migration 0015, for ``--compare-0013``: the same index and box,
-    then each candidate's cameras joined from ix_camera_site_summary (one to two rows a
-    site), as nearby.py did. Same results; only what it reads differs."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        tree = nearby._SITE_RTREE.c
-        columns = (tree.id, tree.owner_id, tree.lat, tree.lon, tree.zip_code)
-        candidates = select(*columns, *nearby._CAMERA_COLUMNS).select_from(nearby._SITE_RTREE)
-        query = nearby._with_cameras(
-            candidates.where(nearby._SQLITE_CANDIDATES.whereclause), tree.id
+# The R*Tree as migration 0015 left it, auxiliary columns included (what the search read
+# before it read each site's row by its key instead).
+_TREE_WITH_AUXILIARY = table(
+    "site_rtree",
+    *(column(name, Float) for name in ("min_lat", "max_lat", "min_lon", "max_lon", "lat", "lon")),
+    column("id", Integer),
+    column("owner_id", Integer),
+    column("zip_code", String),
+    column("cameras", String),
+)
+
+
+def search_as_before(session: Session, lat: float, lon: float, radius_m: float) -> list[NearbySite]:
+    """The search of the previous release, for ``--compare-previous``: on SQLite the R*Tree's
+    auxiliary columns instead of each site's row, and on both databases every row through
+    SQLAlchemy's ``Row``. Same results; only how they are read differs."""
+    if session.get_bind().dialect.name == "sqlite":
+        tree = _TREE_WITH_AUXILIARY.c
+        query = select(tree.id, tree.owner_id, tree.lat, tree.lon, tree.zip_code, tree.cameras)
+        query = query.where(
+            tree.min_lat <= nearby._NORTH,
+            tree.max_lat >= nearby._SOUTH,
+            tree.min_lon <= nearby._EAST,
+            tree.max_lon >= nearby._WEST,
+            nearby._near_enough(tree.lat, tree.lon),
         )
     else:
-        site = nearby._site
-        candidates = select(*nearby._SITE_COLUMNS, *nearby._CAMERA_COLUMNS)
-        query = nearby._with_cameras(
-            candidates.where(nearby._POSTGRES_CANDIDATES.whereclause), site.id
-        )
-    rows = session.execute(query, nearby._search_parameters(lat, lon, radius_m)).all()
-    return nearby._within_radius(rows, lat, lon, radius_m)
+        query = nearby._POSTGRES_CANDIDATES
+    rows = session.execute(query, nearby._search_parameters(lat, lon, radius_m))
+    limit = radius_m + nearby.ON_THE_LINE_M
+    distance_to = distance_from(lat, lon)
+    found = []
+    for site_id, owner_id, site_lat, site_lon, zip_code, cameras in rows:
+        distance = distance_to(site_lat, site_lon)
+        if distance <= limit:
+            found.append((distance, site_id, owner_id, site_lat, site_lon, zip_code, cameras))
+    found.sort(key=nearby._BY_DISTANCE_THEN_ID)
+    return [
+        NearbySite(site, owner, a, b, distance, zip_code, nearby._camera_summaries(cameras))
+        for distance, site, owner, a, b, zip_code, cameras in found
+    ]
 
 
-def compare_0013(
+def compare_previous(
     engine: Engine, points: list[tuple[float, float]], radius_m: float
 ) -> dict[str, tuple[float, float, float, float]]:
     """Both searches on each point in turn (so both see the same load on the machine):
     per search, the wall-clock median, p95 and minimum, and the p95 of this thread's CPU
     time (on SQLite nearly all the work; on PostgreSQL the client's part only), in ms."""
-    searches = {"0015 (now)": find_sites_near, "0013 (before)": search_as_of_0013}
+    searches = {"now": find_sites_near, "previous release": search_as_before}
     wall: dict[str, list[float]] = {name: [] for name in searches}
     cpu: dict[str, list[float]] = {name: [] for name in searches}
     with engine.connect() as connection:
@@ -645,11 +679,11 @@ def bench_one(
             if full_results != indexed_results[: len(full_results)]:
                 raise AssertionError(f"{database}, {sites}, {radius} m: the searches disagree")
             lines.append(Line(database, sites, radius, indexed, full_scan))
-        if args.compare_0013:
+        if args.compare_previous:
             for radius in RADII_M:
                 warm_cache(engine)
-                compare_0013(engine, warm_up, radius)
-                for name, (median, p95, fastest, cpu_p95) in compare_0013(
+                compare_previous(engine, warm_up, radius)
+                for name, (median, p95, fastest, cpu_p95) in compare_previous(
                     engine, points, radius
                 ).items():
                     print(
@@ -749,9 +783,9 @@ def main(argv: list[str] | None = None) -> int:
         "--explain", action="store_true", help="print the candidate query's plan at each size"
     )
     parser.add_argument(
-        "--compare-0013",
+        "--compare-previous",
         action="store_true",
-        help="also time the search as it was before migration 0015, interleaved, same points",
+        help="also time the previous release's search, interleaved, on the same points",
     )
     args = parser.parse_args(argv)
     try:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from camshare.services.rows import DRIVER_ROWS
 from camshare.settings import get_settings
 
 SQLITE_MMAP_BYTES = 1 << 30
@@ -42,7 +43,19 @@ def make_engine(url: str, **options) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    engine = create_engine(url, pool_pre_ping=True, **options)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "do_execute")
+        def _binary_rows(cursor, statement, parameters, context) -> bool | None:
+            # services/rows.driver_rows: PostgreSQL sends numbers in binary, which psycopg
+            # reads faster than their text (a third of the rows' cost at hundreds of rows).
+            if context.execution_options.get(DRIVER_ROWS):
+                cursor.execute(statement, parameters, binary=True)
+                return True
+            return None
+
+    return engine
 
 
 @lru_cache(maxsize=4)

@@ -1,18 +1,20 @@
 """Finding the registered camera locations near an incident: an index first, then distances.
 
-One query per search, read from one index only. The spatial index holds only the sites
-police may ask (services/may_be_asked.py keeps that answer on the site; migration 0012),
-each with its owner id, exact point, ZIP code and cameras' summary (``site.camera_summary``,
-kept by triggers on camera; migration 0015): SQLite's ``site_rtree`` R*Tree (auxiliary
-columns) and PostgreSQL's partial GiST index ``ix_site_point`` on ``point(lon, lat)``
-(INCLUDE, for an index-only scan). It gives the sites in a box around the circle; an
-ellipse between the box and the circle, checked on the candidate's coordinates, drops the
-box's corners; the exact distance is decided in Python. No step reads a site, camera, owner
-or consent row.
+One query per search. The spatial index holds only the sites police may ask
+(services/may_be_asked.py keeps that answer on the site; migration 0012). SQLite: the
+``site_rtree`` R*Tree gives the ids of the sites in a box around the circle, and each site's
+row is read by its key for its owner id, exact point, ZIP code and cameras' summary
+(``site.camera_summary``, kept by triggers on camera; migration 0015). PostgreSQL: the
+partial GiST index ``ix_site_point`` on ``point(lon, lat)`` carries all of that (INCLUDE),
+for an index-only scan. An ellipse between the box and the circle, checked on the
+candidate's coordinates, drops the box's corners; the exact distance is decided in Python.
+No step reads an owner, consent or camera row.
 
 What a search costs, besides a fixed part (on PostgreSQL about 1 ms of round trips and
-planning), is for each site found one index entry and building its result
-(bench/radius_search.py measures it).
+planning), is for each site found one index entry (and, on SQLite, one probe of the site's
+row) and building its result (bench/radius_search.py measures it). At the 400 m maximum a
+search finds several hundred sites, so the per-site part decides: the rows are read as the
+driver gives them (``services.rows.driver_rows``) and the results are named tuples.
 
 Only what a police search needs is read: coordinates, ZIP code, owner id and the cameras;
 never an owner's name, phone or e-mail.
@@ -23,15 +25,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
+from typing import NamedTuple
 
 from sqlalchemy import (
     Float,
     Integer,
     Select,
-    String,
     bindparam,
     column,
     func,
@@ -43,14 +44,14 @@ from sqlalchemy.orm import Session
 from camshare.models import Camera, Site
 from camshare.services.access.geo import EARTH_RADIUS_M, bounding_box, distance_from
 from camshare.services.may_be_asked import MAY_BE_ASKED
+from camshare.services.rows import driver_rows
 
 # A site exactly on the circle is inside; this absorbs the float rounding of "exactly"
 # (a millimetre: far below any pin's precision, far above the arithmetic's error).
 ON_THE_LINE_M = 0.001
 
 
-@dataclass(frozen=True)
-class CameraSummary:
+class CameraSummary(NamedTuple):
     """One row of identical cameras at a site, as the police search shows it."""
 
     camera_kind: str
@@ -59,9 +60,12 @@ class CameraSummary:
     direction: str | None
 
 
-@dataclass(frozen=True)
-class NearbySite:
-    """A site whose owner may be asked for footage, and its distance from the incident."""
+class NearbySite(NamedTuple):
+    """A site whose owner may be asked for footage, and its distance from the incident.
+
+    A named tuple: a search at the maximum radius builds hundreds of them, and a tuple is
+    built several times faster than a frozen dataclass.
+    """
 
     site_id: int
     owner_id: int
@@ -73,7 +77,10 @@ class NearbySite:
 
 
 # The R*Tree is no model (migrations 0005 and 0012); a lightweight table is enough to query
-# it. Beside each site's box it holds the site's owner, exact point and ZIP code.
+# it. Its auxiliary columns (owner, exact point, ZIP code, cameras; migrations 0012 and
+# 0015) are no longer read: fetching them costs the R*Tree a statement of its own per row,
+# slower than reading the site's row by its key. A later release drops them (migrations
+# expand, then contract: this release's code must run beside the previous one's).
 _SITE_RTREE = table(
     "site_rtree",
     column("id", Integer),
@@ -81,11 +88,6 @@ _SITE_RTREE = table(
     column("max_lat", Float),
     column("min_lon", Float),
     column("max_lon", Float),
-    column("owner_id", Integer),
-    column("lat", Float),
-    column("lon", Float),
-    column("zip_code", String),
-    column("cameras", String),
 )
 
 # Core tables, not ORM entities: rows come back as plain tuples, without the ORM's loading
@@ -126,24 +128,25 @@ def _with_cameras(candidates, site_id) -> Select:
     return candidates.outerjoin(Camera.__table__, _camera.site_id == site_id)
 
 
-# SQLite: the R*Tree holds only the sites that may be asked, and all the search shows of
-# them, cameras included; no table is read.
+_SITE_COLUMNS = (_site.id, _site.owner_id, _site.lat, _site.lon, _site.zip_code)
+_SUMMARY_COLUMNS = (*_SITE_COLUMNS, _site.camera_summary)
+
+# SQLite: the R*Tree holds only the sites that may be asked; each one found is read by its
+# key (the site table's rowid), for what the search shows of it, cameras included.
 _tree = _SITE_RTREE.c
 _SQLITE_CANDIDATES = (
-    select(_tree.id, _tree.owner_id, _tree.lat, _tree.lon, _tree.zip_code, _tree.cameras)
+    select(*_SUMMARY_COLUMNS)
     .select_from(_SITE_RTREE)
+    .join(Site.__table__, _site.id == _tree.id)
     .where(
         # Box overlap; each site's box is its point (rounded outwards to 32-bit floats).
         _tree.min_lat <= _NORTH,
         _tree.max_lat >= _SOUTH,
         _tree.min_lon <= _EAST,
         _tree.max_lon >= _WEST,
-        _near_enough(_tree.lat, _tree.lon),
+        _near_enough(_site.lat, _site.lon),
     )
 )
-
-_SITE_COLUMNS = (_site.id, _site.owner_id, _site.lat, _site.lon, _site.zip_code)
-_SUMMARY_COLUMNS = (*_SITE_COLUMNS, _site.camera_summary)
 
 # PostgreSQL: the partial GiST index ix_site_point (WHERE may_be_asked) holds the same, for
 # an index-only scan. The very expression of the index, and its very predicate: any other
@@ -183,7 +186,7 @@ def find_sites_near(session: Session, lat: float, lon: float, radius_m: float) -
     """
     _check_search(lat, lon, radius_m)
     query = _CANDIDATES_BY_DIALECT.get(session.get_bind().dialect.name, _BTREE_CANDIDATES)
-    rows = session.execute(query, _search_parameters(lat, lon, radius_m))
+    rows = driver_rows(session, query, _search_parameters(lat, lon, radius_m))
     limit = radius_m + ON_THE_LINE_M
     distance_to = distance_from(lat, lon)
     found = []
