@@ -102,7 +102,6 @@ from alembic import command  # noqa: E402
 from camshare import migrations  # noqa: E402
 from camshare.db import make_engine  # noqa: E402
 from camshare.services.access import nearby  # noqa: E402
-from camshare.services.access.geo import distance_from  # noqa: E402
 from camshare.services.access.nearby import (  # noqa: E402
     NearbySite,
     find_sites_near,
@@ -533,18 +532,7 @@ def search_as_before(session: Session, lat: float, lon: float, radius_m: float) 
     else:
         query = nearby._POSTGRES_CANDIDATES
     rows = session.execute(query, nearby._search_parameters(lat, lon, radius_m))
-    limit = radius_m + nearby.ON_THE_LINE_M
-    distance_to = distance_from(lat, lon)
-    found = []
-    for site_id, owner_id, site_lat, site_lon, zip_code, cameras in rows:
-        distance = distance_to(site_lat, site_lon)
-        if distance <= limit:
-            found.append((distance, site_id, owner_id, site_lat, site_lon, zip_code, cameras))
-    found.sort(key=nearby._BY_DISTANCE_THEN_ID)
-    return [
-        NearbySite(site, owner, a, b, distance, zip_code, nearby._camera_summaries(cameras))
-        for distance, site, owner, a, b, zip_code, cameras in found
-    ]
+    return nearby.nearest_within(rows, lat, lon, radius_m)
 
 
 def compare_previous(

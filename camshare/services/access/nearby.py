@@ -187,6 +187,16 @@ def find_sites_near(session: Session, lat: float, lon: float, radius_m: float) -
     _check_search(lat, lon, radius_m)
     query = _CANDIDATES_BY_DIALECT.get(session.get_bind().dialect.name, _BTREE_CANDIDATES)
     rows = driver_rows(session, query, _search_parameters(lat, lon, radius_m))
+    return nearest_within(rows, lat, lon, radius_m)
+
+
+def nearest_within(
+    rows: Iterable[tuple], lat: float, lon: float, radius_m: float
+) -> list[NearbySite]:
+    """The candidates of ``rows`` within the radius, nearest first, as ``NearbySite``.
+
+    Each row: site id, owner id, lat, lon, ZIP code, cameras' summary (the candidates' columns).
+    """
     limit = radius_m + ON_THE_LINE_M
     distance_to = distance_from(lat, lon)
     found = []
