@@ -42,6 +42,28 @@ class AppState(rx.State):
         """Switch the interface to ``lang`` and remember the choice in this browser."""
         self._switch_language(lang)
 
+    def _page_value(self, name: str) -> str:
+        """A value of the page's address: a dynamic segment (``token`` of /r/[token]) or a
+        query parameter; "" when absent.
+
+        Read from the page data Reflex's own route vars read: ``router.page`` is deprecated,
+        and every use of it went through Reflex's deprecation bookkeeping, on every event.
+        """
+        return str(self.rx_router_page.params.get(name, ""))
+
+    def _page_path(self) -> str:
+        """The page's address as the browser shows it (for a "come back here" link)."""
+        return self.rx_router_page.raw_path
+
+    def _token(self) -> str:
+        """The link's token of a page opened from one (/r/<token>, /manage/<token>, ...)."""
+        return self._page_value("token")
+
+    def _request_id(self) -> int:
+        """The request of a staff page about one (/staff/requests/<request_id>/...); 0 if none."""
+        value = self._page_value("request_id")
+        return int(value) if value.isdecimal() else 0
+
     def client_ip(self) -> str:
         """The address the event's socket came from, behind the trusted proxies
         (``client_address``: the one rule every route and state uses)."""

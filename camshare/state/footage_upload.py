@@ -31,9 +31,6 @@ class FootageUploadState(LinkProblem, FormFeedback, AppState):
     details: dict[str, str] = {}
     receipts: list[dict[str, str]] = []
 
-    def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))
-
     def _show(self, page: receipts.UploadPage) -> None:
         settings = runtime.settings()
         lang = self.lang

@@ -31,11 +31,6 @@ class LiveBoardState(StaffState):
     # share id -> the playlist address first given to the tile (kept: a new one restarts it).
     _sources: dict[int, str] = {}
 
-    def _request_id(self) -> int:
-        with contextlib.suppress(TypeError, ValueError):
-            return int(self.router.page.params.get("request_id", 0))
-        return 0
-
     async def _refresh(self, actor) -> None:
         now = runtime.now()
         settings = runtime.settings()

@@ -124,9 +124,6 @@ class ManageLinkState(OwnerState):
     link_ok: bool = False
     page_ready: bool = False
 
-    def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))
-
     @rx.event
     async def load(self):
         """Check the link without using it (previewers open links too)."""

@@ -34,9 +34,6 @@ class OwnerAnswerState(LinkProblem, FormFeedback, AppState):
     # Once approved: the owner's upload page (issue 11), "" otherwise.
     footage_path: str = ""
 
-    def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))
-
     def _show(self, view: answers.OwnerRequestView) -> None:
         settings = runtime.settings()
         lang = self.lang

@@ -27,9 +27,6 @@ class OwnerLiveState(FormFeedback, AppState):
     running: list[dict[str, str]] = []
     just_stopped: bool = False
 
-    def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))
-
     async def _refresh(self) -> None:
         settings = runtime.settings()
         offer = await runtime.in_session_async(

@@ -24,9 +24,6 @@ class ReconfirmState(FormFeedback, AppState):
     sites: list[dict] = []
     camera_total: int = 0
 
-    def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))
-
     @rx.var
     def locations(self) -> list[dict[str, str]]:
         """Each location and its cameras in words, in the page's language."""

@@ -33,9 +33,6 @@ class ReconsentState(LinkProblem, FormFeedback, AppState):
     accepted_version: str = ""
     still_paused: bool = False
 
-    def _token(self) -> str:
-        return str(self.router.page.params.get("token", ""))
-
     def _show(self, view: accepting_again.ReconsentView) -> None:
         text = view.agreement
         self.agreement_id = text.id

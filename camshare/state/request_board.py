@@ -81,11 +81,6 @@ class BoardState(StaffState):
     # The version of the board this tab shows (server side only).
     _version: str = ""
 
-    def _request_id(self) -> int:
-        with contextlib.suppress(TypeError, ValueError):
-            return int(self.router.page.params.get("request_id", 0))
-        return 0
-
     def _set(self, name: str, value) -> None:
         # Assigning a var marks it changed even to an equal value: a delta and a store.
         if getattr(self, name) != value:

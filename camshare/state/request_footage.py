@@ -7,7 +7,6 @@ board stays cheap however many files it holds.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 
@@ -95,11 +94,6 @@ class RequestFootageState(StaffState):
     max_bytes: str = ""
     # file id -> stamp of the row on screen: the server's side of "only what changed".
     _stamps: dict[int, str] = {}
-
-    def _request_id(self) -> int:
-        with contextlib.suppress(TypeError, ValueError):
-            return int(self.router.page.params.get("request_id", 0))
-        return 0
 
     async def _refresh(self, actor, everything: bool = False) -> None:
         known = {} if everything else dict(self._stamps)

@@ -108,7 +108,7 @@ class StaffState(FormFeedback, AppState):
     def _refused(self, exc: Exception):
         """What a handler returns when the session or role does not allow its work."""
         if isinstance(exc, NotSignedIn):
-            path = self.router.page.raw_path or routes.STAFF_HOME
+            path = self._page_path() or routes.STAFF_HOME
             return rx.redirect(f"{routes.STAFF_SIGN_IN}?next={path}")
         self.forbidden = True
         if isinstance(exc, DomainError):

@@ -45,7 +45,7 @@ class SignInState(StaffState):
         return None
 
     def _next(self) -> str:
-        return routes.safe_staff_next(self.router.page.params.get("next"))
+        return routes.safe_staff_next(self._page_value("next"))
 
     def _hand_off(self, code: str):
         """Off to the hand-off route, which sets the cookie and opens the next page."""
