@@ -6,6 +6,7 @@ import reflex as rx
 from reflex_base.constants import StateManagerMode
 from reflex_base.plugins.sitemap import SitemapPlugin
 
+from camshare.paint_before_scripts import PaintBeforeScripts
 from camshare.settings import settings_or_exit
 
 # A misspelt or unknown setting stops `reflex run` here, with the reason; the app module
@@ -22,6 +23,8 @@ config = rx.Config(
     # A demo on this computer (the default localhost address) answers only this computer.
     backend_host=settings.bind_host,
     disable_plugins=[SitemapPlugin],
+    # Each built page paints its words before the app's code is fetched.
+    plugins=[PaintBeforeScripts()],
     # Behind a reverse proxy, client IPs (rate limits, consent receipts) come from
     # X-Forwarded-For; say how many proxies to trust.
     trusted_proxy_hops=settings.trusted_proxy_hops,

@@ -66,7 +66,7 @@ class ForeignSite(LoopbackServer):
 def first_script(base: str) -> str:
     """The path of a compiled JavaScript file the start page loads."""
     html = httpx.get(base + "/").text
-    return re.search(r'href="(/assets/[^"]+\.js)"', html).group(1)
+    return re.search(r'"(/assets/[^"]+\.js)"', html).group(1)
 
 
 def test_every_response_carries_the_security_headers(live_app):
