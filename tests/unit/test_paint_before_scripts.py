@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from camshare.paint_before_scripts import (
@@ -109,3 +110,19 @@ def test_the_build_step_rewrites_every_page_of_the_build(tmp_path):
         assert start_script(html).startswith(AFTER_FIRST_PAINT)
         assert f"<style>{CSS}</style>" in html
     assert (tmp_path / "camshare.css").read_text() == "p{}"
+
+
+def test_the_build_names_a_page_whose_start_it_left_as_built(tmp_path, caplog):
+    built(tmp_path)
+    unknown = BUILT.replace('import "/assets/manifest', 'import { x } from "/assets/manifest')
+    (tmp_path / "index.html").write_text(BUILT, encoding="utf-8")
+    (tmp_path / "other.html").write_text(unknown, encoding="utf-8")
+
+    with caplog.at_level(logging.WARNING, logger="camshare.paint_before_scripts"):
+        PaintBeforeScripts().post_build(static_dir=tmp_path)
+
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{tmp_path / 'other.html'}: its start script is not one this build step knows"
+    ]
+    # Still served, without the early paint (its stylesheet is inlined all the same).
+    assert start_script((tmp_path / "other.html").read_text()) == start_script(unknown)
