@@ -173,15 +173,59 @@ def no_csp_violation():
     assert found == [], "Content-Security-Policy violations: " + "; ".join(found)
 
 
+# Whether the app has started on the page: React has hydrated what the server sent (a
+# page of another site, a file or a JSON answer has nothing to start).
+APP_STARTED = (
+    "() => !window.__reactRouterContext || "
+    "Object.keys(document.querySelector('main') ?? document.body)"
+    ".some((k) => k.startsWith('__react'))"
+)
+
+
+def wait_for_app(page) -> None:
+    """Wait until the app has started on ``page`` (on a loaded 2-core machine: seconds)."""
+    page.wait_for_function(APP_STARTED, timeout=45_000)
+
+
+def loads_wait_for_the_app(page):
+    """``page`` whose loads (goto, reload, wait_for_url) also wait for the app to start.
+
+    A page paints, and fires its load event, before the app's code is fetched
+    (camshare/paint_before_scripts.py): a press in between does nothing, as for a person
+    who taps before the page has started. A test waits for the start as a person waits
+    for the page; one that asks for an earlier moment (wait_until="domcontentloaded")
+    gets it.
+    """
+    for name in ("goto", "reload", "wait_for_url"):
+        load = getattr(page, name)
+
+        def load_then_wait(*args, _load=load, **kwargs):
+            result = _load(*args, **kwargs)
+            if kwargs.get("wait_until") in (None, "load"):
+                wait_for_app(page)
+            return result
+
+        setattr(page, name, load_then_wait)
+    return page
+
+
+def watch_pages(context) -> None:
+    """Every page ``context`` opens reports CSP violations and waits for the app to start."""
+    watch_csp(context)
+    new_page = context.new_page
+    context.new_page = lambda *args, **kwargs: loads_wait_for_the_app(new_page(*args, **kwargs))
+
+
 @pytest.fixture(scope="session")
 def browser(playwright):
-    """Debian's headless Chromium; every context it makes reports CSP violations."""
+    """Debian's headless Chromium; every context it makes reports CSP violations, and
+    its pages' loads wait for the app to start."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     new_context = browser.new_context
 
     def watched_context(*args, **kwargs):
         context = new_context(*args, **kwargs)
-        watch_csp(context)
+        watch_pages(context)
         return context
 
     def watched_page(*args, **kwargs):
@@ -205,8 +249,8 @@ def installed_profile_phone(playwright, tmp_path):
         is_mobile=True,
         has_touch=True,
     )
-    watch_csp(context)
-    yield context.pages[0] if context.pages else context.new_page()
+    watch_pages(context)
+    yield loads_wait_for_the_app(context.pages[0]) if context.pages else context.new_page()
     context.close()
 
 
